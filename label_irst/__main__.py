@@ -1,0 +1,3 @@
+from label_irst.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""The ``label-irst`` command line: thin commands that call the library.
+
+Each sub-command lives in its own module under :mod:`label_irst.commands` with a
+``register(subparsers)`` function; they are discovered, so adding a command adds a file.
+A :class:`LabelIrstError` becomes one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from label_irst import __version__
+from label_irst.errors import LabelIrstError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from label_irst import commands
+
+    parser = argparse.ArgumentParser(
+        prog="label-irst",
+        description="Annotate infrared small targets: one click to a pixel mask (PAMG).",
+    )
+    parser.add_argument("--version", action="version", version=f"label-irst {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if "gui" in parser._subparsers._group_actions[0].choices:  # noqa: SLF001
+            args = parser.parse_args(["gui"])
+        else:
+            parser.print_help()
+            return 0
+    try:
+        return int(args.func(args) or 0)
+    except LabelIrstError as exc:
+        print(f"label-irst: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("label-irst: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

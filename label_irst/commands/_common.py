@@ -1,0 +1,51 @@
+"""Helpers shared by the command modules: progress bars and warnings on stderr."""
+
+from __future__ import annotations
+
+import sys
+
+from label_irst.batch.progress import Job
+
+
+class ProgressJob:
+    """A :class:`Job` whose progress is a tqdm bar on stderr and whose warnings print above it."""
+
+    def __init__(self, description: str, quiet: bool = False):
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            desc=description, unit="img", file=sys.stderr, disable=True if quiet else None, dynamic_ncols=True, mininterval=0.5
+        )
+        self._tqdm = tqdm
+        self.job = Job(progress=self._progress, warn=self._warn)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._bar.total != total:
+            self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def _warn(self, message: str) -> None:
+        self._tqdm.write(f"label-irst: warning: {message}", file=sys.stderr)
+
+    def close(self) -> None:
+        self._bar.close()
+
+    def __enter__(self) -> Job:
+        return self.job
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def add_generator_args(parser, default_rs: float = 20.0) -> None:
+    from label_irst.core.generators import DEFAULT_GENERATOR
+
+    parser.add_argument(
+        "--generator",
+        default=None,
+        help=f"point-to-mask generator (default: {DEFAULT_GENERATOR}; see `label-irst generators`)",
+    )
+    parser.add_argument(
+        "--rs", type=float, default=default_rs, help="spatial support Rs of PAMG (default: 20)"
+    )

@@ -1,0 +1,49 @@
+"""label-irst eval-masks: score a generator against a dataset's ground-truth masks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "eval-masks",
+        help="grow a mask from one seed per ground-truth target and score it",
+        description="Seeds come from each 8-connected ground-truth component (RNG seed 3407).",
+    )
+    p.add_argument("--dataset", required=True, help="folder with images/ and masks/ (same stems)")
+    from label_irst.commands._common import add_generator_args
+
+    add_generator_args(p)
+    p.add_argument("--seeds", default="random", choices=["centroid", "random", "boundary"])
+    p.add_argument("--split", default=None, help="read img_idx/SPLIT.txt (e.g. train, test)")
+    p.add_argument(
+        "--samples", type=int, default=1, help="seeds per target for random/boundary (default 1)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _clean(value):
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    return value
+
+
+def run(args) -> int:
+    from label_irst.batch.evaluate import evaluate_masks
+    from label_irst.commands._common import ProgressJob
+
+    with ProgressJob("eval-masks", quiet=args.quiet) as job:
+        report = evaluate_masks(
+            args.dataset, args.generator, args.seeds, args.rs, args.split, args.samples, job
+        )
+    summary = {k: _clean(v) for k, v in report.summary().items()}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            print(f"{key:>16}: {value}")
+    return 0

@@ -1,0 +1,1 @@
+"""Qt-free, torch-free algorithms on numpy arrays: PAMG, geometry, metrics, synthetic frames."""

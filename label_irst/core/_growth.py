@@ -1,0 +1,157 @@
+"""Compiled inner loop of PAMG (Algorithm 1, Step 2-3): priority-queue greedy growth.
+
+Kept apart from :mod:`label_irst.core.pamg` so the numba kernel has one job: grow, record the
+path and the energy of Eq. 6 at every step. Everything else (cropping, polarity, backtracking,
+descriptors) is plain numpy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+MU_OUT_FRONTIER = 0
+MU_OUT_LOCAL_MEDIAN = 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(key, order, index, size, k, o, i):
+    pos = size
+    key[pos] = k
+    order[pos] = o
+    index[pos] = i
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if key[parent] > key[pos] or (key[parent] == key[pos] and order[parent] < order[pos]):
+            break
+        key[parent], key[pos] = key[pos], key[parent]
+        order[parent], order[pos] = order[pos], order[parent]
+        index[parent], index[pos] = index[pos], index[parent]
+        pos = parent
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(key, order, index, size):
+    top_k = key[0]
+    top_i = index[0]
+    size -= 1
+    key[0] = key[size]
+    order[0] = order[size]
+    index[0] = index[size]
+    pos = 0
+    while True:
+        left = 2 * pos + 1
+        if left >= size:
+            break
+        best = left
+        right = left + 1
+        if right < size and (
+            key[right] > key[left] or (key[right] == key[left] and order[right] < order[left])
+        ):
+            best = right
+        if key[pos] > key[best] or (key[pos] == key[best] and order[pos] < order[best]):
+            break
+        key[pos], key[best] = key[best], key[pos]
+        order[pos], order[best] = order[best], order[pos]
+        index[pos], index[best] = index[best], index[pos]
+        pos = best
+    return size, top_k, top_i
+
+
+@njit(cache=True, nogil=True)
+def grow(image, seed_row, seed_col, support_radius, eight_connected, eps, mu_out_mode, mu_out_fixed):
+    """Greedy growth from the seed while n < pi*Rs^2 (Algorithm 1, lines 7-31).
+
+    ``image`` is float64 in [0, 1] with the target already made bright (polarity unified).
+    Returns ``(path, energy)``: the flat indices of the pixels in the order they were absorbed and
+    the energy of Eq. 6 after each absorption, ``-inf`` during the warm-up (n <= 5) and wherever
+    mu_in <= mu_out (the log of Eq. 3 is undefined there).
+
+    Seed anchoring (line 10): the accumulators start with the seed's value and n = 1, and the seed
+    is also the first pixel popped, so the seed counts twice in mu_in and sigma_in, as written.
+    mu_out is the "immediate background": with ``mu_out_mode == MU_OUT_FRONTIER`` the mean of
+    the pixels waiting in the queue (the outer boundary of S_n inside the window), otherwise the
+    fixed ``mu_out_fixed`` (the local background median).
+    """
+    h, w = image.shape
+    limit = math.pi * support_radius * support_radius
+    max_steps = int(limit) + 2
+    cap = h * w
+    visited = np.zeros(cap, np.uint8)
+    key = np.empty(cap, np.float64)
+    order = np.empty(cap, np.int64)
+    index = np.empty(cap, np.int64)
+    path = np.empty(max_steps, np.int64)
+    energy = np.empty(max_steps, np.float64)
+    inv_two_rs2 = 1.0 / (2.0 * support_radius * support_radius)
+
+    seed = seed_row * w + seed_col
+    v0 = image[seed_row, seed_col]
+    size = _heap_push(key, order, index, 0, v0, 0, seed)
+    visited[seed] = 1
+    counter = 1
+    queue_sum = v0
+
+    n = 1
+    s1 = v0
+    s2 = v0 * v0
+    d2max = 0.0
+    steps = 0
+    if eight_connected:
+        n_nb = 8
+    else:
+        n_nb = 4
+    drow = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
+    dcol = np.array([0, 0, -1, 1, -1, 1, -1, 1])
+
+    while size > 0 and n < limit and steps < max_steps:
+        size, val, idx = _heap_pop(key, order, index, size)
+        queue_sum -= val
+        path[steps] = idx
+        n += 1
+        s1 += val
+        s2 += val * val
+        r = idx // w
+        c = idx - r * w
+        dr = r - seed_row
+        dc = c - seed_col
+        d2 = float(dr * dr + dc * dc)
+        if d2 > d2max:
+            d2max = d2
+        for k in range(n_nb):
+            rr = r + drow[k]
+            cc = c + dcol[k]
+            if rr < 0 or rr >= h or cc < 0 or cc >= w:
+                continue
+            j = rr * w + cc
+            if visited[j]:
+                continue
+            visited[j] = 1
+            v = image[rr, cc]
+            size = _heap_push(key, order, index, size, v, counter, j)
+            counter += 1
+            queue_sum += v
+        if n > 5:
+            mu_in = s1 / n
+            var = s2 / n - mu_in * mu_in
+            sigma_in = math.sqrt(var) if var > 0.0 else 0.0
+            if mu_out_mode == MU_OUT_FRONTIER and size > 0:
+                mu_out = queue_sum / size
+            else:
+                mu_out = mu_out_fixed
+            contrast = mu_in - mu_out
+            if contrast > 0.0:
+                energy[steps] = (
+                    math.log(math.log(n))
+                    + math.log(contrast / (sigma_in + eps))
+                    - d2max * inv_two_rs2
+                )
+            else:
+                energy[steps] = -np.inf
+        else:
+            energy[steps] = -np.inf
+        steps += 1
+    return path[:steps].copy(), energy[:steps].copy()

@@ -1,0 +1,1 @@
+"""Reading frames and sequences, writing masks atomically, parsing points and boxes."""
