@@ -128,3 +128,34 @@ def synthetic_frame(
     targets = random_targets(shape, rng, count, **target_kwargs)
     frame, union, masks = render(base, targets, rng, dtype=dtype)
     return frame, union, targets, masks
+
+
+def synthetic_sequence(
+    frames: int = 20,
+    shape: tuple[int, int] = (256, 320),
+    count: int = 3,
+    seed: int = 0,
+    dtype: type = np.uint8,
+    speed: float = 1.5,
+) -> tuple[list[np.ndarray], list[list[SpotTruth]], list[list[np.ndarray]]]:
+    """A short procedural sequence: targets moving at constant velocity over a fixed background.
+
+    Returns (frames, per-frame truths, per-frame per-target masks); target k keeps index k in
+    every frame, so it is its own track id.
+    """
+    rng = np.random.default_rng(seed)
+    base = background(shape, rng)
+    start = random_targets(shape, rng, count, margin=int(speed * frames) + 16)
+    velocity = [rng.normal(0.0, 1.0, 2) for _ in start]
+    velocity = [speed * v / (np.linalg.norm(v) + 1e-12) for v in velocity]
+    out_frames, out_truths, out_masks = [], [], []
+    for f in range(frames):
+        truths = [
+            SpotTruth(t.x + f * v[0], t.y + f * v[1], t.radius, t.scr, t.dark)
+            for t, v in zip(start, velocity)
+        ]
+        frame, _, masks = render(base, truths, rng, dtype=dtype)
+        out_frames.append(frame)
+        out_truths.append(truths)
+        out_masks.append(masks)
+    return out_frames, out_truths, out_masks
