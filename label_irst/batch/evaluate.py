@@ -16,8 +16,8 @@ import numpy as np
 
 from label_irst.batch.dataset import mask_pairs
 from label_irst.batch.progress import Job
-from label_irst.core.geometry import CroppedMask, boundary_pixels, components
 from label_irst.core.generators import get_generator
+from label_irst.core.geometry import CroppedMask, boundary_pixels, components
 from label_irst.core.metrics import intersection_union, target_score
 from label_irst.errors import LabelIrstError
 from label_irst.io.images import read_image, read_mask

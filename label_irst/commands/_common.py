@@ -14,7 +14,12 @@ class ProgressJob:
         from tqdm import tqdm
 
         self._bar = tqdm(
-            desc=description, unit="img", file=sys.stderr, disable=True if quiet else None, dynamic_ncols=True, mininterval=0.5
+            desc=description,
+            unit="img",
+            file=sys.stderr,
+            disable=True if quiet else None,
+            dynamic_ncols=True,
+            mininterval=0.5,
         )
         self._tqdm = tqdm
         self.job = Job(progress=self._progress, warn=self._warn)

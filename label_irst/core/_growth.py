@@ -62,7 +62,9 @@ def _heap_pop(key, order, index, size):
 
 
 @njit(cache=True, nogil=True)
-def grow(image, seed_row, seed_col, support_radius, eight_connected, eps, mu_out_mode, mu_out_fixed):
+def grow(
+    image, seed_row, seed_col, support_radius, eight_connected, eps, mu_out_mode, mu_out_fixed
+):
     """Greedy growth from the seed while n < pi*Rs^2 (Algorithm 1, lines 7-31).
 
     ``image`` is float64 in [0, 1] with the target already made bright (polarity unified).

@@ -9,7 +9,9 @@ from label_irst.core.pamg import check_seed
 from label_irst.core.result import GeneratedMask, describe
 
 
-def square3(image: np.ndarray, seed: tuple[float, float], support_radius: float = 20.0) -> GeneratedMask:
+def square3(
+    image: np.ndarray, seed: tuple[float, float], support_radius: float = 20.0
+) -> GeneratedMask:
     col, row = check_seed(image, seed)
     h, w = image.shape
     r0, r1 = max(row - 1, 0), min(row + 2, h)

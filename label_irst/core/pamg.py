@@ -51,9 +51,7 @@ def check_seed(image: np.ndarray, seed: tuple[float, float]) -> tuple[int, int]:
     return col, row
 
 
-def working_window(
-    image: np.ndarray, col: int, row: int, half: int
-) -> tuple[np.ndarray, int, int]:
+def working_window(image: np.ndarray, col: int, row: int, half: int) -> tuple[np.ndarray, int, int]:
     """The float64 window around the seed, normalised to [0, 1], and its (row, col) offset."""
     h, w = image.shape
     r0, c0 = max(row - half, 0), max(col - half, 0)
@@ -154,7 +152,10 @@ def guided_support_radius(predicted_radius: float, scale: float = GUIDED_SCALE) 
 
 
 def pamg_guided(
-    image: np.ndarray, seed: tuple[float, float], predicted_radius: float, scale: float = GUIDED_SCALE
+    image: np.ndarray,
+    seed: tuple[float, float],
+    predicted_radius: float,
+    scale: float = GUIDED_SCALE,
 ) -> GeneratedMask:
     """Guided-mode PAMG seeded by a detector's (x, y, r_hat)."""
     return pamg(image, seed, guided_support_radius(predicted_radius, scale))
