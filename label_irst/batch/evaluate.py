@@ -3,6 +3,9 @@
 Seeds are drawn per 8-connected ground-truth component: the pixel nearest its centroid
 ("centroid"), a uniformly random interior pixel ("random") or a random boundary pixel
 ("boundary"), with NumPy's generator seeded 3407 as in the paper (Sec. IV-B1).
+
+Modes of Table I (Sec. IV-B1): "blind" gives a generator only the seed; "prior" also hands the
+ground-truth component's bbox size (width, height) to generators that take a size prior.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from label_irst.errors import LabelIrstError
 from label_irst.io.images import read_image, read_mask
 
 SEED_MODES = ("centroid", "random", "boundary")
+PRIOR_MODES = ("blind", "prior")
 RNG_SEED = 3407
 
 
@@ -48,6 +52,7 @@ class EvalReport:
     generator: str
     seeds: str
     support_radius: float
+    mode: str = "blind"
     targets: int = 0
     images: int = 0
     target_scores: list = field(default_factory=list)
@@ -66,6 +71,7 @@ class EvalReport:
         return {
             "generator": self.generator,
             "seeds": self.seeds,
+            "mode": self.mode,
             "rs": self.support_radius,
             "targets": self.targets,
             "images": self.images,
@@ -88,15 +94,19 @@ def evaluate_masks(
     split: str | None = None,
     samples: int = 1,
     job: Job | None = None,
+    mode: str = "blind",
 ) -> EvalReport:
     """Grow one mask per ground-truth target and score it (per target, per image, dataset)."""
     if seeds not in SEED_MODES:
         raise LabelIrstError(f"unknown seed mode {seeds!r}; choose one of: {', '.join(SEED_MODES)}")
+    if mode not in PRIOR_MODES:
+        raise LabelIrstError(f"unknown mode {mode!r}; choose one of: {', '.join(PRIOR_MODES)}")
     spec = get_generator(generator)
+    with_prior = mode == "prior" and spec.uses_prior
     job = job or Job()
     pairs = mask_pairs(root, split)
     rng = np.random.default_rng(RNG_SEED)
-    report = EvalReport(spec.name, seeds, support_radius)
+    report = EvalReport(spec.name, seeds, support_radius, mode)
     warmed = False
     repeats = 1 if seeds == "centroid" else max(1, samples)
     for done, pair in enumerate(pairs):
@@ -116,11 +126,12 @@ def evaluate_masks(
             predicted = np.zeros(gt.shape, bool)
             for part in parts:
                 seed = pick_seed(part, seeds, rng)
+                extra = {"size_prior": part.crop.shape[::-1]} if with_prior else {}
                 if not warmed:
-                    spec.fn(image, seed, support_radius)
+                    spec.fn(image, seed, support_radius, **extra)
                     warmed = True
                 t0 = time.perf_counter()
-                result = spec.fn(image, seed, support_radius)
+                result = spec.fn(image, seed, support_radius, **extra)
                 report.times_ms.append(1000.0 * (time.perf_counter() - t0))
                 result.mask.paint(predicted)
                 report.target_scores.append(target_score(result.mask, part))

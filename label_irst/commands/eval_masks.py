@@ -17,6 +17,12 @@ def register(sub) -> None:
 
     add_generator_args(p)
     p.add_argument("--seeds", default="random", choices=["centroid", "random", "boundary"])
+    p.add_argument(
+        "--mode",
+        default="blind",
+        choices=["blind", "prior"],
+        help="prior: hand the ground-truth bbox size to generators that take one (Table I)",
+    )
     p.add_argument("--split", default=None, help="read img_idx/SPLIT.txt (e.g. train, test)")
     p.add_argument(
         "--samples", type=int, default=1, help="seeds per target for random/boundary (default 1)"
@@ -38,7 +44,14 @@ def run(args) -> int:
 
     with ProgressJob("eval-masks", quiet=args.quiet) as job:
         report = evaluate_masks(
-            args.dataset, args.generator, args.seeds, args.rs, args.split, args.samples, job
+            args.dataset,
+            args.generator,
+            args.seeds,
+            args.rs,
+            args.split,
+            args.samples,
+            job,
+            args.mode,
         )
     summary = {k: _clean(v) for k, v in report.summary().items()}
     if args.json:

@@ -23,6 +23,9 @@ class GeneratorSpec:
     name: str
     fn: GeneratorFn
     summary: str
+    #: True when ``fn`` accepts ``size_prior=(width, height)`` (the ground-truth bbox size, Prior
+    #: mode of Table I, Sec. IV-B1); such generators also work without it (Blind mode).
+    uses_prior: bool = False
 
 
 _REGISTRY: dict[str, GeneratorSpec] = {}
@@ -30,8 +33,8 @@ _REGISTRY: dict[str, GeneratorSpec] = {}
 DEFAULT_GENERATOR = "pamg+"
 
 
-def register(name: str, fn: GeneratorFn, summary: str) -> None:
-    _REGISTRY[name] = GeneratorSpec(name, fn, summary)
+def register(name: str, fn: GeneratorFn, summary: str, uses_prior: bool = False) -> None:
+    _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior)
 
 
 def _load_builtin() -> None:
