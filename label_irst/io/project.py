@@ -1,0 +1,465 @@
+"""The project store: one SQLite file (stdlib sqlite3, WAL) holding sequences, targets and history.
+
+Public API (kept small on purpose; everything else is private):
+
+* :meth:`ProjectStore.open` (``create=True`` makes a new file), :meth:`ProjectStore.close`,
+  use as a context manager. A project open in another process is refused with a
+  :class:`LabelIrstError`; ``readonly=True`` reads a project without taking the lock.
+* :meth:`add_sequence` / :meth:`sequences`: the frame sources (folder, video, image) annotated.
+* :class:`Target`: one target in one frame: id, track id, bbox-cropped mask + offset, seed,
+  centroid, radius, source (pamg, manual, model, box), status (candidate, confirmed, rejected),
+  rho (Eq. 20), Rs, generator, optional source box.
+* :meth:`save_target` (insert or update), :meth:`delete_target`, :meth:`set_status`: each is one
+  transaction, with one history row written in the same transaction, so killing the process at
+  any moment loses nothing a caller was told was saved.
+* :meth:`targets`, :meth:`frames`, :meth:`frames_with_targets`, :meth:`new_track_id`, :meth:`history`.
+* :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI).
+
+Masks are stored as their bounding-box crop, bit-packed (``np.packbits``), with the crop's
+(row, col) offset: a 640x512 frame with three small targets costs a few dozen bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from label_irst.core.geometry import CroppedMask, equivalent_radius
+from label_irst.errors import LabelIrstError
+
+SCHEMA_VERSION = 1
+SOURCES = ("pamg", "manual", "model", "box")
+STATUSES = ("candidate", "confirmed", "rejected")
+PROJECT_SUFFIX = ".lirst"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sequences (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+    frame_count INTEGER NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS frames (
+    id INTEGER PRIMARY KEY, sequence_id INTEGER NOT NULL REFERENCES sequences(id),
+    idx INTEGER NOT NULL, name TEXT NOT NULL, height INTEGER, width INTEGER,
+    UNIQUE (sequence_id, idx));
+CREATE TABLE IF NOT EXISTS targets (
+    id INTEGER PRIMARY KEY, frame_id INTEGER NOT NULL REFERENCES frames(id),
+    track_id INTEGER, off_row INTEGER NOT NULL, off_col INTEGER NOT NULL,
+    height INTEGER NOT NULL, width INTEGER NOT NULL, mask BLOB NOT NULL,
+    seed_x INTEGER NOT NULL, seed_y INTEGER NOT NULL, cx REAL, cy REAL, radius REAL,
+    rho REAL, support_radius REAL, generator TEXT, source TEXT NOT NULL,
+    status TEXT NOT NULL, box TEXT, updated REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS targets_frame ON targets (frame_id);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY, time REAL NOT NULL, target_id INTEGER, action TEXT NOT NULL,
+    detail TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class SequenceRecord:
+    id: int
+    source: str
+    kind: str
+    frame_count: int
+
+
+@dataclass
+class Target:
+    """One annotated target of one frame (``frame`` is the frame index in its sequence).
+
+    ``box`` is the source box (x0, y0, x1, y1, exclusive ends) for targets converted from
+    boxes, used by the review queue to flag masks whose area is far from the box.
+    """
+
+    sequence_id: int
+    frame: int
+    mask: CroppedMask
+    seed: tuple[int, int]
+    source: str = "pamg"
+    status: str = "candidate"
+    rho: float = 0.0
+    support_radius: float = 20.0
+    generator: str = ""
+    track_id: int | None = None
+    id: int | None = None
+    box: tuple[int, int, int, int] | None = None
+    centroid: tuple[float, float] = field(default=(float("nan"), float("nan")))
+    radius: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise LabelIrstError(f"unknown target source {self.source!r}; choose {SOURCES}")
+        if self.status not in STATUSES:
+            raise LabelIrstError(f"unknown target status {self.status!r}; choose {STATUSES}")
+
+    def refresh_geometry(self) -> Target:
+        """Recompute centroid and equivalent radius r = sqrt(area / pi) from the mask."""
+        self.centroid = self.mask.centroid()
+        self.radius = equivalent_radius(self.mask.area)
+        return self
+
+    def copy(self, **changes) -> Target:
+        return replace(self, **changes)
+
+
+def _pack(mask: CroppedMask) -> tuple[int, int, int, int, bytes]:
+    crop = np.asarray(mask.crop, dtype=bool)
+    h, w = crop.shape
+    return mask.offset[0], mask.offset[1], h, w, np.packbits(crop, axis=None).tobytes()
+
+
+def _unpack(off_row: int, off_col: int, h: int, w: int, blob: bytes) -> CroppedMask:
+    bits = np.unpackbits(np.frombuffer(blob, np.uint8), count=h * w).astype(bool)
+    return CroppedMask(bits.reshape(h, w), (int(off_row), int(off_col)))
+
+
+class _Lock:
+    """An exclusive advisory lock on ``<project>.lock``, released by the OS if the process dies."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
+        try:
+            if os.name == "nt":  # pragma: no cover - exercised on Windows only
+                import msvcrt
+
+                msvcrt.locking(self._fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._fh.seek(0)
+            holder = self._fh.read().strip() or "another process"
+            self._fh.close()
+            raise LabelIrstError(
+                f"{path.with_suffix('')}: the project is open elsewhere ({holder}); "
+                "close it there first"
+            ) from None
+        self._fh.seek(0)
+        self._fh.truncate()
+        self._fh.write(f"pid {os.getpid()}")
+        self._fh.flush()
+
+    def release(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+class ProjectStore:
+    """A Label-IRST project file. Every public write is one SQLite transaction."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, lock: _Lock | None):
+        self.path = path
+        self._db = connection
+        self._lock = lock
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, create: bool = False, readonly: bool = False):
+        path = Path(path)
+        if path.is_dir():
+            raise LabelIrstError(f"{path}: is a folder, not a project file")
+        if not path.exists() and not create:
+            raise LabelIrstError(f"{path}: no such project")
+        if path.exists() and not _looks_like_sqlite(path):
+            raise LabelIrstError(f"{path}: not a Label-IRST project (not an SQLite file)")
+        lock = None
+        if not readonly:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = _Lock(path.with_name(path.name + ".lock"))
+        try:
+            if readonly:
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            else:
+                db = sqlite3.connect(str(path), isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a commit survives the application being killed (not a power cut).
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA foreign_keys=ON")
+                db.executescript(_SCHEMA)
+                db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            version = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if lock:
+                lock.release()
+            raise LabelIrstError(f"{path}: cannot open the project ({exc})") from None
+        if version is None or int(version[0]) > SCHEMA_VERSION:
+            if lock:
+                lock.release()
+            raise LabelIrstError(f"{path}: project schema {version} is newer than this program")
+        return cls(path, db, lock)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- sequences -------------------------------------------------------------------------
+    def add_sequence(self, source: str | os.PathLike, kind: str, frame_count: int) -> int:
+        """Register a frame source (absolute path) and return its id; an existing one is kept."""
+        source = str(Path(source).resolve())
+        with self._transaction() as db:
+            row = db.execute("SELECT id FROM sequences WHERE source=?", (source,)).fetchone()
+            if row:
+                db.execute("UPDATE sequences SET frame_count=? WHERE id=?", (frame_count, row[0]))
+                return int(row[0])
+            cur = db.execute(
+                "INSERT INTO sequences (source, kind, frame_count, created) VALUES (?,?,?,?)",
+                (source, kind, frame_count, time.time()),
+            )
+            return int(cur.lastrowid)
+
+    def sequences(self) -> list[SequenceRecord]:
+        rows = self._db.execute("SELECT id, source, kind, frame_count FROM sequences ORDER BY id")
+        return [SequenceRecord(*row) for row in rows]
+
+    def frames(self, sequence_id: int) -> dict[int, tuple[str, tuple[int, int] | None]]:
+        """Name and (h, w) of the frames that ever held a target, by frame index."""
+        rows = self._db.execute(
+            "SELECT idx, name, height, width FROM frames WHERE sequence_id=?", (sequence_id,)
+        )
+        return {i: (n, (h, w) if h is not None else None) for i, n, h, w in rows.fetchall()}
+
+    # -- targets ---------------------------------------------------------------------------
+    def save_target(
+        self, target: Target, frame_name: str = "", frame_shape: tuple[int, int] | None = None
+    ) -> Target:
+        """Insert (id None) or update a target in one transaction; returns it with its id.
+
+        ``frame_name`` and ``frame_shape`` (h, w) are recorded for the frame the first time.
+        """
+        off_row, off_col, h, w, blob = _pack(target.mask)
+        box = json.dumps(list(target.box)) if target.box is not None else None
+        cx, cy = target.centroid
+        values = (
+            target.track_id, off_row, off_col, h, w, blob, int(target.seed[0]), int(target.seed[1]),
+            _num(cx), _num(cy), float(target.radius), _num(target.rho),
+            float(target.support_radius), target.generator, target.source, target.status, box,
+            time.time(),
+        )  # fmt: skip
+        with self._transaction() as db:
+            if target.id is None:
+                frame_id = self._frame_id(
+                    db, target.sequence_id, target.frame, frame_name, frame_shape
+                )
+                cur = db.execute(
+                    "INSERT INTO targets (track_id, off_row, off_col, height, width, mask, seed_x,"
+                    " seed_y, cx, cy, radius, rho, support_radius, generator, source, status, box,"
+                    " updated, frame_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*values, frame_id),
+                )
+                target = target.copy(id=int(cur.lastrowid))
+                action = "add"
+            else:
+                cur = db.execute(
+                    "UPDATE targets SET track_id=?, off_row=?, off_col=?, height=?, width=?,"
+                    " mask=?, seed_x=?, seed_y=?, cx=?, cy=?, radius=?, rho=?, support_radius=?,"
+                    " generator=?, source=?, status=?, box=?, updated=? WHERE id=?",
+                    (*values, target.id),
+                )
+                if cur.rowcount != 1:
+                    raise LabelIrstError(f"target {target.id} is not in the project")
+                action = "update"
+            self._log(db, target.id, action, {"status": target.status, "area": target.mask.area})
+        return target
+
+    def delete_target(self, target_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM targets WHERE id=?", (target_id,))
+            self._log(db, target_id, "delete", None)
+
+    def set_status(self, target_ids: list[int], status: str) -> None:
+        if status not in STATUSES:
+            raise LabelIrstError(f"unknown target status {status!r}; choose {STATUSES}")
+        with self._transaction() as db:
+            for tid in target_ids:
+                db.execute(
+                    "UPDATE targets SET status=?, updated=? WHERE id=?", (status, time.time(), tid)
+                )
+                self._log(db, tid, "status", {"status": status})
+
+    def targets(
+        self, sequence_id: int, frame: int | None = None, status: str | None = None
+    ) -> list[Target]:
+        """Targets of a sequence (one frame, or all), optionally of one status, in id order."""
+        sql = (
+            "SELECT t.id, f.idx, t.track_id, t.off_row, t.off_col, t.height, t.width, t.mask,"
+            " t.seed_x, t.seed_y, t.cx, t.cy, t.radius, t.rho, t.support_radius, t.generator,"
+            " t.source, t.status, t.box FROM targets t JOIN frames f ON f.id = t.frame_id"
+            " WHERE f.sequence_id=?"
+        )
+        args: list = [sequence_id]
+        if frame is not None:
+            sql += " AND f.idx=?"
+            args.append(frame)
+        if status is not None:
+            sql += " AND t.status=?"
+            args.append(status)
+        out = []
+        for row in self._db.execute(sql + " ORDER BY t.id", args):
+            (tid, idx, track, r0, c0, h, w, blob, sx, sy, cx, cy, radius, rho, rs, gen, src,
+             st, box) = row  # fmt: skip
+            out.append(
+                Target(
+                    sequence_id=sequence_id,
+                    frame=int(idx),
+                    mask=_unpack(r0, c0, h, w, blob),
+                    seed=(int(sx), int(sy)),
+                    source=src,
+                    status=st,
+                    rho=float("nan") if rho is None else float(rho),
+                    support_radius=float(rs),
+                    generator=gen or "",
+                    track_id=track,
+                    id=int(tid),
+                    box=tuple(json.loads(box)) if box else None,
+                    centroid=(_nan(cx), _nan(cy)),
+                    radius=float(radius or 0.0),
+                )  # fmt: skip
+            )
+        return out
+
+    def frames_with_targets(self, sequence_id: int, status: str | None = None) -> list[int]:
+        sql = (
+            "SELECT DISTINCT f.idx FROM targets t JOIN frames f ON f.id = t.frame_id"
+            " WHERE f.sequence_id=?"
+        )
+        args: list = [sequence_id]
+        if status is not None:
+            sql += " AND t.status=?"
+            args.append(status)
+        return [int(r[0]) for r in self._db.execute(sql + " ORDER BY f.idx", args)]
+
+    def new_track_id(self) -> int:
+        row = self._db.execute("SELECT MAX(track_id) FROM targets").fetchone()
+        return int(row[0] or 0) + 1
+
+    def history(self, limit: int = 100) -> list[tuple[float, int | None, str, str | None]]:
+        rows = self._db.execute(
+            "SELECT time, target_id, action, detail FROM history ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return rows.fetchall()
+
+    # -- internals -------------------------------------------------------------------------
+    def _transaction(self):
+        if self._db is None:
+            raise LabelIrstError(f"{self.path}: the project is closed")
+        return _Transaction(self._db)
+
+    @staticmethod
+    def _frame_id(db: sqlite3.Connection, sequence_id: int, idx: int, name: str, shape) -> int:
+        row = db.execute(
+            "SELECT id FROM frames WHERE sequence_id=? AND idx=?", (sequence_id, idx)
+        ).fetchone()
+        if row:
+            return int(row[0])
+        h, w = shape if shape is not None else (None, None)
+        cur = db.execute(
+            "INSERT INTO frames (sequence_id, idx, name, height, width) VALUES (?,?,?,?,?)",
+            (sequence_id, idx, name, h, w),
+        )
+        return int(cur.lastrowid)
+
+    @staticmethod
+    def _log(db: sqlite3.Connection, target_id: int | None, action: str, detail) -> None:
+        db.execute(
+            "INSERT INTO history (time, target_id, action, detail) VALUES (?,?,?,?)",
+            (time.time(), target_id, action, json.dumps(detail) if detail is not None else None),
+        )
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return True
+    with open(path, "rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _nan(value) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def frame_mask(targets: list[Target], shape: tuple[int, int]) -> np.ndarray:
+    """The union of the targets' masks as one full-frame bool array."""
+    full = np.zeros(shape, bool)
+    for t in targets:
+        t.mask.paint(full)
+    return full
+
+
+def export_masks(
+    store: ProjectStore,
+    sequence_id: int,
+    names: list[str],
+    shapes,
+    out_dir: str | os.PathLike,
+    job=None,
+    status: str = "confirmed",
+    all_frames: bool = True,
+) -> int:
+    """Write one 0/255 PNG mask per frame (``<stem>.png``) of the targets with ``status``.
+
+    ``shapes(index) -> (h, w)`` gives a frame's size (the app passes the sequence's frame
+    shapes). Frames without targets get an empty mask when ``all_frames``. Each file is written
+    atomically; the job's cancel flag stops between frames. Returns the number of files written.
+    """
+    from label_irst.io.images import write_mask
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    by_frame: dict[int, list[Target]] = {}
+    for t in store.targets(sequence_id, status=status):
+        by_frame.setdefault(t.frame, []).append(t)
+    indices = list(range(len(names))) if all_frames else sorted(by_frame)
+    written = 0
+    for k, idx in enumerate(indices):
+        if job is not None and job.cancelled:
+            break
+        try:
+            shape = shapes(idx)
+        except LabelIrstError as exc:
+            if job is not None:
+                job.warning(f"frame {names[idx]} skipped: {exc}")
+            continue
+        write_mask(out / (Path(names[idx]).stem + ".png"), frame_mask(by_frame.get(idx, []), shape))
+        written += 1
+        if job is not None:
+            job.step(k + 1, len(indices))
+    return written
