@@ -1,0 +1,66 @@
+"""label-irst export: write a project (or any readable dataset) as a dataset folder."""
+
+from __future__ import annotations
+
+import json
+
+EXPORT_CHOICES = ["sirstd-pixel", "sirst", "coco", "labelme", "csv"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export a project or dataset as SIRSTD-Pixel, SIRST, COCO (RLE), labelme or CSV",
+        description="Written into a temporary folder beside --out, then renamed into place. "
+        "Splits are by sequence (kept from the source where given). Rejected targets are "
+        "never exported.",
+    )
+    p.add_argument("source", help="project file (.lirst) or a dataset in any importable format")
+    p.add_argument("--format", required=True, choices=EXPORT_CHOICES)
+    p.add_argument("--out", required=True, help="destination folder (must be empty or absent)")
+    p.add_argument("--only-confirmed", action="store_true", help="skip candidate targets")
+    p.add_argument("--force", action="store_true", help="replace a non-empty destination")
+    p.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.3,
+        help="share of sequences without a split that go to test (default 0.3, seed 3407)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from label_irst.commands._common import ProgressJob
+    from label_irst.io.formats import export_dataset, read_dataset
+
+    with ProgressJob("read", quiet=args.quiet) as job:
+        ann = read_dataset(args.source, "auto", job)
+    warnings = list(job.warnings)
+    if ann.review_count:
+        warnings.append(f"{ann.review_count} boxes/points without masks were not exported")
+    with ProgressJob(f"export {args.format}", quiet=args.quiet) as job:
+        export_dataset(
+            ann,
+            args.format,
+            args.out,
+            force=args.force,
+            only_confirmed=args.only_confirmed,
+            test_fraction=args.test_fraction,
+            job=job,
+        )
+    warnings += job.warnings
+    summary = {
+        "format": args.format,
+        "frames": len(ann.frames),
+        "sequences": len(ann.sequences()),
+        "targets": ann.target_count,
+        "warnings": len(warnings),
+        "out": str(args.out),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"exported {summary['frames']} frames ({summary['targets']} targets) to {args.out}")
+    return 1 if warnings else 0

@@ -1,0 +1,66 @@
+"""label-irst import: read a dataset (any supported format) into a new project file."""
+
+from __future__ import annotations
+
+import json
+
+IMPORT_CHOICES = ["auto", "project", "sirstd-pixel", "sirst", "coco", "labelme", "csv", "boxes"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "import",
+        help="read a dataset (SIRSTD-Pixel, SIRST, COCO, labelme, CSV, VOC/YOLO boxes) into a project",
+        description="Masks are imported losslessly as confirmed targets. Boxes (VOC, YOLO, COCO "
+        "bbox-only) and CSV points go to the review queue: box centre or point -> PAMG, status "
+        "'candidate'. The project refers to the frames where they are; it does not copy them.",
+    )
+    p.add_argument("source", help="dataset folder, COCO .json, targets .csv or project file")
+    p.add_argument("--out", required=True, help="project file to create (e.g. data.lirst)")
+    p.add_argument("--format", default="auto", choices=IMPORT_CHOICES)
+    p.add_argument("--boxes", default=None, help="VOC/YOLO box folder (with --format boxes)")
+    p.add_argument("--force", action="store_true", help="replace an existing project file")
+    from label_irst.commands._common import add_generator_args
+
+    add_generator_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from label_irst.commands._common import ProgressJob
+    from label_irst.io.formats import box_folders, read_dataset
+    from label_irst.io.formats.project_file import write_project
+    from label_irst.io.formats.review import resolve_review
+
+    with ProgressJob("read", quiet=args.quiet) as job:
+        if args.boxes is not None:
+            ann = box_folders.read(Path(args.source), job, boxes=Path(args.boxes))
+        else:
+            ann = read_dataset(args.source, args.format, job)
+    warnings = list(job.warnings)
+    with ProgressJob("boxes/points -> masks", quiet=args.quiet) as job:
+        grown = resolve_review(ann, args.generator, args.rs, job) if ann.review_count else 0
+    warnings += job.warnings
+    with ProgressJob("write project", quiet=args.quiet) as job:
+        stored = write_project(ann, Path(args.out), force=args.force, job=job)
+    warnings += job.warnings
+    summary = {
+        "frames": len(ann.frames),
+        "sequences": len(ann.sequences()),
+        "targets": stored,
+        "from_review": grown,
+        "warnings": len(warnings),
+        "project": str(args.out),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"imported {summary['frames']} frames in {summary['sequences']} sequence(s), "
+            f"{stored} targets ({grown} grown from boxes/points) into {args.out}"
+        )
+    return 1 if warnings else 0

@@ -1,0 +1,196 @@
+"""The neutral in-memory model that every dataset format reads into and writes from.
+
+A dataset is a list of :class:`Frame` (sequence name, frame name, image file or pixels, size,
+dtype, split) each holding its :class:`Target` list (id, track id, bbox-cropped mask, source,
+review status, rho of Eq. 20) and its review items (:class:`ReviewItem`: boxes or points that
+still have to become masks, box centre -> PAMG as in Sec. III-D1). Centroid, equivalent radius
+r = sqrt(area / pi) (Sec. III-C1), bbox and area are derived from the mask, never stored twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from label_irst.core.geometry import CroppedMask, components, equivalent_radius
+from label_irst.errors import LabelIrstError
+
+#: The review statuses of the project store (label_irst.io.project).
+STATUSES = ("candidate", "confirmed", "rejected")
+#: Frames without a sequence (single-frame datasets such as SIRST) use this sequence name.
+NO_SEQUENCE = ""
+
+
+@dataclass
+class Target:
+    """One annotated target: its mask and what the project knows about it."""
+
+    mask: CroppedMask
+    id: int = 0
+    track_id: int | None = None
+    source: str = "manual"
+    status: str = "confirmed"
+    rho: float | None = None
+    seed: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise LabelIrstError(
+                f"unknown review status {self.status!r}; expected one of {', '.join(STATUSES)}"
+            )
+
+    @property
+    def area(self) -> int:
+        return self.mask.area
+
+    @property
+    def centroid(self) -> tuple[float, float]:
+        return self.mask.centroid()
+
+    @property
+    def radius(self) -> float:
+        return equivalent_radius(self.area)
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        return self.mask.bbox
+
+    def record(self) -> dict:
+        """The JSON/CSV description of the target (no pixels)."""
+        x, y = self.centroid
+        return {
+            "id": int(self.id),
+            "track_id": None if self.track_id is None else int(self.track_id),
+            "centroid": [round(x, 3), round(y, 3)],
+            "radius": round(self.radius, 4),
+            "bbox": [int(v) for v in self.bbox],
+            "area": int(self.area),
+            "source": self.source,
+            "status": self.status,
+            "rho": None if self.rho is None or not math.isfinite(self.rho) else round(self.rho, 4),
+        }
+
+
+@dataclass
+class ReviewItem:
+    """A box or point waiting in the review queue to be turned into a mask.
+
+    ``bbox`` is (x0, y0, x1, y1) in pixel-edge coordinates (x1, y1 exclusive) or None for a
+    point; ``seed`` is (x, y) in pixel indices (the box centre for a box); ``radius`` is a
+    predicted equivalent radius when the source gives one (CSV), used for guided PAMG.
+    """
+
+    seed: tuple[float, float]
+    bbox: tuple[float, float, float, float] | None = None
+    radius: float | None = None
+    label: str = "target"
+    source: str = "box"
+    id: int = 0
+    track_id: int | None = None
+
+
+@dataclass
+class Frame:
+    """One frame of a sequence and its annotations."""
+
+    sequence: str
+    name: str
+    image_path: Path | None = None
+    shape: tuple[int, int] = (0, 0)
+    dtype: str = "uint8"
+    targets: list[Target] = field(default_factory=list)
+    review: list[ReviewItem] = field(default_factory=list)
+    split: str | None = None
+    image: np.ndarray | None = None
+    reader: Callable[[], np.ndarray] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.sequence}/{self.name}" if self.sequence else self.name
+
+    def load_image(self) -> np.ndarray:
+        """The raw frame (dtype kept), from memory or from its file."""
+        if self.image is not None:
+            return self.image
+        if self.reader is not None:
+            return self.reader()
+        if self.image_path is None:
+            raise LabelIrstError(f"{self.key}: the frame has neither pixels nor an image file")
+        from label_irst.io.images import read_image
+
+        return read_image(self.image_path)
+
+    def union_mask(self, statuses: tuple[str, ...] = ("candidate", "confirmed")) -> np.ndarray:
+        """The full-frame mask of the targets whose status is in ``statuses``."""
+        full = np.zeros(self.shape, bool)
+        for target in self.targets:
+            if target.status in statuses:
+                target.mask.paint(full)
+        return full
+
+
+@dataclass
+class Annotations:
+    """A whole dataset: frames in order, a name, and free metadata (generator, settings)."""
+
+    frames: list[Frame] = field(default_factory=list)
+    name: str = "dataset"
+    meta: dict = field(default_factory=dict)
+
+    def sequences(self) -> dict[str, list[Frame]]:
+        """Frames grouped by sequence, sequences in order of first appearance."""
+        out: dict[str, list[Frame]] = {}
+        for frame in self.frames:
+            out.setdefault(frame.sequence, []).append(frame)
+        return out
+
+    @property
+    def target_count(self) -> int:
+        return sum(len(f.targets) for f in self.frames)
+
+    @property
+    def review_count(self) -> int:
+        return sum(len(f.review) for f in self.frames)
+
+    def filtered(self, statuses: tuple[str, ...]) -> Annotations:
+        """A shallow copy keeping only the targets whose status is in ``statuses``."""
+        frames = [
+            replace(f, targets=[t for t in f.targets if t.status in statuses]) for f in self.frames
+        ]
+        return Annotations(frames, self.name, dict(self.meta))
+
+
+def targets_from_mask(
+    mask: np.ndarray, source: str = "manual", status: str = "confirmed", first_id: int = 1
+) -> list[Target]:
+    """One target per 8-connected component of a full-frame mask."""
+    return [
+        Target(part, id=first_id + k, source=source, status=status)
+        for k, part in enumerate(components(np.asarray(mask, bool)))
+    ]
+
+
+def image_info(path: Path) -> tuple[tuple[int, int], str]:
+    """(height, width) and dtype name of an image file, from its header where possible."""
+    path = Path(path)
+    if path.suffix.lower() in (".png", ".bmp", ".jpg", ".jpeg"):
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as im:
+                width, height = im.size
+                mode = im.mode
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise LabelIrstError(f"{path}: cannot read image ({exc})") from None
+        dtype = {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16", "I": "uint16"}.get(
+            mode, "float32" if mode == "F" else "uint8"
+        )
+        return (int(height), int(width)), dtype
+    from label_irst.io.images import read_image
+
+    image = read_image(path)
+    return (int(image.shape[0]), int(image.shape[1])), str(image.dtype)

@@ -1,0 +1,163 @@
+"""Reading the images/ + masks/ (+ img_idx/, annotations/) folder layouts of IRSTD toolboxes.
+
+One reader serves both layouts:
+
+* SIRST style (single frames): ``images/<frame>.png``, ``masks/<frame>.png`` (or the NUAA-SIRST
+  ``<frame>_pixels0.png``), ``img_idx/train*.txt`` / ``test*.txt`` with frame names;
+* SIRSTD-Pixel style (sequences, Sec. III-D): ``images/<seq>/<frame>.png``,
+  ``masks/<seq>/<frame>.png``, ``img_idx/train_<NAME>.txt`` with ``<seq>/<frame>`` lines and
+  ``annotations/<seq>.json`` with per-target records.
+
+Masks are the truth: per-target records (ids, track ids, status, source, rho, and the crop RLE
+this tool writes) are used only when their union equals the mask file; otherwise each
+8-connected component of the mask becomes a target. A frame without a mask file has no target.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from label_irst.batch.progress import Job
+from label_irst.core.geometry import CroppedMask
+from label_irst.errors import LabelIrstError
+from label_irst.io.annotations import Annotations, Frame, Target, image_info, targets_from_mask
+from label_irst.io.formats import rle
+from label_irst.io.formats._common import dataset_name, read_json
+from label_irst.io.images import is_image_file, natural_key, read_mask
+
+MASK_SUFFIXES = ("", "_pixels0", "_mask")
+
+
+def detect(path: Path) -> bool:
+    return path.is_dir() and (path / "images").is_dir()
+
+
+def _images_of(folder: Path) -> list[Path]:
+    files = [p for p in folder.iterdir() if p.is_file() and is_image_file(p)]
+    return sorted(
+        (p for p in files if not p.name.startswith(".")), key=lambda p: natural_key(p.name)
+    )
+
+
+def _masks_of(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    out: dict[str, Path] = {}
+    for p in _images_of(folder):
+        out.setdefault(p.stem, p)
+    return out
+
+
+def _find_mask(masks: dict[str, Path], stem: str) -> Path | None:
+    for suffix in MASK_SUFFIXES:
+        if stem + suffix in masks:
+            return masks[stem + suffix]
+    return None
+
+
+def read_splits(root: Path) -> dict[str, str]:
+    """``{"<seq>/<frame>" or "<frame>": "train" | "test"}`` from img_idx/*.txt."""
+    out: dict[str, str] = {}
+    folder = root / "img_idx"
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.txt")):
+        stem = path.stem.lower()
+        split = "train" if stem.startswith("train") else "test" if stem.startswith("test") else None
+        if split is None:
+            continue
+        for line in path.read_text(encoding="utf-8-sig").splitlines():
+            key = line.strip().replace("\\", "/")
+            if is_image_file(key):
+                key = key[: key.rfind(".")]
+            if key:
+                out.setdefault(key, split)
+    return out
+
+
+def _records(root: Path, sequence: str) -> dict[str, list[dict]]:
+    path = root / "annotations" / f"{sequence or 'frames'}.json"
+    if not path.is_file():
+        return {}
+    data = read_json(path)
+    frames = data.get("frames", []) if isinstance(data, dict) else []
+    out = {}
+    for entry in frames:
+        if isinstance(entry, dict) and "frame" in entry:
+            out[str(entry["frame"])] = entry.get("targets", [])
+    return out
+
+
+def targets_from_records(records: list[dict], mask: np.ndarray) -> list[Target] | None:
+    """Targets rebuilt from this tool's per-target records, or None if they disagree with ``mask``."""
+    if not records or not all(isinstance(r, dict) and "rle" in r for r in records):
+        return None
+    union = np.zeros(mask.shape, bool)
+    out = []
+    try:
+        for r in records:
+            x0, y0 = (int(v) for v in r["bbox"][:2])
+            crop = rle.decode(r["rle"])
+            target = Target(
+                CroppedMask(crop, (y0, x0)),
+                id=int(r.get("id", 0)),
+                track_id=None if r.get("track_id") is None else int(r["track_id"]),
+                source=str(r.get("source", "manual")),
+                status=str(r.get("status", "confirmed")),
+                rho=None if r.get("rho") is None else float(r["rho"]),
+            )
+            target.mask.paint(union)
+            out.append(target)
+    except (LabelIrstError, KeyError, TypeError, ValueError, IndexError):
+        return None
+    return out if np.array_equal(union, mask) else None
+
+
+def read(path: Path, job: Job | None = None) -> Annotations:
+    """A dataset folder in SIRST or SIRSTD-Pixel layout (see the module docstring)."""
+    job = job or Job()
+    root = Path(path)
+    if not detect(root):
+        raise LabelIrstError(f"{root}: not a dataset folder (no images/ folder)")
+    splits = read_splits(root)
+    groups: list[tuple[str, Path]] = []
+    if _images_of(root / "images"):
+        groups.append(("", root / "images"))
+    subdirs = [d for d in (root / "images").iterdir() if d.is_dir() and not d.name.startswith(".")]
+    groups += [(d.name, d) for d in sorted(subdirs, key=lambda d: natural_key(d.name))]
+    todo = [(seq, img) for seq, folder in groups for img in _images_of(folder)]
+    if not todo:
+        raise LabelIrstError(f"{root}: no image files under images/")
+    ann = Annotations(name=dataset_name(root))
+    masks_cache: dict[str, dict[str, Path]] = {}
+    records_cache: dict[str, dict[str, list[dict]]] = {}
+    for done, (seq, image_path) in enumerate(todo, 1):
+        if job.cancelled:
+            break
+        if seq not in masks_cache:
+            masks_cache[seq] = _masks_of(root / "masks" / seq if seq else root / "masks")
+            records_cache[seq] = _records(root, seq)
+        key = f"{seq}/{image_path.stem}" if seq else image_path.stem
+        try:
+            shape, dtype = image_info(image_path)
+            frame = Frame(seq, image_path.stem, image_path, shape, dtype, split=splits.get(key))
+            mask_path = _find_mask(masks_cache[seq], image_path.stem)
+            if mask_path is not None:
+                mask = read_mask(mask_path)
+                if mask.shape != shape:
+                    raise LabelIrstError(f"{mask_path}: mask size {mask.shape} != image {shape}")
+                targets = targets_from_records(records_cache[seq].get(image_path.stem, []), mask)
+                frame.targets = targets if targets is not None else targets_from_mask(mask)
+        except LabelIrstError as exc:
+            job.warning(f"skipped: {exc}")
+            continue
+        ann.frames.append(frame)
+        job.step(done, len(todo))
+    meta_path = root / "meta.json"
+    if meta_path.is_file():
+        meta = read_json(meta_path)
+        if isinstance(meta, dict):
+            ann.meta.update({k: meta[k] for k in ("generator", "generator_settings") if k in meta})
+    return ann

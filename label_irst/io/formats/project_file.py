@@ -1,0 +1,146 @@
+"""A Label-IRST project file (the SQLite store of :mod:`label_irst.io.project`) as a dataset.
+
+Reading: every sequence of the project, all its frames (annotated or not) and its targets.
+A folder sequence named ``images`` (the SIRST layout) holds independent single frames, so its
+frames get no sequence name and are split one by one.
+
+Writing (import into a new project): frames are grouped by the folder that holds their files;
+each folder becomes a sequence of the project, read in place (the project refers to frames, it
+does not copy them). The project is built beside its destination and renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from label_irst.batch.progress import Job
+from label_irst.errors import LabelIrstError
+from label_irst.io.annotations import Annotations, Frame, Target, image_info
+from label_irst.io.naming import safe_name
+
+NAME = "project"
+SUMMARY = "a Label-IRST project file (SQLite)"
+SINGLE_FRAME_FOLDER = "images"
+
+
+def detect(path: Path) -> bool:
+    from label_irst.io.project import PROJECT_SUFFIX
+
+    if not path.is_file():
+        return False
+    if path.suffix.lower() in (PROJECT_SUFFIX, ".irst"):
+        return True
+    with open(path, "rb") as handle:
+        return handle.read(16) == b"SQLite format 3\x00"
+
+
+def _sequence_frames(record, job: Job) -> tuple[str, list[Frame]]:
+    from label_irst.io.sequence import open_sequence
+
+    source = Path(record.source)
+    name = source.name if record.kind == "folder" else source.stem
+    sequence_name = "" if record.kind == "folder" and name == SINGLE_FRAME_FOLDER else name
+    sequence = open_sequence(source)
+    frames = []
+    for index, frame_name in enumerate(sequence.names):
+        if record.kind == "video":
+            image = sequence.frame(index)
+            frame = Frame(sequence_name, frame_name, None, image.shape, str(image.dtype))
+            frame.reader = lambda s=sequence, i=index: s.frame(i)
+        else:
+            path = sequence.path(index) if hasattr(sequence, "path") else source
+            shape, dtype = image_info(path)
+            frame = Frame(sequence_name, Path(frame_name).stem, path, shape, dtype)
+        frames.append(frame)
+    return sequence_name, frames
+
+
+def read(path: Path, job: Job | None = None) -> Annotations:
+    from label_irst.io.project import ProjectStore
+
+    job = job or Job()
+    ann = Annotations(name=safe_name(Path(path).stem, "project"))
+    with ProjectStore.open(path, readonly=True) as store:
+        records = store.sequences()
+        for done, record in enumerate(records, 1):
+            try:
+                _, frames = _sequence_frames(record, job)
+            except LabelIrstError as exc:
+                job.warning(f"skipped sequence {record.source}: {exc}")
+                continue
+            for t in store.targets(record.id):
+                if not 0 <= t.frame < len(frames):
+                    job.warning(f"{record.source}: target {t.id} on missing frame {t.frame}")
+                    continue
+                rho = None if t.rho is None or not math.isfinite(t.rho) else float(t.rho)
+                frames[t.frame].targets.append(
+                    Target(t.mask, t.id or 0, t.track_id, t.source, t.status, rho, t.seed)
+                )
+                if t.generator and "generator" not in ann.meta:
+                    ann.meta["generator"] = t.generator
+                    ann.meta["generator_settings"] = {"support_radius": t.support_radius}
+            ann.frames.extend(frames)
+            job.step(done, len(records))
+    return ann
+
+
+def _source_of(target: Target) -> str:
+    from label_irst.io.project import SOURCES
+
+    return target.source if target.source in SOURCES else "manual"
+
+
+def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | None = None) -> int:
+    """Create the project ``out`` from ``ann``; returns the number of targets stored."""
+    from label_irst.io.project import ProjectStore
+    from label_irst.io.project import Target as StoredTarget
+    from label_irst.io.sequence import FolderSequence
+
+    job = job or Job()
+    out = Path(out)
+    if out.exists() and not force:
+        raise LabelIrstError(f"{out}: the project exists (use --force to replace it)")
+    groups: dict[Path, list[Frame]] = {}
+    for frame in ann.frames:
+        if frame.image_path is None:
+            raise LabelIrstError(f"{frame.key}: only frames stored as files can go into a project")
+        groups.setdefault(frame.image_path.resolve().parent, []).append(frame)
+    generator = str(ann.meta.get("generator") or "")
+    rs = float((ann.meta.get("generator_settings") or {}).get("support_radius", 20.0))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    os.unlink(tmp_name)
+    tmp = Path(tmp_name)
+    stored = 0
+    try:
+        with ProjectStore.open(tmp, create=True) as store:
+            for done, (folder, frames) in enumerate(groups.items(), 1):
+                sequence = FolderSequence(folder)
+                index = {name: i for i, name in enumerate(sequence.names)}
+                sid = store.add_sequence(folder, "folder", len(sequence))
+                for frame in frames:
+                    idx = index[frame.image_path.name]
+                    for target in frame.targets:
+                        cx, cy = target.centroid
+                        seed = target.seed or (int(round(cx)), int(round(cy)))
+                        stored_target = StoredTarget(
+                            sid, idx, target.mask, seed=seed, source=_source_of(target),
+                            status=target.status,
+                            rho=float("nan") if target.rho is None else float(target.rho),
+                            support_radius=rs, generator=generator, track_id=target.track_id,
+                        ).refresh_geometry()  # fmt: skip
+                        store.save_target(stored_target, frame.image_path.name, frame.shape)
+                        stored += 1
+                job.step(done, len(groups))
+        os.replace(tmp, out)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".lock"), tmp.with_name(tmp.name + "-wal"),
+                         tmp.with_name(tmp.name + "-shm")):  # fmt: skip
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+    return stored

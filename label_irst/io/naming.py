@@ -1,0 +1,81 @@
+"""Safe sequence and frame names for files written by an export.
+
+Names come from imported files (COCO ``file_name``, labelme ``imagePath``, ``img_idx`` lines) and
+must never escape the export folder: no absolute paths, no ``..``, no separators inside a name.
+Spaces and non-ASCII letters are kept (a sequence called ``Straße 1`` stays ``Straße 1``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from label_irst.errors import LabelIrstError
+
+#: Characters that are not allowed in a file name on at least one common file system.
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+MAX_NAME = 200
+
+
+def safe_name(name: str, fallback: str = "unnamed") -> str:
+    """One path component: separators and control characters become ``_``, never ``.``/``..``.
+
+    The result is NFC-normalised, stripped of surrounding blanks and trailing dots, and no longer
+    than ``MAX_NAME`` characters; an empty result becomes ``fallback``.
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _FORBIDDEN.sub("_", text).strip().rstrip(".")
+    text = text.lstrip(".") if set(text) <= {"."} else text
+    if text.upper().split(".")[0] in _RESERVED:
+        text = f"_{text}"
+    text = text[:MAX_NAME].strip()
+    return text or fallback
+
+
+def split_relative(path: str) -> list[str]:
+    """The parts of a relative path read from a file, refusing absolute paths and ``..``.
+
+    Both ``/`` and ``\\`` separate parts; ``.`` parts are dropped.
+    """
+    text = str(path).strip()
+    if not text:
+        raise LabelIrstError("an empty path was given where a file name was expected")
+    if (
+        PurePosixPath(text).is_absolute()
+        or PureWindowsPath(text).is_absolute()
+        or re.match(r"^[A-Za-z]:", text)
+    ):
+        raise LabelIrstError(f"{text!r}: absolute paths are not accepted in dataset files")
+    parts = [p for p in re.split(r"[\\/]+", text) if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise LabelIrstError(f"{text!r}: '..' is not accepted in dataset file names")
+    if not parts:
+        raise LabelIrstError(f"{text!r}: not a file name")
+    return parts
+
+
+def resolve_inside(root: str | os.PathLike, relative: str) -> Path:
+    """``root / relative`` after :func:`split_relative`, checked to stay inside ``root``."""
+    base = Path(root).resolve()
+    candidate = base.joinpath(*split_relative(relative)).resolve()
+    if candidate != base and base not in candidate.parents:
+        raise LabelIrstError(f"{relative!r}: points outside {base}")
+    return candidate
+
+
+class UniqueNames:
+    """Hands out sanitised names, adding ``_2``, ``_3``... when two names collide."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def take(self, name: str, fallback: str = "unnamed") -> str:
+        base = safe_name(name, fallback)
+        out, k = base, 2
+        while out.casefold() in self._taken:
+            out, k = f"{base}_{k}", k + 1
+        self._taken.add(out.casefold())
+        return out
