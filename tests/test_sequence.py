@@ -54,3 +54,8 @@ def test_video_frames_are_grey(tmp_path):
     f3, f1 = seq.frame(3), seq.frame(1)
     assert f3.shape == (24, 32) and abs(int(f3.mean()) - 120) <= 3 and abs(int(f1.mean()) - 40) <= 3
     seq.close()
+
+
+def test_shape_from_header(tmp_path):
+    write_image(tmp_path / "a.png", np.zeros((7, 11), np.uint8))
+    assert open_sequence(tmp_path).shape(0) == (7, 11)

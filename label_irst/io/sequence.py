@@ -42,6 +42,10 @@ class Sequence:
         """The raw frame ``index`` (2-D, uint8 / uint16 / float32)."""
         return self._read(self._check(index))
 
+    def shape(self, index: int) -> tuple[int, int]:
+        """The (h, w) of frame ``index``; folders read only the file header when they can."""
+        return tuple(self.frame(index).shape)
+
     def _check(self, index: int) -> int:
         if not 0 <= index < len(self.names):
             raise LabelIrstError(f"frame {index} is out of range (0..{len(self.names) - 1})")
@@ -75,6 +79,15 @@ class FolderSequence(Sequence):
 
     def _read(self, index: int) -> np.ndarray:
         return read_image(self.source / self.names[index])
+
+    def shape(self, index: int) -> tuple[int, int]:
+        from PIL import Image
+
+        try:
+            with Image.open(self.path(index)) as im:  # lazy: reads the header only
+                return im.size[1], im.size[0]
+        except Exception:  # not readable by Pillow (some TIFFs): read the frame itself
+            return tuple(self.frame(index).shape)
 
 
 class VideoSequence(Sequence):

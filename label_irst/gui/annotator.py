@@ -1,0 +1,212 @@
+"""The annotation state of one frame, without any Qt: click-to-seed, confirm/reject, brush, undo.
+
+Every edit is saved to the project store at once (one transaction each), so what the window
+shows is what the file holds. PAMG (Sec. III-A) runs on the raw frame; the view's contrast
+never reaches the generator. A click inside an existing target re-seeds that target instead of
+adding a second one; a change of Rs re-runs the selected target at its seed (Sec. III-D1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from label_irst.core.generators import get_generator
+from label_irst.core.geometry import CroppedMask
+from label_irst.core.result import GeneratedMask
+from label_irst.gui.brush import apply_stroke, stroke_pixels
+from label_irst.gui.undo import MaskDiff, UndoStack
+from label_irst.io.project import ProjectStore, Target
+
+
+@dataclass
+class FrameState:
+    """Which frame is loaded: its sequence id, index, file name and raw pixels."""
+
+    sequence_id: int
+    index: int
+    name: str
+    raw: np.ndarray
+
+
+@dataclass
+class Stroke:
+    points: list[tuple[float, float]] = field(default_factory=list)
+    erase: bool = False
+    target_id: int | None = None
+    before: CroppedMask | None = None
+
+
+class FrameAnnotator:
+    """Targets of the current frame and the edits on them, saved through a :class:`ProjectStore`."""
+
+    def __init__(self, store: ProjectStore, generator: str | None = None, support_radius=20.0):
+        self.store = store
+        self.generator = get_generator(generator).name
+        self.support_radius = float(support_radius)
+        self.frame: FrameState | None = None
+        self.targets: dict[int, Target] = {}
+        self.selected: int | None = None
+        self.undo_stack = UndoStack()
+        self.brush_radius = 1.5
+        self._stroke: Stroke | None = None
+
+    # -- frames ----------------------------------------------------------------------------
+    def load(self, sequence_id: int, index: int, name: str, raw: np.ndarray) -> None:
+        self.frame = FrameState(sequence_id, index, name, raw)
+        self.targets = {t.id: t for t in self.store.targets(sequence_id, frame=index)}
+        self.selected = None
+        self.undo_stack.clear()
+        self._stroke = None
+
+    def visible(self) -> list[Target]:
+        """Targets shown on screen: all but the rejected ones."""
+        return [t for t in self.targets.values() if t.status != "rejected"]
+
+    def target_at(self, x: float, y: float) -> Target | None:
+        col, row = int(round(x)), int(round(y))
+        for t in reversed(self.visible()):
+            x0, y0, x1, y1 = t.mask.bbox
+            if x0 <= col < x1 and y0 <= row < y1 and t.mask.crop[row - y0, col - x0]:
+                return t
+        return None
+
+    # -- seeds -----------------------------------------------------------------------------
+    def generate(self, x: float, y: float, support_radius: float | None = None) -> GeneratedMask:
+        rs = self.support_radius if support_radius is None else support_radius
+        return get_generator(self.generator).fn(self.frame.raw, (x, y), rs)
+
+    def seed(self, x: float, y: float) -> Target:
+        """Run the generator at (x, y); re-seed the target under the click, or add a candidate."""
+        hit = self.target_at(x, y)
+        result = self.generate(x, y)
+        if hit is not None:
+            target = hit.copy(status="candidate", source="pamg")
+        else:
+            target = Target(self.frame.sequence_id, self.frame.index, result.mask, result.seed)
+        return self._save(_fill(target, result))
+
+    def add_generated(self, result: GeneratedMask, track_id: int | None, source="pamg") -> Target:
+        target = Target(
+            self.frame.sequence_id, self.frame.index, result.mask, result.seed, source=source,
+            track_id=track_id,
+        )  # fmt: skip
+        return self._save(_fill(target, result))
+
+    def set_support_radius(self, rs: float) -> Target | None:
+        """Change Rs; the selected generated target is re-run at its seed with the new Rs."""
+        self.support_radius = float(rs)
+        target = self.selected_target()
+        if target is None or target.source != "pamg":
+            return None
+        return self._save(_fill(target.copy(), self.generate(*target.seed)))
+
+    def set_generator(self, name: str) -> None:
+        self.generator = get_generator(name).name
+
+    # -- review ----------------------------------------------------------------------------
+    def selected_target(self) -> Target | None:
+        return self.targets.get(self.selected) if self.selected is not None else None
+
+    def select(self, target_id: int | None) -> None:
+        self.selected = target_id if target_id in self.targets else None
+
+    def confirm(self, target_id: int | None = None) -> Target | None:
+        target = self.targets.get(self.selected if target_id is None else target_id)
+        if target is None:
+            return None
+        track = target.track_id if target.track_id is not None else self.store.new_track_id()
+        return self._save(target.copy(status="confirmed", track_id=track))
+
+    def reject(self, target_id: int | None = None) -> Target | None:
+        target = self.targets.get(self.selected if target_id is None else target_id)
+        if target is None:
+            return None
+        saved = self._save(target.copy(status="rejected"))
+        self.selected = None
+        return saved
+
+    # -- brush -----------------------------------------------------------------------------
+    def begin_stroke(self, x: float, y: float, erase: bool = False) -> None:
+        """Start a brush stroke on the selected target (painting with none selected adds one)."""
+        target = self.selected_target()
+        if target is None and erase:
+            target = self.target_at(x, y)
+        if target is None and not erase:
+            empty = CroppedMask(np.zeros((0, 0), bool), (0, 0))
+            target = self._save(
+                Target(
+                    self.frame.sequence_id,
+                    self.frame.index,
+                    empty,
+                    (int(round(x)), int(round(y))),
+                    source="manual",
+                )  # fmt: skip
+            )
+        if target is None:
+            self._stroke = None
+            return
+        self.selected = target.id
+        self._stroke = Stroke([(x, y)], erase, target.id, target.mask)
+        self._paint_stroke()
+
+    def extend_stroke(self, x: float, y: float) -> None:
+        if self._stroke is not None:
+            self._stroke.points.append((x, y))
+            self._paint_stroke()
+
+    def end_stroke(self) -> Target | None:
+        """Finish the stroke: one undo entry (a diff) and one saved edit."""
+        stroke, self._stroke = self._stroke, None
+        if stroke is None:
+            return None
+        target = self.targets[stroke.target_id]
+        self.undo_stack.push(MaskDiff.between(target.id, stroke.before, target.mask))
+        return self._save(
+            target.copy(source="manual" if target.source == "manual" else target.source)
+        )
+
+    def _paint_stroke(self) -> None:
+        stroke = self._stroke
+        pixels = stroke_pixels(stroke.points[-2:], self.brush_radius, self.frame.raw.shape)
+        target = self.targets[stroke.target_id]
+        target.mask = apply_stroke(target.mask, pixels, stroke.erase)
+        target.refresh_geometry()
+
+    def undo(self) -> Target | None:
+        return self._apply_diff(self.undo_stack.undo(), forward=False)
+
+    def redo(self) -> Target | None:
+        return self._apply_diff(self.undo_stack.redo(), forward=True)
+
+    def _apply_diff(self, diff: MaskDiff | None, forward: bool) -> Target | None:
+        if diff is None or diff.target_id not in self.targets:
+            return None
+        target = self.targets[diff.target_id]
+        self.selected = target.id
+        return self._save(target.copy(mask=diff.apply(target.mask, forward)))
+
+    # -- persistence -----------------------------------------------------------------------
+    def _save(self, target: Target) -> Target:
+        target.refresh_geometry()
+        saved = self.store.save_target(target, self.frame.name, self.frame.raw.shape)
+        self.targets[saved.id] = saved
+        self.selected = saved.id
+        return saved
+
+    def mask(self, statuses=("candidate", "confirmed")) -> np.ndarray:
+        full = np.zeros(self.frame.raw.shape, bool)
+        for t in self.targets.values():
+            if t.status in statuses:
+                t.mask.paint(full)
+        return full
+
+
+def _fill(target: Target, result: GeneratedMask) -> Target:
+    target.mask = result.mask
+    target.seed = result.seed
+    target.rho = float(result.boundary_ratio)
+    target.support_radius = float(result.support_radius)
+    target.generator = result.generator
+    return target.refresh_geometry()

@@ -1,0 +1,64 @@
+"""Starting the app: the QApplication, the main window, ``--demo`` and ``--screenshot``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from label_irst.errors import LabelIrstError
+
+
+def _warm_up() -> None:
+    """Compile the numba kernels once before the first click (a background thread)."""
+    import numpy as np
+
+    from label_irst.core.generators import available
+
+    image = np.zeros((32, 32), np.uint8)
+    image[15:18, 15:18] = 200
+    for spec in available():
+        try:
+            spec.fn(image, (16, 16), 8.0)
+        except LabelIrstError:
+            pass
+
+
+def run(path: str | None = None, demo: bool = False, screenshot: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from label_irst.gui.main_window import MainWindow
+    from label_irst.gui.workspace import write_demo
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Label-IRST")
+    app.setOrganizationName("label-irst")
+    if demo:
+        path = str(write_demo())
+    window = MainWindow()
+    window.resize(1400, 860)
+    if path:
+        window.open_path(path)  # a LabelIrstError here becomes the CLI's one-line error
+    if screenshot:
+        window.show()
+        out = Path(screenshot)
+
+        def grab():
+            app.processEvents()
+            if not window.grab().save(str(out)):
+                print(f"label-irst: error: cannot write {out}", file=sys.stderr)
+                app.exit(2)
+                return
+            print(f"wrote {out}")
+            app.exit(0)
+
+        QTimer.singleShot(300, grab)
+        code = app.exec()
+        window.close()
+        return code
+    import threading
+
+    threading.Thread(target=_warm_up, daemon=True).start()
+    window.show()
+    code = app.exec()
+    return code

@@ -1,0 +1,66 @@
+"""Pictures for the views, computed from the raw frame (no Qt): contrast and mask overlays.
+
+The global view uses the frame's window; the detail view either shares it (linked) or takes its
+own window from the region (independent), and applies CLAHE to the region only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from label_irst.core.enhance import DisplaySettings, to_display, window_levels
+from label_irst.core.geometry import CroppedMask
+from label_irst.io.project import Target
+
+CONFIRMED_RGBA = (255, 0, 0, 115)
+CANDIDATE_RGBA = (255, 160, 0, 115)
+SELECTED_ALPHA = 175
+
+
+class DisplayPipeline:
+    """Display settings plus the cached window of the current frame."""
+
+    def __init__(self, settings: DisplaySettings | None = None, linked: bool = True):
+        self.settings = settings or DisplaySettings()
+        self.linked = linked
+        self._levels_for: int | None = None
+        self._levels = (0.0, 1.0)
+
+    def levels(self, raw: np.ndarray) -> tuple[float, float]:
+        key = id(raw)
+        if self._levels_for != key:
+            self._levels = window_levels(raw, self.settings)
+            self._levels_for = key
+        return self._levels
+
+    def set_settings(self, settings: DisplaySettings, linked: bool) -> None:
+        self.settings = settings.check()
+        self.linked = linked
+        self._levels_for = None
+
+    def global_rgb(self, raw: np.ndarray) -> np.ndarray:
+        return to_display(raw, self.settings.with_(clahe=False), self.levels(raw))
+
+    def detail_rgb(self, raw: np.ndarray, region: tuple[int, int, int, int]) -> np.ndarray:
+        x0, y0, w, h = region
+        crop = raw[y0 : y0 + h, x0 : x0 + w]
+        levels = self.levels(raw) if self.linked else None
+        return to_display(crop, self.settings, levels)
+
+
+def overlay_rgba(
+    targets: list[Target], region: tuple[int, int, int, int], selected: int | None = None
+) -> np.ndarray:
+    """A (h, w, 4) picture of the region: confirmed targets red, candidates orange."""
+    x0, y0, w, h = region
+    out = np.zeros((h, w, 4), np.uint8)
+    for t in sorted(targets, key=lambda t: t.id == selected):
+        if t.mask.crop.size == 0:
+            continue
+        local = np.zeros((h, w), bool)
+        CroppedMask(t.mask.crop, (t.mask.offset[0] - y0, t.mask.offset[1] - x0)).paint(local)
+        colour = list(CONFIRMED_RGBA if t.status == "confirmed" else CANDIDATE_RGBA)
+        if t.id == selected:
+            colour[3] = SELECTED_ALPHA
+        out[local] = colour
+    return out

@@ -1,0 +1,376 @@
+"""The main window: it lays out the views and panels and routes events to the annotator.
+
+Layout (Sec. III-D1, Fig. 3): Global View (left) with the region rectangle, Detail View
+(right), navigation under them, parameter and enhancement panels docked at the bottom, the
+review queue docked on the right, x / y / raw value in the status bar.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from label_irst.errors import LabelIrstError
+from label_irst.gui.actions import build_actions
+from label_irst.gui.annotator import FrameAnnotator
+from label_irst.gui.display import DisplayPipeline, overlay_rgba
+from label_irst.gui.frames import FrameCache
+from label_irst.gui.navigation import NavigationBar
+from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
+from label_irst.gui.review import counters, review_queue
+from label_irst.gui.settings import AppSettings
+from label_irst.gui.tracking import carry_seeds
+from label_irst.gui.views import DetailView, GlobalView
+from label_irst.gui.workspace import Workspace, open_workspace
+
+REGION_SIZES = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle("Label-IRST")
+        self.prefs = AppSettings(settings)
+        self.display = DisplayPipeline(self.prefs.display(), self.prefs.linked())
+        self.workspace: Workspace | None = None
+        self.cache: FrameCache | None = None
+        self.annotator: FrameAnnotator | None = None
+        self.tool = "seed"
+        self.region_size = 32
+        self.centre = (0.0, 0.0)
+        self._build()
+        self.actions = build_actions(self)
+        self.prefs.restore_window(self)
+        self._review_timer = QTimer(self, singleShot=True, interval=0)
+        self._review_timer.timeout.connect(self.refresh_review)
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.global_view, self.detail_view = GlobalView(), DetailView()
+        self.detail_view.box.paint_drags = False
+        splitter = QSplitter()
+        splitter.addWidget(self.global_view)
+        splitter.addWidget(self.detail_view)
+        splitter.setSizes([560, 560])
+        self.navigation = NavigationBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.navigation)
+        self.setCentralWidget(central)
+
+        self.parameters = ParametersPanel(self.prefs.generator(), self.prefs.support_radius())
+        self.enhance = EnhancePanel(self.display.settings, self.display.linked)
+        tabs = QTabWidget()
+        tabs.addTab(self.parameters, "Annotation")
+        tabs.addTab(self.enhance, "Enhancement")
+        self._dock(tabs, "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.review = ReviewPanel()
+        self._dock(self.review, "Review queue", Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.pixel_label, self.target_label = QLabel("x –  y –"), QLabel("")
+        self.statusBar().addWidget(self.pixel_label)
+        self.statusBar().addPermanentWidget(self.target_label)
+
+        for view in (self.global_view, self.detail_view):
+            view.box.sigPixelClicked.connect(lambda x, y, v=view: self.on_click(v, x, y))
+            view.sigHover.connect(self.on_hover)
+        self.detail_view.box.sigPixelDragged.connect(self.on_drag)
+        self.detail_view.box.sigWheel.connect(self.zoom_region)
+        self.global_view.sigRegionMoved.connect(self.move_region)
+        self.navigation.frameRequested.connect(self.show_frame)
+        self.parameters.supportRadiusChanged.connect(self.set_support_radius)
+        self.parameters.generatorChanged.connect(self.set_generator)
+        self.parameters.toolChanged.connect(self.set_tool)
+        self.parameters.brushRadiusChanged.connect(self.set_brush_radius)
+        self.enhance.changed.connect(self.set_display)
+        self.review.accept.connect(lambda: self.review_step(True))
+        self.review.reject.connect(lambda: self.review_step(False))
+        self.review.targetChosen.connect(self.go_to_target)
+        self.review.filterChanged.connect(lambda _: self.refresh_review())
+
+    def _dock(self, widget: QWidget, title: str, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- opening ---------------------------------------------------------------------------
+    def open_path(self, path, project=None) -> None:
+        """Open a project, folder, video or image (a LabelIrstError goes to the caller)."""
+        workspace = open_workspace(path, project)
+        self.close_workspace()
+        self.workspace = workspace
+        self.cache = FrameCache(workspace.sequence)
+        self.annotator = FrameAnnotator(
+            workspace.store, self.parameters.generator.currentData(), self.parameters.rs.value()
+        )
+        self.annotator.brush_radius = self.parameters.brush.value()
+        self.navigation.set_sequence(workspace.sequence.names)
+        self.prefs.add_recent(str(workspace.store.path))
+        self.setWindowTitle(f"Label-IRST — {workspace.sequence.source.name}")
+        self.show_frame(0)
+
+    def close_workspace(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+        if self.workspace is not None:
+            self.workspace.store.close()
+        self.workspace = self.cache = self.annotator = None
+
+    def show_frame(self, index: int) -> None:
+        if self.workspace is None:
+            return
+        previous = self.annotator.frame.index if self.annotator.frame else None
+        try:
+            raw = self.cache.get(index)
+        except LabelIrstError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            return
+        seq = self.workspace.sequence
+        self.annotator.load(self.workspace.sequence_id, index, seq.name(index), raw)
+        if previous is not None and index == previous + 1:
+            self.carry_targets(index)
+        self.navigation.show_index(index)
+        if previous is None:
+            self.centre = (raw.shape[1] / 2, raw.shape[0] / 2)
+        target = self.annotator.selected_target()
+        if target is not None:
+            self.centre = target.centroid
+        self.refresh_frame()
+
+    def carry_targets(self, index: int) -> None:
+        store, seq_id = self.workspace.store, self.workspace.sequence_id
+        previous = store.targets(seq_id, frame=index - 1)
+        earlier = store.targets(seq_id, frame=index - 2) if index >= 2 else []
+        current = list(self.annotator.targets.values())
+        first = None
+        for (x, y), track in carry_seeds(previous, earlier, current, self.annotator.frame.raw):
+            t = self.annotator.add_generated(self.annotator.generate(x, y), track)
+            first = first or t.id
+        self.annotator.select(first)
+
+    # -- painting --------------------------------------------------------------------------
+    def region(self) -> tuple[int, int, int, int]:
+        h, w = self.annotator.frame.raw.shape
+        size_w, size_h = min(self.region_size, w), min(self.region_size, h)
+        x0 = int(np.clip(round(self.centre[0] - size_w / 2), 0, w - size_w))
+        y0 = int(np.clip(round(self.centre[1] - size_h / 2), 0, h - size_h))
+        return x0, y0, size_w, size_h
+
+    def refresh_frame(self) -> None:
+        """Repaint both pictures (frame change, contrast change)."""
+        if self.annotator is None or self.annotator.frame is None:
+            return
+        self.global_view.set_frame(self.display.global_rgb(self.annotator.frame.raw))
+        self.refresh_region()
+
+    def refresh_region(self) -> None:
+        raw = self.annotator.frame.raw
+        region = self.region()
+        self.global_view.set_region(*region)
+        self.detail_view.set_region_image(self.display.detail_rgb(raw, region), *region[:2])
+        self.refresh_masks()
+
+    def refresh_masks(self) -> None:
+        """Repaint the overlays and seed markers (after every edit)."""
+        a = self.annotator
+        visible = a.visible()
+        h, w = a.frame.raw.shape
+        self.global_view.set_overlay(overlay_rgba(visible, (0, 0, w, h), a.selected))
+        self.detail_view.set_overlay(overlay_rgba(visible, self.region(), a.selected))
+        seeds = [t.seed for t in visible]
+        self.global_view.set_seeds(seeds)
+        self.detail_view.set_seeds(seeds)
+        t = a.selected_target()
+        self.target_label.setText(
+            f"#{t.id} {t.status} {t.source}  area {t.mask.area}  r {t.radius:.2f}  ρ {t.rho:.2f}"
+            if t is not None
+            else f"{len(visible)} target(s)"
+        )
+        self._review_timer.start()
+
+    def refresh_review(self) -> None:
+        if self.workspace is None:
+            return
+        everything = self.workspace.store.targets(self.workspace.sequence_id)
+        reviewed, remaining = counters(everything)
+        self.review.show_queue(
+            review_queue(everything, self.review.suspects.isChecked()), reviewed, remaining
+        )
+
+    # -- events ----------------------------------------------------------------------------
+    def on_click(self, view, x: float, y: float) -> None:
+        if self.annotator is None or self.annotator.frame is None:
+            return
+        h, w = self.annotator.frame.raw.shape
+        col, row = int(np.floor(x)), int(np.floor(y))
+        if not (0 <= col < w and 0 <= row < h):
+            return
+        if view is self.detail_view and self.tool != "seed":
+            self.on_drag(x, y, "start")
+            self.on_drag(x, y, "finish")
+            return
+        self.seed_at(col, row, recentre=view is self.global_view)
+
+    def seed_at(self, col: int, row: int, recentre: bool = False) -> None:
+        try:
+            self.annotator.seed(col, row)
+        except LabelIrstError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            return
+        if recentre:
+            self.centre = (col + 0.5, row + 0.5)
+            self.refresh_region()
+        else:
+            self.refresh_masks()
+
+    def on_drag(self, x: float, y: float, phase: str) -> None:
+        a = self.annotator
+        if a is None or a.frame is None or self.tool == "seed":
+            return
+        px, py = x - 0.5, y - 0.5  # disc centred on the pixel centre under the cursor
+        if phase == "start":
+            a.begin_stroke(px, py, erase=self.tool == "erase")
+        elif phase == "move":
+            a.extend_stroke(px, py)
+        else:
+            a.extend_stroke(px, py)
+            a.end_stroke()
+        self.refresh_masks()
+
+    def on_hover(self, col: int, row: int) -> None:
+        if self.annotator is None or self.annotator.frame is None:
+            return
+        raw = self.annotator.frame.raw
+        if 0 <= row < raw.shape[0] and 0 <= col < raw.shape[1]:
+            value = raw[row, col]
+            text = f"{value:.4g}" if raw.dtype.kind == "f" else str(int(value))
+            self.pixel_label.setText(f"x {col}  y {row}  value {text} ({raw.dtype})")
+
+    def move_region(self, cx: float, cy: float) -> None:
+        if self.annotator is not None and self.annotator.frame is not None:
+            self.centre = (cx, cy)
+            self.refresh_region()
+
+    def zoom_region(self, direction: int) -> None:
+        k = REGION_SIZES.index(self.region_size) if self.region_size in REGION_SIZES else 4
+        self.region_size = REGION_SIZES[int(np.clip(k - direction, 0, len(REGION_SIZES) - 1))]
+        if self.annotator is not None and self.annotator.frame is not None:
+            self.refresh_region()
+
+    # -- commands (menu actions and keys) -------------------------------------------------
+    def confirm(self) -> None:
+        if self.annotator and self.annotator.confirm():
+            self.refresh_masks()
+
+    def reject(self) -> None:
+        if self.annotator and self.annotator.reject():
+            self.refresh_masks()
+
+    def undo(self) -> None:
+        if self.annotator and self.annotator.undo():
+            self.refresh_masks()
+
+    def redo(self) -> None:
+        if self.annotator and self.annotator.redo():
+            self.refresh_masks()
+
+    def step(self, delta: int) -> None:
+        self.navigation.step(delta)
+
+    def set_tool(self, name: str) -> None:
+        self.tool = name
+        self.detail_view.box.paint_drags = name != "seed"
+        self.statusBar().showMessage(f"tool: {name}", 2000)
+
+    def set_brush_radius(self, radius: float) -> None:
+        if self.annotator is not None:
+            self.annotator.brush_radius = radius
+
+    def set_support_radius(self, rs: float) -> None:
+        self.prefs.set_support_radius(rs)
+        if self.annotator is not None and self.annotator.frame is not None:
+            if self.annotator.set_support_radius(rs) is not None:
+                self.refresh_masks()
+
+    def set_generator(self, name: str) -> None:
+        self.prefs.set_generator(name)
+        if self.annotator is not None:
+            self.annotator.set_generator(name)
+
+    def set_display(self, settings, linked: bool) -> None:
+        try:
+            self.display.set_settings(settings, linked)
+        except LabelIrstError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            return
+        self.prefs.set_display(settings, linked)
+        self.refresh_frame()
+
+    def go_to_target(self, frame: int, target_id: int) -> None:
+        if self.annotator.frame is None or self.annotator.frame.index != frame:
+            self.show_frame(frame)
+        self.annotator.select(target_id)
+        target = self.annotator.selected_target()
+        if target is not None:
+            self.centre = target.centroid
+            self.refresh_region()
+
+    def review_step(self, accept: bool) -> None:
+        """Accept or reject the selected candidate (or the queue's head), then show the next."""
+        if self.workspace is None:
+            return
+        selected = self.annotator.selected_target()
+        if selected is None or selected.status != "candidate":
+            queue = review_queue(self.workspace.store.targets(self.workspace.sequence_id))
+            if not queue:
+                self.statusBar().showMessage("review queue is empty", 3000)
+                return
+            self.go_to_target(queue[0].frame, queue[0].id)
+        (self.annotator.confirm if accept else self.annotator.reject)()
+        self.refresh_masks()
+        queue = review_queue(self.workspace.store.targets(self.workspace.sequence_id))
+        if queue:
+            self.go_to_target(queue[0].frame, queue[0].id)
+
+    def export_masks(self, out_dir: Path, wait: bool = False):
+        """Export per-frame masks through a worker with a progress dialog; returns the worker."""
+        from label_irst.gui.workers import ExportWorker, run_with_progress
+
+        if self.workspace is None:
+            return None
+        seq = self.workspace.sequence
+        shape = self.annotator.frame.raw.shape
+        shapes = seq.shape if seq.kind == "folder" else (lambda i: shape)
+        worker = ExportWorker(
+            self.workspace.store.path, self.workspace.sequence_id, seq.names, shapes, out_dir
+        )
+        worker.failed.connect(lambda msg: QMessageBox.warning(self, "Export failed", msg))
+        worker.succeeded.connect(
+            lambda n: self.statusBar().showMessage(f"exported {n} masks to {out_dir}", 8000)
+        )
+        self._export_dialog = run_with_progress(self, worker, "Exporting masks")
+        self._export_worker = worker
+        if wait:
+            worker.wait()
+        return worker
+
+    def closeEvent(self, event) -> None:
+        self.prefs.save_window(self)
+        self.close_workspace()
+        super().closeEvent(event)

@@ -1,0 +1,175 @@
+"""Dockable panels: annotation parameters, enhancement settings, review queue."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from label_irst.core.enhance import COLORMAPS, WINDOW_MODES, DisplaySettings
+from label_irst.core.generators import available
+from label_irst.io.project import Target
+
+TOOLS = ("seed", "brush", "erase")
+
+
+def _spin(lo: float, hi: float, value: float, step: float, decimals: int = 1) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setSingleStep(step)
+    box.setDecimals(decimals)
+    box.setValue(value)
+    box.setKeyboardTracking(False)
+    return box
+
+
+class ParametersPanel(QWidget):
+    """Rs, generator, tool (seed / brush / erase) and brush radius."""
+
+    supportRadiusChanged = Signal(float)
+    generatorChanged = Signal(str)
+    toolChanged = Signal(str)
+    brushRadiusChanged = Signal(float)
+
+    def __init__(self, generator: str, support_radius: float):
+        super().__init__()
+        form = QFormLayout(self)
+        self.rs = _spin(2.0, 200.0, support_radius, 1.0)
+        self.rs.setToolTip("spatial support Rs of PAMG (Eq. 6); changes re-run the selected target")
+        self.generator = QComboBox()
+        for spec in available():
+            self.generator.addItem(spec.name, spec.name)
+            self.generator.setItemData(self.generator.count() - 1, spec.summary, 3)
+        self.generator.setCurrentIndex(max(self.generator.findData(generator), 0))
+        self.mode = QLabel("blind (guided Rs comes from pre-annotation)")
+        tools = QHBoxLayout()
+        self.tool_group = QButtonGroup(self)
+        for i, name in enumerate(TOOLS):
+            button = QRadioButton(f"{name} ({'SBE'[i]})")
+            button.setChecked(i == 0)
+            self.tool_group.addButton(button, i)
+            tools.addWidget(button)
+        self.brush = _spin(0.5, 20.0, 1.5, 0.5)
+        form.addRow("Rs (px)", self.rs)
+        form.addRow("generator", self.generator)
+        form.addRow("mode", self.mode)
+        form.addRow("tool", tools)
+        form.addRow("brush radius ([ ])", self.brush)
+        self.rs.valueChanged.connect(self.supportRadiusChanged)
+        self.generator.currentIndexChanged.connect(
+            lambda _: self.generatorChanged.emit(self.generator.currentData())
+        )
+        self.tool_group.idClicked.connect(lambda i: self.toolChanged.emit(TOOLS[i]))
+        self.brush.valueChanged.connect(self.brushRadiusChanged)
+
+    def set_tool(self, name: str) -> None:
+        self.tool_group.button(TOOLS.index(name)).setChecked(True)
+        self.toolChanged.emit(name)
+
+
+class EnhancePanel(QWidget):
+    """Display-only contrast: window, gamma, CLAHE (detail), colour map, invert, linked views."""
+
+    changed = Signal(object, bool)  # DisplaySettings, linked
+
+    def __init__(self, settings: DisplaySettings, linked: bool = True):
+        super().__init__()
+        form = QFormLayout(self)
+        self.mode = QComboBox()
+        self.mode.addItems(WINDOW_MODES)
+        self.mode.setCurrentText(settings.mode)
+        self.low = _spin(0.0, 99.0, settings.low, 0.5, 2)
+        self.high = _spin(1.0, 100.0, settings.high, 0.1, 2)
+        self.gamma = _spin(0.1, 5.0, settings.gamma, 0.1, 2)
+        self.clahe = QCheckBox("CLAHE on the detail region")
+        self.clahe.setChecked(settings.clahe)
+        self.colormap = QComboBox()
+        self.colormap.addItems(COLORMAPS)
+        self.colormap.setCurrentText(settings.colormap)
+        self.invert = QCheckBox("invert")
+        self.invert.setChecked(settings.invert)
+        self.linked = QCheckBox("detail shares the global window")
+        self.linked.setChecked(linked)
+        window = QHBoxLayout()
+        window.addWidget(self.mode)
+        window.addWidget(self.low)
+        window.addWidget(self.high)
+        form.addRow("window (%)", window)
+        form.addRow("gamma", self.gamma)
+        form.addRow("colour map", self.colormap)
+        form.addRow(self.clahe)
+        form.addRow(self.invert)
+        form.addRow(self.linked)
+        for box in (self.low, self.high, self.gamma):
+            box.valueChanged.connect(self._emit)
+        for combo in (self.mode, self.colormap):
+            combo.currentIndexChanged.connect(self._emit)
+        for check in (self.clahe, self.invert, self.linked):
+            check.toggled.connect(self._emit)
+
+    def settings(self) -> DisplaySettings:
+        low, high = self.low.value(), self.high.value()
+        return DisplaySettings(
+            mode=self.mode.currentText(), low=min(low, high - 0.01), high=high,
+            gamma=self.gamma.value(), clahe=self.clahe.isChecked(),
+            colormap=self.colormap.currentText(), invert=self.invert.isChecked(),
+        )  # fmt: skip
+
+    def _emit(self, *_) -> None:
+        self.changed.emit(self.settings(), self.linked.isChecked())
+
+
+class ReviewPanel(QWidget):
+    """Candidates, lowest rho first; accept (A) / reject (R); counters; box-suspect filter."""
+
+    accept = Signal()
+    reject = Signal()
+    targetChosen = Signal(int, int)  # frame, target id
+    filterChanged = Signal(bool)
+
+    def __init__(self):
+        super().__init__()
+        layout = QVBoxLayout(self)
+        self.counters = QLabel("reviewed 0 · remaining 0")
+        self.suspects = QCheckBox("only masks far from their box")
+        self.list = QListWidget()
+        buttons = QHBoxLayout()
+        self.accept_button = QPushButton("Accept (A)")
+        self.reject_button = QPushButton("Reject (R)")
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.reject_button)
+        for w in (self.counters, self.suspects, self.list):
+            layout.addWidget(w)
+        layout.addLayout(buttons)
+        self.accept_button.clicked.connect(self.accept)
+        self.reject_button.clicked.connect(self.reject)
+        self.suspects.toggled.connect(self.filterChanged)
+        self.list.itemActivated.connect(self._chosen)
+        self.list.itemClicked.connect(self._chosen)
+
+    def show_queue(self, queue: list[Target], reviewed: int, remaining: int) -> None:
+        self.counters.setText(f"reviewed {reviewed} · remaining {remaining}")
+        self.list.clear()
+        for t in queue[:500]:
+            item = QListWidgetItem(
+                f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.mask.area}"
+            )
+            item.setData(256, (t.frame, t.id))
+            self.list.addItem(item)
+
+    def _chosen(self, item: QListWidgetItem) -> None:
+        frame, tid = item.data(256)
+        self.targetChosen.emit(frame, tid)

@@ -1,0 +1,41 @@
+"""The review queue: candidates sorted by lowest boundary ratio rho (Eq. 20) first.
+
+rho measures how clearly a mask's boundary stands out from its surroundings; a low rho is a
+doubtful mask, so those are shown first. The "far from the box" filter flags masks converted
+from boxes whose area differs from the box area by more than a factor (suspect conversions).
+"""
+
+from __future__ import annotations
+
+import math
+
+from label_irst.io.project import Target
+
+
+def far_from_box(target: Target, factor: float = 3.0) -> bool:
+    """True when the mask area and its source box area differ by more than ``factor``."""
+    if target.box is None:
+        return False
+    x0, y0, x1, y1 = target.box
+    box_area = max((x1 - x0) * (y1 - y0), 1)
+    area = max(target.mask.area, 1)
+    return max(area / box_area, box_area / area) > factor or target.mask.area == 0
+
+
+def review_queue(targets: list[Target], suspects_only: bool = False) -> list[Target]:
+    """Candidates, lowest rho first (NaN last), then by frame; optionally only box suspects."""
+    queue = [t for t in targets if t.status == "candidate"]
+    if suspects_only:
+        queue = [t for t in queue if far_from_box(t)]
+
+    def key(t: Target):
+        rho = t.rho if t.rho is not None and math.isfinite(t.rho) else math.inf
+        return rho, t.frame, t.id or 0
+
+    return sorted(queue, key=key)
+
+
+def counters(targets: list[Target]) -> tuple[int, int]:
+    """(reviewed, remaining): confirmed + rejected, and candidates."""
+    remaining = sum(t.status == "candidate" for t in targets)
+    return len(targets) - remaining, remaining

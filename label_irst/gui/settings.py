@@ -1,0 +1,68 @@
+"""Persistent preferences (QSettings): window layout, Rs, generator, display, recent projects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from PySide6.QtCore import QSettings
+
+from label_irst.core.enhance import DisplaySettings
+from label_irst.core.generators import DEFAULT_GENERATOR, available
+from label_irst.errors import LabelIrstError
+
+MAX_RECENT = 8
+
+
+class AppSettings:
+    def __init__(self, settings: QSettings | None = None):
+        self.q = settings or QSettings("label-irst", "Label-IRST")
+
+    def display(self) -> DisplaySettings:
+        try:
+            return DisplaySettings(**json.loads(self.q.value("display", "{}"))).check()
+        except (TypeError, ValueError, LabelIrstError):
+            return DisplaySettings()
+
+    def linked(self) -> bool:
+        return str(self.q.value("linked", "true")).lower() == "true"
+
+    def set_display(self, settings: DisplaySettings, linked: bool) -> None:
+        self.q.setValue("display", json.dumps(asdict(settings)))
+        self.q.setValue("linked", "true" if linked else "false")
+
+    def generator(self) -> str:
+        name = str(self.q.value("generator", DEFAULT_GENERATOR))
+        return name if name in {s.name for s in available()} else DEFAULT_GENERATOR
+
+    def set_generator(self, name: str) -> None:
+        self.q.setValue("generator", name)
+
+    def support_radius(self) -> float:
+        try:
+            return float(self.q.value("support_radius", 20.0))
+        except (TypeError, ValueError):
+            return 20.0
+
+    def set_support_radius(self, rs: float) -> None:
+        self.q.setValue("support_radius", float(rs))
+
+    def recent(self) -> list[str]:
+        value = self.q.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self.recent() if p != path]
+        self.q.setValue("recent", items[:MAX_RECENT])
+
+    def restore_window(self, window) -> None:
+        geometry, state = self.q.value("geometry"), self.q.value("state")
+        if geometry is not None:
+            window.restoreGeometry(geometry)
+        if state is not None:
+            window.restoreState(state)
+
+    def save_window(self, window) -> None:
+        self.q.setValue("geometry", window.saveGeometry())
+        self.q.setValue("state", window.saveState())
+        self.q.sync()

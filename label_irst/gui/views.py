@@ -1,0 +1,181 @@
+"""The two image views: the Global View (whole frame + region rectangle) and the Detail View
+(the region magnified with nearest-neighbour pixels, mask overlay, seed markers, pixel grid).
+
+Views only show pictures and report mouse events in frame pixel coordinates (x = column,
+y = row); they never run an algorithm. Pixel (c, r) covers [c, c+1) x [r, r+1) in view units.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPen
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+ZOOMS = (2, 3, 4, 6, 8, 12, 16, 24, 32)
+
+
+class FrameViewBox(pg.ViewBox):
+    """A y-down, aspect-locked view box that reports left clicks and (when enabled) drags."""
+
+    sigPixelClicked = Signal(float, float)
+    sigPixelDragged = Signal(float, float, str)  # phase: start / move / finish
+    sigWheel = Signal(int)
+
+    def __init__(self):
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self.setMouseEnabled(False, False)
+        self.paint_drags = False
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            p = self.mapSceneToView(ev.scenePos())
+            self.sigPixelClicked.emit(p.x(), p.y())
+        else:
+            ev.ignore()
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.button() != Qt.MouseButton.LeftButton or not self.paint_drags:
+            ev.ignore()
+            return
+        ev.accept()
+        p = self.mapSceneToView(ev.scenePos())
+        phase = "start" if ev.isStart() else "finish" if ev.isFinish() else "move"
+        self.sigPixelDragged.emit(p.x(), p.y(), phase)
+
+    def wheelEvent(self, ev, axis=None):
+        ev.accept()
+        self.sigWheel.emit(1 if ev.delta() > 0 else -1)
+
+
+class _FrameView(pg.GraphicsView):
+    """Shared base: a view box, an image item, an RGBA overlay item and seed markers."""
+
+    sigHover = Signal(int, int)
+
+    def __init__(self):
+        super().__init__()
+        self.setBackground("#202020")
+        self.box = FrameViewBox()
+        self.setCentralItem(self.box)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.overlay = pg.ImageItem(axisOrder="row-major")
+        self.overlay.setZValue(5)
+        self.seeds = pg.ScatterPlotItem(
+            size=9, symbol="x", pen=pg.mkPen("#00e5ff", width=1.5), brush=None, pxMode=True
+        )
+        self.seeds.setZValue(10)
+        for item in (self.image, self.overlay, self.seeds):
+            self.box.addItem(item)
+        self.scene().sigMouseMoved.connect(self._moved)
+
+    def _moved(self, scene_pos) -> None:
+        p = self.box.mapSceneToView(scene_pos)
+        if math.isfinite(p.x()) and math.isfinite(p.y()):
+            self.sigHover.emit(math.floor(p.x()), math.floor(p.y()))
+
+    def set_seeds(self, points: list[tuple[float, float]]) -> None:
+        self.seeds.setData(pos=[(x + 0.5, y + 0.5) for x, y in points])
+
+    def scene_point(self, x: float, y: float):
+        """Widget coordinates of frame point (x, y) (used to drive the view with real events)."""
+        scene = self.box.mapViewToScene(pg.Point(x, y))
+        return self.mapFromScene(scene)
+
+
+class GlobalView(_FrameView):
+    """The whole frame with a draggable region-of-interest rectangle."""
+
+    sigRegionMoved = Signal(float, float)  # new centre (x, y)
+
+    def __init__(self):
+        super().__init__()
+        self.roi = pg.ROI(
+            [0, 0], [32, 32], pen=pg.mkPen("#ffd400", width=1.5), movable=True,
+            resizable=False, rotatable=False, removable=False,
+        )  # fmt: skip
+        self.roi.setZValue(20)
+        self.box.addItem(self.roi)
+        self.roi.sigRegionChanged.connect(self._roi_moved)
+        self._quiet = False
+
+    def set_frame(self, rgb: np.ndarray) -> None:
+        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        h, w = rgb.shape[:2]
+        self.box.setRange(QRectF(0, 0, w, h), padding=0.02)
+
+    def set_overlay(self, rgba: np.ndarray) -> None:
+        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+
+    def set_region(self, x0: int, y0: int, w: int, h: int) -> None:
+        self._quiet = True
+        self.roi.setPos((x0, y0), update=False)
+        self.roi.setSize((w, h))
+        self._quiet = False
+
+    def _roi_moved(self) -> None:
+        if self._quiet:
+            return
+        pos, size = self.roi.pos(), self.roi.size()
+        self.sigRegionMoved.emit(pos.x() + size.x() / 2, pos.y() + size.y() / 2)
+
+
+class _PixelGrid(pg.GraphicsObject):
+    """Thin lines between pixels of a region, drawn only when the zoom makes them useful."""
+
+    def __init__(self):
+        super().__init__()
+        self.rect = QRectF()
+
+    def set_rect(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self.rect = QRectF(rect)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self.rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        pen = QPen(pg.mkColor(255, 255, 255, 40))
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        r = self.rect
+        for x in range(int(r.left()), int(r.right()) + 1):
+            painter.drawLine(pg.Point(x, r.top()), pg.Point(x, r.bottom()))
+        for y in range(int(r.top()), int(r.bottom()) + 1):
+            painter.drawLine(pg.Point(r.left(), y), pg.Point(r.right(), y))
+
+
+class DetailView(_FrameView):
+    """The region magnified: nearest-neighbour pixels, overlay, seeds, optional pixel grid."""
+
+    def __init__(self):
+        super().__init__()
+        self.grid = _PixelGrid()
+        self.grid.setZValue(8)
+        self.box.addItem(self.grid)
+        self.show_grid = True
+        self.region = QRectF(0, 0, 1, 1)
+
+    def set_region_image(self, rgb: np.ndarray, x0: int, y0: int) -> None:
+        h, w = rgb.shape[:2]
+        self.region = QRectF(x0, y0, w, h)
+        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.image.setRect(self.region)
+        self.box.setRange(self.region, padding=0)
+        self.grid.setVisible(self.show_grid and self.zoom() >= 8)
+        self.grid.set_rect(self.region)
+
+    def set_overlay(self, rgba: np.ndarray) -> None:
+        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.overlay.setRect(self.region)
+
+    def zoom(self) -> float:
+        """Screen pixels per frame pixel."""
+        width = max(self.region.width(), 1.0)
+        return min(self.width() / width, self.height() / max(self.region.height(), 1.0))

@@ -1,0 +1,86 @@
+"""What the app opens: a project file, or a folder / video / image with its default project.
+
+A folder opened without a project gets one in the user data folder (frames are never written
+to, so read-only data folders work). ``--demo`` writes a generated synthetic sequence there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from label_irst.errors import LabelIrstError
+from label_irst.io.project import PROJECT_SUFFIX, ProjectStore
+from label_irst.io.sequence import Sequence, open_sequence
+
+
+@dataclass
+class Workspace:
+    store: ProjectStore
+    sequence: Sequence
+    sequence_id: int
+
+    def close(self) -> None:
+        self.sequence.close()
+        self.store.close()
+
+
+def data_home() -> Path:
+    """Where default projects and the demo live (``LABEL_IRST_HOME`` overrides)."""
+    env = os.environ.get("LABEL_IRST_HOME")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "label-irst"
+
+
+def default_project(source: Path) -> Path:
+    """The project file used for a frame source opened without one."""
+    source = source.resolve()
+    digest = hashlib.sha1(str(source).encode()).hexdigest()[:8]
+    return data_home() / "projects" / f"{source.name}-{digest}{PROJECT_SUFFIX}"
+
+
+def open_workspace(path: str | os.PathLike, project: str | os.PathLike | None = None) -> Workspace:
+    """Open a project file (its first sequence) or a frame source with its project."""
+    path = Path(path)
+    if path.suffix == PROJECT_SUFFIX:
+        store = ProjectStore.open(path, create=not path.exists() and project is None)
+        records = store.sequences()
+        if not records:
+            store.close()
+            raise LabelIrstError(f"{path}: the project holds no sequence yet; open a folder")
+        try:
+            sequence = open_sequence(records[0].source)
+        except LabelIrstError:
+            store.close()
+            raise
+        return Workspace(store, sequence, records[0].id)
+    sequence = open_sequence(path)
+    store = ProjectStore.open(project or default_project(path), create=True)
+    try:
+        seq_id = store.add_sequence(sequence.source, sequence.kind, len(sequence))
+    except Exception:
+        store.close()
+        raise
+    return Workspace(store, sequence, seq_id)
+
+
+def write_demo(folder: Path | None = None, frames: int = 24) -> Path:
+    """Write (once) a synthetic moving-target sequence of 16-bit frames and return its folder."""
+    import numpy as np
+
+    from label_irst.core.synthetic import synthetic_sequence
+    from label_irst.io.images import write_image
+
+    folder = folder or data_home() / "demo" / "frames"
+    if folder.is_dir() and len(list(folder.glob("frame_*.png"))) == frames:
+        return folder
+    images, _, _ = synthetic_sequence(
+        frames=frames, shape=(256, 320), count=3, seed=7, dtype=np.uint16
+    )
+    for i, image in enumerate(images):
+        write_image(folder / f"frame_{i:04d}.png", image)
+    return folder
