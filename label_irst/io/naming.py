@@ -23,12 +23,11 @@ MAX_NAME = 200
 def safe_name(name: str, fallback: str = "unnamed") -> str:
     """One path component: separators and control characters become ``_``, never ``.``/``..``.
 
-    The result is NFC-normalised, stripped of surrounding blanks and trailing dots, and no longer
+    The result is NFC-normalised, stripped of surrounding blanks and dots (no hidden files), and no longer
     than ``MAX_NAME`` characters; an empty result becomes ``fallback``.
     """
     text = unicodedata.normalize("NFC", str(name))
-    text = _FORBIDDEN.sub("_", text).strip().rstrip(".")
-    text = text.lstrip(".") if set(text) <= {"."} else text
+    text = _FORBIDDEN.sub("_", text).strip().strip(".").strip()
     if text.upper().split(".")[0] in _RESERVED:
         text = f"_{text}"
     text = text[:MAX_NAME].strip()

@@ -28,9 +28,9 @@ IMPORT_FORMATS = {
     "project": "project_file",
     "coco": "coco",
     "csv": "csv_table",
+    "boxes": "box_folders",
     "sirstd-pixel": "sirstd_pixel",
     "sirst": "sirst",
-    "boxes": "box_folders",
     "labelme": "labelme",
 }
 

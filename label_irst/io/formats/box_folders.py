@@ -37,7 +37,10 @@ def box_source(root: Path) -> Path | None:
 
 
 def detect(path: Path) -> bool:
-    return path.is_dir() and box_source(path) is not None and bool(list_images(image_folder(path)))
+    """Boxes beside frames, and no masks/ folder (masks, when present, are imported instead)."""
+    if not path.is_dir() or (path / "masks").is_dir() or box_source(path) is None:
+        return False
+    return bool(list_images(image_folder(path)))
 
 
 def read(
