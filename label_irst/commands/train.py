@@ -1,0 +1,68 @@
+"""label-irst train: train RPR-Net on a SIRSTD-Pixel-style dataset (needs torch)."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train RPR-Net from masks or points (resumable; validation Pd/Fa per epoch)",
+        description="DATA is a dataset root (images/<seq>/, masks/<seq>/ or annotations/, "
+        "img_idx/train.txt and test.txt). Re-running with the same --out resumes.",
+    )
+    p.add_argument("data", help="dataset root")
+    p.add_argument("--out", required=True, help="checkpoint folder (checkpoint.pt)")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--steps", type=int, default=100, help="optimiser steps per epoch")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=128, help="training crop, a multiple of 16")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument(
+        "--supervision",
+        default="masks",
+        choices=["masks", "points"],
+        help="masks: ground-truth masks; points: PAMG pseudo masks from points (Sec. III-C1)",
+    )
+    p.add_argument(
+        "--single-frame", action="store_true", help="Variant-Single: no temporal modules"
+    )
+    p.add_argument("--train-split", default="train")
+    p.add_argument("--val-split", default="test", help="split validated each epoch ('' for none)")
+    p.add_argument("--val-frames", type=int, default=40)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import sys
+
+    import torch
+
+    from label_irst.commands._common import ProgressJob
+    from label_irst.errors import LabelIrstError
+    from label_irst.train.trainer import TrainConfig, train
+
+    if args.crop % 16 or args.crop < 32:
+        raise LabelIrstError("--crop must be a multiple of 16, at least 32")
+    torch.set_num_threads(max(args.threads, 1))
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        steps=args.steps,
+        batch=args.batch,
+        crop=args.crop,
+        supervision=args.supervision,
+        temporal=not args.single_frame,
+        seed=args.seed,
+        device=args.device,
+        train_split=args.train_split or None,
+        val_split=args.val_split or None,
+        val_frames=args.val_frames,
+    )
+    with ProgressJob("train", quiet=args.quiet) as job:
+        record = train(args.data, args.out, cfg, job, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps(record))
+    return 0

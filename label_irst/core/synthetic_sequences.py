@@ -1,0 +1,237 @@
+"""Synthetic moving-target sequences in the style of SIRSTD-Pixel (Sec. III-D), for RPR-Net.
+
+A sequence is a background (a real target-free infrared frame, or a procedural one from
+:func:`label_irst.core.synthetic.background`) seen by a camera with slow drift and sub-pixel
+jitter, plus 1-5 targets moving on smooth tracks. Each target is a PSF-blurred spot, isotropic or
+slightly elliptical, of half-maximum radius 0.5-5 px; its peak contrast is SCR times the local
+background standard deviation (SCR about 1 to 10, SCR = |mu_T - mu_B| / sigma_B as in Eq. 20);
+some targets are dark, some enter or leave the frame. Sensor noise is added last.
+
+A target's exact mask is the set of pixels where its own spot reaches half of its peak (at least
+the pixel under its centre); its annotation is the mask's centroid and effective radius
+r = sqrt(area / pi) (Sec. III-C1) and its bounding box. Everything follows from one RNG seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from label_irst.core.synthetic import HALF_MAX, background
+
+NOISE_SIGMA = (1.0, 2.5)
+
+
+@dataclass(frozen=True)
+class TrackedTarget:
+    """One target in one frame: its id, mask and the annotation derived from the mask."""
+
+    id: int
+    x: float
+    y: float
+    radius: float
+    bbox: tuple[int, int, int, int]
+    mask: np.ndarray  # bool crop of the frame at bbox (x0, y0, x1, y1 exclusive)
+    scr: float
+    dark: bool
+
+    def annotation(self) -> dict:
+        return {
+            "id": self.id,
+            "x": round(self.x, 3),
+            "y": round(self.y, 3),
+            "radius": round(self.radius, 3),
+            "bbox": list(self.bbox),
+            "scr": round(self.scr, 2),
+            "dark": self.dark,
+        }
+
+
+@dataclass(frozen=True)
+class Track:
+    """A target's motion model and appearance (constant over the sequence)."""
+
+    id: int
+    x0: float
+    y0: float
+    vx: float
+    vy: float
+    ax: float
+    ay: float
+    radius: float
+    elongation: float
+    angle: float
+    scr: float
+    dark: bool
+
+    def position(self, t: int) -> tuple[float, float]:
+        return (
+            self.x0 + self.vx * t + 0.5 * self.ax * t * t,
+            self.y0 + self.vy * t + 0.5 * self.ay * t * t,
+        )
+
+
+def camera_offsets(frames: int, rng: np.random.Generator) -> np.ndarray:
+    """Per-frame (dx, dy) of the camera: slow linear drift plus sub-pixel jitter."""
+    drift = rng.normal(0.0, 0.15, 2)
+    jitter = rng.normal(0.0, rng.uniform(0.05, 0.35), (frames, 2))
+    t = np.arange(frames)[:, None]
+    return drift[None, :] * t + jitter
+
+
+def shifted(base: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """The background seen through a camera moved by (dx, dy) px (bilinear, reflected border)."""
+    m = np.float32([[1, 0, -dx], [0, 1, -dy]])
+    h, w = base.shape
+    return cv2.warpAffine(base, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def random_tracks(
+    shape: tuple[int, int], frames: int, rng: np.random.Generator, count: int
+) -> list[Track]:
+    """``count`` tracks; about one in five enters or leaves the frame during the sequence."""
+    h, w = shape
+    tracks = []
+    for k in range(count):
+        speed = rng.uniform(0.3, 2.0)
+        heading = rng.uniform(0, 2 * math.pi)
+        vx, vy = speed * math.cos(heading), speed * math.sin(heading)
+        ax, ay = rng.normal(0.0, 0.01, 2)
+        crosses_edge = rng.random() < 0.2
+        if crosses_edge:
+            # start (or end) just outside a border so the target enters (or leaves)
+            tm = rng.uniform(0.2, 0.8) * frames
+            xm, ym = rng.uniform(0.1 * w, 0.9 * w), rng.uniform(0.1 * h, 0.9 * h)
+            # pick a point on the border the track passes at time tm
+            border = rng.integers(4)
+            xm, ym = [(1.0, ym), (w - 2.0, ym), (xm, 1.0), (xm, h - 2.0)][border]
+            x0, y0 = xm - vx * tm, ym - vy * tm
+        else:
+            travel_x, travel_y = abs(vx) * frames + 8, abs(vy) * frames + 8
+            lo_x, hi_x = 8 + max(0, -vx) * frames, w - 8 - max(0, vx) * frames
+            lo_y, hi_y = 8 + max(0, -vy) * frames, h - 8 - max(0, vy) * frames
+            if hi_x <= lo_x or hi_y <= lo_y or travel_x > w or travel_y > h:
+                lo_x, hi_x, lo_y, hi_y = 8, w - 8, 8, h - 8
+            x0, y0 = rng.uniform(lo_x, hi_x), rng.uniform(lo_y, hi_y)
+        radius = float(math.exp(rng.uniform(math.log(0.5), math.log(5.0))))
+        tracks.append(
+            Track(
+                id=k + 1,
+                x0=float(x0),
+                y0=float(y0),
+                vx=float(vx),
+                vy=float(vy),
+                ax=float(ax),
+                ay=float(ay),
+                radius=radius,
+                elongation=float(rng.uniform(1.0, 1.6)) if rng.random() < 0.4 else 1.0,
+                angle=float(rng.uniform(0, math.pi)),
+                scr=float(rng.uniform(1.0, 10.0)),
+                dark=bool(rng.random() < 0.15),
+            )
+        )
+    return tracks
+
+
+def spot_patch(track: Track, x: float, y: float, shape: tuple[int, int]):
+    """The unit-peak PSF of a target around (x, y): (patch, (x0, y0)) or None when off-frame."""
+    h, w = shape
+    sigma = max(track.radius, 0.3) / HALF_MAX
+    sa, sb = sigma * math.sqrt(track.elongation), sigma / math.sqrt(track.elongation)
+    half = int(math.ceil(3.5 * max(sa, sb))) + 1
+    x0, y0 = max(int(math.floor(x)) - half, 0), max(int(math.floor(y)) - half, 0)
+    x1, y1 = min(int(math.floor(x)) + half + 2, w), min(int(math.floor(y)) + half + 2, h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    c, s = math.cos(track.angle), math.sin(track.angle)
+    u = (xx - x) * c + (yy - y) * s
+    v = -(xx - x) * s + (yy - y) * c
+    return np.exp(-0.5 * ((u / sa) ** 2 + (v / sb) ** 2)), (x0, y0)
+
+
+def local_sigma(base: np.ndarray, x: float, y: float, noise_sigma: float, half: int = 10) -> float:
+    """sigma_B of the background around (x, y), at least the sensor noise."""
+    h, w = base.shape
+    cx, cy = min(max(int(x), 0), w - 1), min(max(int(y), 0), h - 1)
+    patch = base[max(cy - half, 0) : cy + half + 1, max(cx - half, 0) : cx + half + 1]
+    return float(math.hypot(patch.std(), noise_sigma))
+
+
+def render_sequence(
+    base: np.ndarray, frames: int, rng: np.random.Generator, count: int | None = None
+) -> tuple[list[np.ndarray], list[list[TrackedTarget]]]:
+    """Render one sequence over a float background (8-bit grey scale).
+
+    Returns (uint8 frames, per-frame targets). Targets whose centre lies outside the frame or
+    whose mask is empty in a frame are not annotated in that frame.
+    """
+    shape = base.shape
+    count = int(rng.integers(1, 6)) if count is None else count
+    tracks = random_tracks(shape, frames, rng, count)
+    offsets = camera_offsets(frames, rng)
+    noise_sigma = float(rng.uniform(*NOISE_SIGMA))
+    amplitude = {}
+    for tr in tracks:
+        x, y = tr.position(frames // 2)
+        amplitude[tr.id] = tr.scr * local_sigma(base, x, y, noise_sigma) * (-1 if tr.dark else 1)
+    out_frames, out_targets = [], []
+    h, w = shape
+    for t in range(frames):
+        dx, dy = offsets[t]
+        frame = shifted(base, float(dx), float(dy)).astype(np.float64)
+        targets = []
+        for tr in tracks:
+            x, y = tr.position(t)
+            got = spot_patch(tr, x, y, shape)
+            if got is None:
+                continue
+            patch, (px, py) = got
+            ph, pw = patch.shape
+            frame[py : py + ph, px : px + pw] += amplitude[tr.id] * patch
+            mask = patch >= 0.5
+            inside = 0 <= x < w and 0 <= y < h
+            if inside:
+                mask[min(int(y), py + ph - 1) - py, min(int(x), px + pw - 1) - px] = True
+            if not inside or not mask.any():
+                continue
+            rows, cols = np.nonzero(mask)
+            bx0, by0 = px + int(cols.min()), py + int(rows.min())
+            bx1, by1 = px + int(cols.max()) + 1, py + int(rows.max()) + 1
+            crop = mask[by0 - py : by1 - py, bx0 - px : bx1 - px]
+            area = int(crop.sum())
+            targets.append(
+                TrackedTarget(
+                    id=tr.id,
+                    x=float(px + cols.mean()),
+                    y=float(py + rows.mean()),
+                    radius=math.sqrt(area / math.pi),
+                    bbox=(bx0, by0, bx1, by1),
+                    mask=crop.copy(),
+                    scr=tr.scr,
+                    dark=tr.dark,
+                )
+            )
+        frame += rng.normal(0.0, noise_sigma, shape)
+        out_frames.append(np.clip(np.rint(frame), 0, 255).astype(np.uint8))
+        out_targets.append(targets)
+    return out_frames, out_targets
+
+
+def procedural_background(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A procedural float background when no real one is given."""
+    return background(
+        shape, rng, clutter=float(rng.uniform(4.0, 16.0)), level=float(rng.uniform(60, 150))
+    )
+
+
+def union_mask(targets: list[TrackedTarget], shape: tuple[int, int]) -> np.ndarray:
+    """The full-frame ground-truth mask of one frame."""
+    out = np.zeros(shape, bool)
+    for t in targets:
+        x0, y0, x1, y1 = t.bbox
+        out[y0:y1, x0:x1] |= t.mask
+    return out

@@ -1,0 +1,99 @@
+"""Training samples for RPR-Net: triplets {I(t-1), I(t), I(t+1)} cropped around targets.
+
+Frames are normalised over the whole frame (as at inference), then a crop of ``crop`` px (a
+multiple of 16) is cut, centred near a target most of the time; first and last frames use
+themselves as the missing neighbour (replication, as at inference). Random flips and 90-degree
+rotations are applied to the whole triplet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from label_irst.infer.preprocess import normalise, pad
+from label_irst.infer.sequences import Sequence
+from label_irst.io.images import read_image
+from label_irst.train.losses import make_targets
+
+
+class TripletSampler:
+    """Random training triplets from sequences held in memory (normalised float16)."""
+
+    def __init__(
+        self,
+        sequences: list[Sequence],
+        targets: dict[str, dict[str, list]],
+        crop: int = 128,
+        target_bias: float = 0.8,
+    ):
+        if crop % 16:
+            raise ValueError("crop must be a multiple of 16")
+        self.crop = crop
+        self.target_bias = target_bias
+        self.frames: list[list[np.ndarray]] = []
+        self.targets: list[list[list]] = []
+        self.index: list[tuple[int, int]] = []
+        for seq in sequences:
+            imgs = [pad(normalise(read_image(p))).astype(np.float16) for p in seq.frames]
+            if imgs[0].shape[0] < crop or imgs[0].shape[1] < crop:
+                imgs = [_pad_to(i, crop) for i in imgs]
+            tg = [targets[seq.name].get(p.stem, []) for p in seq.frames]
+            k = len(self.frames)
+            self.frames.append(imgs)
+            self.targets.append(tg)
+            for t, p in enumerate(seq.frames):
+                if seq.keep is None or p.stem in seq.keep:
+                    self.index.append((k, t))
+        if not self.index:
+            raise ValueError("no training frames")
+
+    def sample(
+        self, rng: np.random.Generator
+    ) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
+        s, t = self.index[int(rng.integers(len(self.index)))]
+        imgs, tg = self.frames[s], self.targets[s][t]
+        n = len(imgs)
+        triplet = np.stack([imgs[max(t - 1, 0)], imgs[t], imgs[min(t + 1, n - 1)]]).astype(
+            np.float32
+        )
+        h, w = triplet.shape[1:]
+        c = self.crop
+        if tg and rng.random() < self.target_bias:
+            x, y, _ = tg[int(rng.integers(len(tg)))]
+            x0 = int(np.clip(x - rng.uniform(8, c - 8), 0, w - c))
+            y0 = int(np.clip(y - rng.uniform(8, c - 8), 0, h - c))
+        else:
+            x0, y0 = int(rng.integers(0, w - c + 1)), int(rng.integers(0, h - c + 1))
+        triplet = triplet[:, y0 : y0 + c, x0 : x0 + c]
+        pts = [(x - x0, y - y0, r) for x, y, r in tg if x0 <= x < x0 + c and y0 <= y < y0 + c]
+        # flips and rotations of the whole triplet (coordinates follow: pixel centres at integers)
+        if rng.random() < 0.5:
+            triplet = triplet[:, :, ::-1]
+            pts = [(c - 1 - x, y, r) for x, y, r in pts]
+        if rng.random() < 0.5:
+            triplet = triplet[:, ::-1, :]
+            pts = [(x, c - 1 - y, r) for x, y, r in pts]
+        if rng.random() < 0.5:
+            triplet = triplet.transpose(0, 2, 1)
+            pts = [(y, x, r) for x, y, r in pts]
+        if rng.random() < 0.25:  # reversed time: motion cues must work both ways
+            triplet = triplet[::-1]
+        return np.ascontiguousarray(triplet), pts
+
+    def batch(
+        self, size: int, rng: np.random.Generator
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        xs, ys = [], []
+        for _ in range(size):
+            x, pts = self.sample(rng)
+            xs.append(x)
+            ys.append(make_targets(pts, self.crop, self.crop))
+        inputs = torch.from_numpy(np.stack(xs))
+        targets = {k: torch.from_numpy(np.stack([y[k] for y in ys])) for k in ys[0]}
+        return inputs, targets
+
+
+def _pad_to(image: np.ndarray, size: int) -> np.ndarray:
+    h, w = image.shape
+    return np.pad(image, ((0, max(size - h, 0)), (0, max(size - w, 0))), mode="edge")
