@@ -63,11 +63,14 @@ def _heap_pop(key, order, index, size):
 
 @njit(cache=True, nogil=True)
 def grow(
-    image, seed_row, seed_col, support_radius, eight_connected, eps, mu_out_mode, mu_out_fixed
+    image, seed_row, seed_col, support_radius, eight_connected, eps, sign, mu_out_mode, mu_out_fixed
 ):
     """Greedy growth from the seed while n < pi*Rs^2 (Algorithm 1, lines 7-31).
 
-    ``image`` is float64 in [0, 1] with the target already made bright (polarity unified).
+    ``image`` is the raw window (any numeric dtype, any layout); every value is read as
+    ``sign * image[r, c]``, so ``sign = -1`` is the polarity inversion I <- 1 - I of Step 1 up to
+    an affine map. Eq. 6 is invariant to affine intensity maps except for eps, so the caller
+    passes eps already scaled to the window's intensity range.
     Returns ``(path, energy)``: the flat indices of the pixels in the order they were absorbed and
     the energy of Eq. 6 after each absorption, ``-inf`` during the warm-up (n <= 5) and wherever
     mu_in <= mu_out (the log of Eq. 3 is undefined there).
@@ -91,7 +94,7 @@ def grow(
     inv_two_rs2 = 1.0 / (2.0 * support_radius * support_radius)
 
     seed = seed_row * w + seed_col
-    v0 = image[seed_row, seed_col]
+    v0 = sign * float(image[seed_row, seed_col])
     size = _heap_push(key, order, index, 0, v0, 0, seed)
     visited[seed] = 1
     counter = 1
@@ -132,7 +135,7 @@ def grow(
             if visited[j]:
                 continue
             visited[j] = 1
-            v = image[rr, cc]
+            v = sign * float(image[rr, cc])
             size = _heap_push(key, order, index, size, v, counter, j)
             counter += 1
             queue_sum += v

@@ -16,8 +16,9 @@ mIoU; see docs/benchmarks.md for the command):
   numerical stability" as the paper says (1e-4: 62.3; 1e-2: 64.9 -- larger values stop being
   a guard and start changing the energy: that is what :mod:`label_irst.core.pamg_plus` does).
 
-Intensities are normalised to [0, 1] over a window of half-size WINDOW_FACTOR * Rs around the
-seed, so 8-bit, 16-bit and float frames behave alike and the raw frame is never modified.
+Intensities are taken as normalised to [0, 1] over a window of half-size WINDOW_FACTOR * Rs
+around the seed (eps is scaled by the window's range), so 8-bit, 16-bit and float frames behave
+alike; the raw frame is read in place, never converted or modified.
 """
 
 from __future__ import annotations
@@ -53,27 +54,32 @@ def check_seed(image: np.ndarray, seed: tuple[float, float]) -> tuple[int, int]:
 
 
 def working_window(image: np.ndarray, col: int, row: int, half: int) -> tuple[np.ndarray, int, int]:
-    """The float64 window around the seed, normalised to [0, 1], and its (row, col) offset."""
+    """The raw window (a view, never a copy) of half-size ``half`` around the seed + its offset."""
     h, w = image.shape
     r0, c0 = max(row - half, 0), max(col - half, 0)
-    r1, c1 = min(row + half + 1, h), min(col + half + 1, w)
-    window = np.asarray(image[r0:r1, c0:c1], dtype=np.float64)
+    return image[r0 : min(row + half + 1, h), c0 : min(col + half + 1, w)], r0, c0
+
+
+def intensity_range(window: np.ndarray) -> float:
+    """max - min of the window; refuses NaN/inf and constant windows."""
     lo, hi = float(window.min()), float(window.max())
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise LabelIrstError("the image holds NaN or infinite values around the seed")
     if hi - lo <= 1e-12 * max(1.0, abs(hi)):
         raise LabelIrstError("the image is constant around the seed: there is no target to grow")
-    return (window - lo) / (hi - lo), r0, c0
+    return hi - lo
 
 
-def unify_polarity(window: np.ndarray, row: int, col: int, half: int) -> tuple[np.ndarray, str]:
-    """Algorithm 1, Step 1: invert (I <- 1 - I) when the seed is darker than the local median."""
-    r0, c0 = max(row - half, 0), max(col - half, 0)
-    local = window[r0 : row + half + 1, c0 : col + half + 1]
-    b_loc = float(np.median(local))
-    if window[row, col] < b_loc:
-        return 1.0 - window, "dark"
-    return window, "bright"
+def polarity_sign(window: np.ndarray, row: int, col: int, half: int) -> int:
+    """Algorithm 1, Step 1: -1 (invert, dark target) when I(seed) < b_loc, else +1.
+
+    b_loc is the median of the (2 half + 1)^2 neighbourhood of the seed. I(seed) < median
+    exactly when fewer than half of the neighbourhood's values are <= I(seed), which a count
+    answers without sorting.
+    """
+    local = window[max(row - half, 0) : row + half + 1, max(col - half, 0) : col + half + 1]
+    below_or_equal = int(np.count_nonzero(local <= window[row, col]))
+    return -1 if 2 * below_or_equal < local.size else 1
 
 
 def pamg_trajectory(
@@ -84,33 +90,39 @@ def pamg_trajectory(
     eight_connected: bool = False,
     mu_out: str = "frontier",
     eps: float = EPS,
-) -> tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int], str]:
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int], str]:
     """Run Algorithm 1 up to the end of growth.
 
     Returns (path rows/cols as a 2xN int array in frame pixels, energy trajectory, seed pixel
-    (col, row), window offset, polarity).
+    (col, row), polarity). ``eps`` is relative to the working window's intensity range, which
+    is the same as normalising the window to [0, 1] first (Eq. 6 is otherwise invariant to
+    affine intensity maps), without copying or converting the raw frame.
     """
     if not support_radius > 0:
         raise LabelIrstError(f"the support radius Rs must be positive, got {support_radius}")
     col, row = check_seed(image, seed)
     half = int(math.ceil(WINDOW_FACTOR * support_radius)) + 1
     window, r0, c0 = working_window(image, col, row, half)
-    window, polarity = unify_polarity(window, row - r0, col - c0, max(int(support_radius), 5))
-    mode = _growth.MU_OUT_FRONTIER if mu_out == "frontier" else _growth.MU_OUT_LOCAL_MEDIAN
-    b_loc = float(np.median(window))
+    scale = intensity_range(window)
+    sign = polarity_sign(window, row - r0, col - c0, max(int(support_radius), 5))
+    if mu_out == "frontier":
+        mode, b_loc = _growth.MU_OUT_FRONTIER, 0.0
+    else:
+        mode, b_loc = _growth.MU_OUT_LOCAL_MEDIAN, sign * float(np.median(window))
     path, energy = _growth.grow(
-        np.ascontiguousarray(window),
+        window,
         row - r0,
         col - c0,
         float(support_radius),
         eight_connected,
-        float(eps),
+        float(eps) * scale,
+        float(sign),
         mode,
         b_loc,
     )
     w = window.shape[1]
     rows, cols = path // w + r0, path % w + c0
-    return np.stack([rows, cols]), energy, (col, row), (r0, c0), polarity
+    return np.stack([rows, cols]), energy, (col, row), "dark" if sign < 0 else "bright"
 
 
 def best_step(energy: np.ndarray) -> int:
@@ -130,7 +142,7 @@ def pamg(
     eps: float = EPS,
 ) -> GeneratedMask:
     """Blind-mode PAMG: the mask grown from ``seed`` = (x, y) with spatial support ``Rs``."""
-    path, energy, pixel, _, polarity = pamg_trajectory(
+    path, energy, pixel, polarity = pamg_trajectory(
         image, seed, support_radius, eight_connected=eight_connected, mu_out=mu_out, eps=eps
     )
     k_star = best_step(energy)

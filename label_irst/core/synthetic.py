@@ -39,7 +39,7 @@ def background(
     for scale in (24.0, 8.0):
         noise = rng.normal(0.0, 1.0, shape)
         blurred = cv2.GaussianBlur(noise, (0, 0), scale)
-        blurred /= blurred.std() + 1e-12
+        blurred = (blurred - blurred.mean()) / (blurred.std() + 1e-12)
         out += blurred * clutter * (0.7 if scale > 10 else 0.3)
     return out
 
