@@ -171,8 +171,8 @@ class FrameAnnotator:
         stroke = self._stroke
         pixels = stroke_pixels(stroke.points[-2:], self.brush_radius, self.frame.raw.shape)
         target = self.targets[stroke.target_id]
-        target.mask = apply_stroke(target.mask, pixels, stroke.erase)
-        target.refresh_geometry()
+        mask = apply_stroke(target.mask, pixels, stroke.erase)
+        self.targets[target.id] = target.copy(mask=mask).refresh_geometry()
 
     def undo(self) -> Target | None:
         return self._apply_diff(self.undo_stack.undo(), forward=False)
