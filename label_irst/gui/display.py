@@ -12,9 +12,9 @@ from label_irst.core.enhance import DisplaySettings, to_display, window_levels
 from label_irst.core.geometry import CroppedMask
 from label_irst.io.project import Target
 
-CONFIRMED_RGBA = (255, 0, 0, 115)
-CANDIDATE_RGBA = (255, 160, 0, 115)
-SELECTED_ALPHA = 175
+CONFIRMED_RGBA = (255, 30, 30, 95)
+CANDIDATE_RGBA = (255, 170, 0, 95)
+SELECTED_ALPHA = 130
 
 
 class DisplayPipeline:

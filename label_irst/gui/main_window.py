@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         tabs = QTabWidget()
         tabs.addTab(self.parameters, "Annotation")
         tabs.addTab(self.enhance, "Enhancement")
+        tabs.setMaximumHeight(190)
         self._dock(tabs, "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.review = ReviewPanel()
         self._dock(self.review, "Review queue", Qt.DockWidgetArea.RightDockWidgetArea)

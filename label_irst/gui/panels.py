@@ -47,6 +47,7 @@ class ParametersPanel(QWidget):
     def __init__(self, generator: str, support_radius: float):
         super().__init__()
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.rs = _spin(2.0, 200.0, support_radius, 1.0)
         self.rs.setToolTip("spatial support Rs of PAMG (Eq. 6); changes re-run the selected target")
         self.generator = QComboBox()
@@ -88,6 +89,7 @@ class EnhancePanel(QWidget):
     def __init__(self, settings: DisplaySettings, linked: bool = True):
         super().__init__()
         form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.mode = QComboBox()
         self.mode.addItems(WINDOW_MODES)
         self.mode.setCurrentText(settings.mode)
