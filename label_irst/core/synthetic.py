@@ -16,6 +16,9 @@ import cv2
 import numpy as np
 
 HALF_MAX = math.sqrt(2.0 * math.log(2.0))
+#: Gaussian PSF of the synthetic optics, in pixels.
+PSF_SIGMA = 0.7
+SUPERSAMPLE = 4
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,29 @@ def background(
     return out
 
 
-def spot(shape: tuple[int, int], truth: SpotTruth) -> np.ndarray:
-    """The unit-amplitude Gaussian spot of a target (peak 1 at its sub-pixel centre)."""
+def spot(shape: tuple[int, int], truth: SpotTruth, psf_sigma: float = PSF_SIGMA) -> np.ndarray:
+    """The unit-peak image of a target: a disc of ``truth.radius`` (area-sampled 4x4 per pixel)
+    blurred by a Gaussian PSF of ``psf_sigma`` px, peak-normalised to 1."""
     h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    sigma = max(truth.radius, 0.3) / HALF_MAX
-    return np.exp(-((xx - truth.x) ** 2 + (yy - truth.y) ** 2) / (2.0 * sigma**2))
+    out = np.zeros(shape, np.float64)
+    half = int(math.ceil(truth.radius + 4.0 * psf_sigma)) + 2
+    cx, cy = int(round(truth.x)), int(round(truth.y))
+    x0, y0 = cx - half, cy - half
+    size = 2 * half + 1
+    ss = SUPERSAMPLE
+    fine = (np.arange(size * ss) + 0.5) / ss - 0.5
+    yy, xx = np.meshgrid(fine + y0, fine + x0, indexing="ij")
+    disc = ((xx - truth.x) ** 2 + (yy - truth.y) ** 2 <= truth.radius**2).astype(np.float64)
+    patch = disc.reshape(size, ss, size, ss).mean(axis=(1, 3))
+    if patch.max() == 0:  # a sub-pixel disc between sample points: one pixel carries it
+        patch[half, half] = 1.0
+    patch = cv2.GaussianBlur(patch, (0, 0), psf_sigma, borderType=cv2.BORDER_CONSTANT)
+    patch /= patch.max()
+    ya, xa = max(y0, 0), max(x0, 0)
+    yb, xb = min(y0 + size, h), min(x0 + size, w)
+    if ya < yb and xa < xb:
+        out[ya:yb, xa:xb] = patch[ya - y0 : yb - y0, xa - x0 : xb - x0]
+    return out
 
 
 def render(
