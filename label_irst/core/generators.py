@@ -37,9 +37,16 @@ def register(name: str, fn: GeneratorFn, summary: str, uses_prior: bool = False)
     _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior)
 
 
+_LOADED = False
+
+
 def _load_builtin() -> None:
-    if _REGISTRY:
+    # a flag, not "is the registry empty": a module that registers a generator when imported
+    # (e.g. label_irst.core.peers) may be imported before the built-ins were loaded
+    global _LOADED
+    if _LOADED:
         return
+    _LOADED = True
     from label_irst.core import baseline, pamg, pamg_plus
 
     register("pamg", pamg.pamg, "PAMG, Algorithm 1 as published (faithful)")
