@@ -1,0 +1,41 @@
+"""label-irst eval-detections: Pd, Fa, AUC and mIoU of pre-labelled detections (Table II)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "eval-detections",
+        help="score prelabel output against ground truth: pd, fa, auc, miou_circle, miou_mask",
+        description="pd and mIoU in percent (0-100); fa as a fraction of pixels; auc in [0, 1].",
+    )
+    p.add_argument("--pred", required=True, help="prelabel output folder")
+    p.add_argument("--gt", required=True, help="ground-truth dataset root")
+    p.add_argument("--split", default=None, help="only frames of img_idx/SPLIT.txt")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _clean(value):
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(f"{value:.6g}")
+    return value
+
+
+def run(args) -> int:
+    from label_irst.commands._common import ProgressJob
+    from label_irst.infer.evaluate import evaluate_detections
+
+    with ProgressJob("eval-detections", quiet=args.quiet) as job:
+        report = evaluate_detections(args.pred, args.gt, args.split, job)
+    summary = {k: _clean(v) for k, v in report.summary().items()}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            print(f"{key:>14}: {value}")
+    return 0

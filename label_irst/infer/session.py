@@ -1,0 +1,122 @@
+"""ONNX Runtime sessions for the two RPR-Net graphs, with provider fallback.
+
+``device='auto'`` tries TensorRT (where present) and CUDA, then falls back to the CPU, logging
+the reason once per process; ``'cuda'`` insists on a GPU provider; ``'cpu'`` uses the CPU only.
+A model path may name the metadata record (``<stem>.json``) or either graph; a missing,
+unreadable or wrong file is a :class:`LabelIrstError` naming the file and the expected inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from label_irst.errors import LabelIrstError
+
+log = logging.getLogger("label_irst.infer")
+
+FORMAT = "label-irst/rprnet-onnx/1"
+ENCODER_INPUTS = ["frame"]
+HEAD_INPUTS = ["prev", "curr", "next"]
+EXPECTED = (
+    "expected an RPR-Net model: <stem>.json with <stem>.encoder.onnx (input 'frame' N x 1 x H x W) "
+    "and <stem>.head.onnx (inputs 'prev', 'curr', 'next' N x C x H/4 x W/4)"
+)
+GPU_PROVIDERS = ["TensorrtExecutionProvider", "CUDAExecutionProvider"]
+_fallback_logged: set[str] = set()
+
+
+@dataclass
+class RPRModel:
+    """The two sessions of a loaded model and its metadata record."""
+
+    encoder: object
+    head: object
+    meta: dict
+    provider: str
+    path: Path
+
+
+def resolve(path: str | Path) -> tuple[Path, dict]:
+    """The metadata path and record of a model named by its .json or one of its .onnx graphs."""
+    p = Path(path)
+    if p.suffix == ".onnx":
+        stem = p.name.removesuffix(".onnx").removesuffix(".encoder").removesuffix(".head")
+        p = p.with_name(f"{stem}.json")
+    if not p.is_file():
+        raise LabelIrstError(f"{path}: no such model file; {EXPECTED}")
+    try:
+        meta = json.loads(p.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        raise LabelIrstError(f"{p}: not a model metadata record (JSON); {EXPECTED}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise LabelIrstError(f"{p}: not an RPR-Net metadata record ({FORMAT}); {EXPECTED}")
+    return p, meta
+
+
+def providers_for(device: str) -> list[str]:
+    """Execution providers to try, best first, for ``device`` in auto / cuda / cpu."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    gpu = [p for p in GPU_PROVIDERS if p in available]
+    if device == "cuda":
+        if not gpu:
+            raise LabelIrstError("--device cuda: this onnxruntime has no CUDA or TensorRT provider")
+        return gpu + ["CPUExecutionProvider"]
+    if device != "auto":
+        raise LabelIrstError(f"unknown device {device!r} (auto, cuda or cpu)")
+    return gpu + ["CPUExecutionProvider"]
+
+
+def _log_once(reason: str) -> None:
+    if reason not in _fallback_logged:
+        _fallback_logged.add(reason)
+        log.warning(reason)
+
+
+def _session(path: Path, providers: list[str], inputs: list[str], threads: int | None):
+    import onnxruntime as ort
+
+    if not path.is_file():
+        raise LabelIrstError(f"{path}: no such model graph; {EXPECTED}")
+    ort.set_default_logger_severity(4)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = threads
+    try:
+        sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    except Exception as exc:  # onnxruntime raises several private exception types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LabelIrstError(
+            f"{path}: cannot load the ONNX graph ({first[:160]}); {EXPECTED}"
+        ) from None
+    names = [i.name for i in sess.get_inputs()]
+    if names != inputs:
+        raise LabelIrstError(f"{path}: graph inputs are {names}, expected {inputs}; {EXPECTED}")
+    return sess
+
+
+def load_model(path: str | Path, device: str = "auto", threads: int | None = None) -> RPRModel:
+    """Load both graphs on the best provider ``device`` allows (fallback reason logged once)."""
+    meta_path, meta = resolve(path)
+    wanted = providers_for(device)
+    enc_path = meta_path.parent / meta.get("encoder", "")
+    head_path = meta_path.parent / meta.get("head", "")
+    encoder = _session(enc_path, wanted, ENCODER_INPUTS, threads)
+    head = _session(head_path, wanted, HEAD_INPUTS, threads)
+    used = encoder.get_providers()[0]
+    if used == "CPUExecutionProvider" and wanted[0] != "CPUExecutionProvider":
+        gpus = " and ".join(p.removesuffix("ExecutionProvider") for p in wanted[:-1])
+        msg = f"the {gpus} provider could not start (no usable GPU); running RPR-Net on the CPU"
+        if device == "cuda":
+            raise LabelIrstError(f"--device cuda: the {gpus} provider could not start")
+        _log_once(msg)
+    elif device == "auto" and wanted[0] == "CPUExecutionProvider":
+        _log_once("no CUDA or TensorRT provider in this onnxruntime; running RPR-Net on the CPU")
+    return RPRModel(encoder, head, meta, used, meta_path)

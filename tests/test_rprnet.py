@@ -1,0 +1,117 @@
+"""RPR-Net (Sec. III-B): architecture, labels, losses, a tiny training run, ONNX parity."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from label_irst.train.export import export_onnx, parity
+from label_irst.train.losses import label_sigma, make_targets, rpr_loss
+from label_irst.train.model import RPRNet, TemporalDifferenceAttention, count_macs, parameter_count
+
+torch.set_num_threads(1)
+
+
+def test_parameter_count_is_within_ten_percent_of_the_paper():
+    n = parameter_count(RPRNet())
+    assert abs(n - 1.55e6) / 1.55e6 < 0.10, n
+
+
+def test_single_frame_variant_has_no_temporal_modules_and_ignores_neighbours():
+    model = RPRNet(temporal=False).eval()
+    assert not hasattr(model.head, "tda")
+    x = torch.randn(1, 3, 32, 32)
+    y = x.clone()
+    y[:, 0] = torch.randn(32, 32)
+    with torch.no_grad():
+        a, b = model(x), model(y)
+    assert all(torch.equal(p, q) for p, q in zip(a, b))
+
+
+def test_outputs_are_at_stride_four_and_macs_are_counted():
+    model = RPRNet().eval()
+    with torch.no_grad():
+        heat, off, rad = model(torch.randn(2, 3, 64, 80))
+    assert (
+        heat.shape == (2, 1, 16, 20) and off.shape == (2, 2, 16, 20) and rad.shape == (2, 1, 16, 20)
+    )
+    macs = count_macs(model, 64, 64)
+    assert count_macs(model, 128, 128) == pytest.approx(4 * macs, rel=0.02)
+
+
+def test_jitter_gate_closes_when_neighbours_disagree():
+    tda = TemporalDifferenceAttention(4)
+    with torch.no_grad():
+        tda.log_alpha.fill_(np.log(50.0))
+    curr = torch.ones(1, 4, 8, 8)
+    still = tda(curr * 0.5, curr, curr * 0.5)
+    shaken = tda(curr * 0.5, curr, curr * 3.0)  # |f(t+1) - f(t-1)| large: G -> 0
+    assert (still - curr).abs().max() > 0.1
+    assert (shaken - curr).abs().max() < 1e-6
+
+
+def test_adaptive_gaussian_labels():
+    assert label_sigma(0.7) == 2.0 and label_sigma(3.0) == 3.0 and label_sigma(9.0) == 4.0
+    t = make_targets([(21.0, 10.0, 2.5)], 32, 32)
+    assert t["heatmap"].shape == (1, 8, 8)
+    i, j = np.unravel_index(np.argmax(t["heatmap"][0]), (8, 8))
+    assert (i, j) == (2, 5) and t["heatmap"][0, i, j] == 1.0
+    assert t["offset"][:, 2, 5] == pytest.approx([0.25, 0.5])
+    assert t["radius"][0, 2, 5] == pytest.approx(2.5) and t["mask"].sum() == 1
+
+
+def test_masked_losses_ignore_regression_away_from_centres():
+    t = {k: torch.from_numpy(v[None]) for k, v in make_targets([(8.0, 8.0, 2.0)], 32, 32).items()}
+    heat = torch.full((1, 1, 8, 8), -5.0)
+    off = torch.zeros(1, 2, 8, 8)
+    rad = torch.full((1, 1, 8, 8), 2.0)
+    base, parts = rpr_loss((heat, off, rad), t)
+    off2, rad2 = off.clone(), rad.clone()
+    off2[..., 0, 0] = 10.0
+    rad2[..., 0, 0] = 10.0
+    again, _ = rpr_loss((heat, off2, rad2), t)
+    assert float(again) == pytest.approx(float(base))
+    rad2[..., 2, 2] = 4.0  # the centre cell: radius error 2 -> 0.1 * 2 more loss
+    worse, _ = rpr_loss((heat, off, rad2), t)
+    assert float(worse) == pytest.approx(float(base) + 0.2, rel=1e-4)
+
+
+def test_a_tiny_training_run_lowers_the_loss():
+    torch.manual_seed(0)
+    model = RPRNet()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(2, 3, 64, 64)).astype(np.float32))
+    x[:, :, 20:23, 30:33] += 4.0
+    y = [make_targets([(31.0, 21.0, 1.5)], 64, 64) for _ in range(2)]
+    y = {k: torch.from_numpy(np.stack([v[k] for v in y])) for k in y[0]}
+    losses = []
+    for _ in range(3):
+        loss, _ = rpr_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    with torch.no_grad():
+        final, _ = rpr_loss(model(x), y)
+    assert float(final) < losses[0]
+
+
+def test_onnx_export_matches_torch(tmp_path):
+    torch.manual_seed(1)
+    model = RPRNet().eval()
+    for m in model.modules():  # non-trivial batch-norm statistics
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.normal_(0, 0.2)
+            m.running_var.uniform_(0.5, 2.0)
+    meta = export_onnx(model, tmp_path, "tiny")
+    record = json.loads(meta.read_text())
+    assert record["encoder_inputs"] == ["frame"] and record["head_inputs"] == [
+        "prev",
+        "curr",
+        "next",
+    ]
+    assert record["stride"] == 4 and record["multiple"] == 16 and "normalisation" in record
+    assert parity(model, meta, 64, 80) <= 1e-4
+    assert parity(model, meta, 48, 96, seed=3) <= 1e-4  # dynamic H and W
