@@ -11,6 +11,8 @@ channels on a 0-255 scale, as in MCLC's own pipeline.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 THETA_G = 3.0
@@ -20,6 +22,19 @@ THETA_B = 13.0
 W_A = 10.0
 ITERATIONS = 1
 CLIP = 1e-5
+
+
+@lru_cache(maxsize=8)
+def _spatial(h: int, w: int, theta: float) -> np.ndarray:
+    """exp(-|p_i - p_j|^2 / (2 theta^2)) for all pixel pairs of an h x w crop (float32)."""
+    rows, cols = np.divmod(np.arange(h * w), w)
+    d2 = (rows[:, None] - rows[None, :]) ** 2 + (cols[:, None] - cols[None, :]) ** 2
+    return np.exp(-d2 / (2.0 * theta**2)).astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def _smoothness(h: int, w: int, theta: float) -> np.ndarray:
+    return _normalised(_spatial(h, w, theta))
 
 
 def _normalised(kernel: np.ndarray) -> np.ndarray:
@@ -45,13 +60,13 @@ def dense_crf(
     """
     h, w = tpm.shape
     p = np.clip(tpm.ravel(), 0.0, 1.0)
-    unary = -np.log(np.clip(np.stack([1.0 - p, p]), CLIP, None))  # 2 x N
-    rows, cols = np.divmod(np.arange(h * w), w)
-    d2 = (rows[:, None] - rows[None, :]) ** 2 + (cols[:, None] - cols[None, :]) ** 2
-    g = grey.ravel().astype(np.float64)
-    c2 = 3.0 * (g[:, None] - g[None, :]) ** 2
-    kernel = w_g * _normalised(np.exp(-d2 / (2.0 * theta_g**2))) + w_a * _normalised(
-        np.exp(-d2 / (2.0 * theta_a**2) - c2 / (2.0 * theta_b**2))
+    unary = -np.log(np.clip(np.stack([1.0 - p, p]), CLIP, None)).astype(np.float32)  # 2 x N
+    g = grey.ravel().astype(np.float32)
+    appearance = _spatial(h, w, float(theta_a)) * np.exp(
+        np.float32(-3.0 / (2.0 * theta_b**2)) * (g[:, None] - g[None, :]) ** 2
+    )
+    kernel = np.float32(w_g) * _smoothness(h, w, float(theta_g)) + np.float32(w_a) * _normalised(
+        appearance
     )
     q = np.exp(-unary - (-unary).max(axis=0))
     q /= q.sum(axis=0)
