@@ -162,7 +162,11 @@ def test_encoder_cache_runs_the_encoder_once_per_frame(model_path):
     cached = SequenceRunner(m, 0.3, cache=True)
     plain = SequenceRunner(m, 0.3, cache=False)
     batched = SequenceRunner(m, 0.3, cache=True, batch=4)
+    serial = SequenceRunner(m, 0.3, cache=True, pipeline=False)
     a = [d for _, _, d in cached.run(lambda t: frames[t], 6)]
+    assert [[(d.x, d.y) for d in x] for _, _, x in serial.run(lambda t: frames[t], 6)] == [
+        [(d.x, d.y) for d in x] for x in a
+    ]
     b = [d for _, _, d in plain.run(lambda t: frames[t], 6)]
     c = [d for _, _, d in batched.run(lambda t: frames[t], 6)]
     assert cached.encoder_runs == 6 and plain.encoder_runs == 18 and batched.encoder_runs == 6

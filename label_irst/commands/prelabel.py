@@ -21,7 +21,12 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, default=None, help="heatmap score threshold")
     p.add_argument("--split", default=None, help="only sequences of img_idx/SPLIT.txt")
     p.add_argument("--batch", type=int, default=None, help="frames per run (default 1 CPU, 16 GPU)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads per graph (default 1: the next frame is encoded beside the head)",
+    )
     p.add_argument("--no-cache", action="store_true", help="re-encode all 3 frames of each triplet")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -38,7 +43,7 @@ def run(args) -> int:
     from label_irst.infer.session import load_model
 
     logging.basicConfig(format="label-irst: %(message)s", stream=sys.stderr)
-    model = load_model(args.model, args.device, args.threads)
+    model = load_model(args.model, args.device, max(args.threads, 1))
     threshold = args.threshold
     if threshold is None:
         threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))

@@ -4,12 +4,15 @@ Frame t is predicted from the triplet {I(t-1), I(t), I(t+1)}; the first and last
 themselves as the missing neighbour (replication). The encoder runs once per frame and its
 features are reused by the three triplets that need them, so a sequence of n frames costs n
 encoder runs and n head runs (without the cache: 3n encoder runs). Frames are normalised and
-padded to a multiple of 16 (never stretched); detections are in original pixels.
+padded to a multiple of 16 (never stretched); detections are in original pixels. With
+``pipeline`` a background thread reads and encodes the next frame while the temporal head runs
+on the current one (onnxruntime releases the GIL), so two CPU cores are both kept busy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -28,11 +31,13 @@ class SequenceRunner:
         threshold: float = DEFAULT_THRESHOLD,
         cache: bool = True,
         batch: int = 1,
+        pipeline: bool = True,
     ):
         self.model = model
         self.threshold = threshold
         self.cache = cache
         self.batch = max(int(batch), 1)
+        self.pipeline = pipeline
         self.encoder_runs = 0
 
     def encode(self, frames: list[np.ndarray]) -> np.ndarray:
@@ -59,42 +64,73 @@ class SequenceRunner:
         def clamp(t: int) -> int:
             return min(max(t, 0), count - 1)
 
-        def frame(t: int) -> np.ndarray:
+        def check(img: np.ndarray, t: int) -> None:
             nonlocal shape
+            if shape is None:
+                shape = img.shape
+            elif img.shape != shape:
+                raise LabelIrstError(
+                    f"frame {t} is {img.shape[1]}x{img.shape[0]}, the sequence is "
+                    f"{shape[1]}x{shape[0]}: a sequence needs frames of one size"
+                )
+
+        def frame(t: int) -> np.ndarray:
             if t not in frames:
                 img = load(t)
-                if shape is None:
-                    shape = img.shape
-                elif img.shape != shape:
-                    raise LabelIrstError(
-                        f"frame {t} is {img.shape[1]}x{img.shape[0]}, the sequence is "
-                        f"{shape[1]}x{shape[0]}: a sequence needs frames of one size"
-                    )
+                check(img, t)
                 frames[t] = img
             return frames[t]
 
+        def encode_job(us: list[int]):
+            imgs = [load(u) for u in us]
+            for img, u in zip(imgs, us):
+                check(img, u)
+            return imgs, self.encode(imgs)
+
+        def put(us: list[int], result) -> None:
+            imgs, out = result
+            for k, u in enumerate(us):
+                frames[u] = imgs[k]
+                feats[u] = out[k : k + 1]
+
+        def triplets(chunk: list[int]) -> list[int]:
+            return sorted({clamp(u) for c in chunk for u in (c - 1, c, c + 1)} - set(feats))
+
+        pool = ThreadPoolExecutor(1) if self.cache and self.pipeline else None
+        pending = None
         t = start
-        while t < count:
-            chunk = list(range(t, min(t + self.batch, count)))
-            if self.cache:
-                needed = sorted({clamp(u) for c in chunk for u in (c - 1, c, c + 1)} - set(feats))
-                if needed:
-                    out = self.encode([frame(u) for u in needed])
-                    feats.update({u: out[k : k + 1] for k, u in enumerate(needed)})
-                prev = np.concatenate([feats[clamp(c - 1)] for c in chunk])
-                curr = np.concatenate([feats[c] for c in chunk])
-                nxt = np.concatenate([feats[clamp(c + 1)] for c in chunk])
-            else:
-                trip = [[frame(clamp(c + d)) for c in chunk] for d in (-1, 0, 1)]
-                prev, curr, nxt = (self.encode(x) for x in trip)
-            heat, off, rad = self.head(prev, curr, nxt)
-            for k, c in enumerate(chunk):
-                img = frame(c)
-                dets = decode(heat[k, 0], off[k], rad[k, 0], self.threshold, img.shape)
-                yield c, img, dets
-            # keep only what the next chunk can still use
-            low = chunk[-1]
-            for store in (feats, frames):
-                for u in [u for u in store if u < low]:
-                    del store[u]
-            t = chunk[-1] + 1
+        try:
+            while t < count:
+                chunk = list(range(t, min(t + self.batch, count)))
+                if self.cache:
+                    if pending is not None:
+                        put(pending[0], pending[1].result())
+                        pending = None
+                    needed = triplets(chunk)
+                    if needed:
+                        put(needed, encode_job(needed))
+                    ahead = triplets(
+                        list(range(chunk[-1] + 1, min(chunk[-1] + 1 + self.batch, count)))
+                    )
+                    if ahead and pool is not None:  # encode the next frames while the head runs
+                        pending = (ahead, pool.submit(encode_job, ahead))
+                    prev = np.concatenate([feats[clamp(c - 1)] for c in chunk])
+                    curr = np.concatenate([feats[c] for c in chunk])
+                    nxt = np.concatenate([feats[clamp(c + 1)] for c in chunk])
+                else:
+                    trip = [[frame(clamp(c + d)) for c in chunk] for d in (-1, 0, 1)]
+                    prev, curr, nxt = (self.encode(x) for x in trip)
+                heat, off, rad = self.head(prev, curr, nxt)
+                for k, c in enumerate(chunk):
+                    img = frame(c)
+                    dets = decode(heat[k, 0], off[k], rad[k, 0], self.threshold, img.shape)
+                    yield c, img, dets
+                # keep only what the next chunk can still use
+                low = chunk[-1]
+                for store in (feats, frames):
+                    for u in [u for u in store if u < low]:
+                        del store[u]
+                t = chunk[-1] + 1
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
