@@ -53,6 +53,42 @@ class FrameViewBox(pg.ViewBox):
         self.sigWheel.emit(1 if ev.delta() > 0 else -1)
 
 
+class SeedMarkers(pg.GraphicsObject):
+    """A small cross on each seed pixel.
+
+    Drawn directly: pyqtgraph's ScatterPlotItem.setData under PySide6 6.12 / Python 3.11
+    over-releases ``True`` once per call, which aborts the interpreter after a few thousand
+    frame steps.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.points: list[tuple[int, int]] = []
+        self._rect = QRectF()
+
+    def set_points(self, points) -> None:
+        self.prepareGeometryChange()
+        self.points = [(int(x), int(y)) for x, y in points]
+        if self.points:
+            xs, ys = zip(*self.points)
+            self._rect = QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+        else:
+            self._rect = QRectF()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        pen = QPen(pg.mkColor("#00e5ff"))
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        painter.setPen(pen)
+        for x, y in self.points:
+            painter.drawLine(pg.Point(x + 0.15, y + 0.15), pg.Point(x + 0.85, y + 0.85))
+            painter.drawLine(pg.Point(x + 0.85, y + 0.15), pg.Point(x + 0.15, y + 0.85))
+
+
 class _FrameView(pg.GraphicsView):
     """Shared base: a view box, an image item, an RGBA overlay item and seed markers."""
 
@@ -66,9 +102,7 @@ class _FrameView(pg.GraphicsView):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.overlay = pg.ImageItem(axisOrder="row-major")
         self.overlay.setZValue(5)
-        self.seeds = pg.ScatterPlotItem(
-            size=9, symbol="x", pen=pg.mkPen("#00e5ff", width=1.5), brush=None, pxMode=True
-        )
+        self.seeds = SeedMarkers()
         self.seeds.setZValue(10)
         for item in (self.image, self.overlay, self.seeds):
             self.box.addItem(item)
@@ -80,7 +114,7 @@ class _FrameView(pg.GraphicsView):
             self.sigHover.emit(math.floor(p.x()), math.floor(p.y()))
 
     def set_seeds(self, points: list[tuple[float, float]]) -> None:
-        self.seeds.setData(pos=[(x + 0.5, y + 0.5) for x, y in points])
+        self.seeds.set_points(points)
 
     def scene_point(self, x: float, y: float):
         """Widget coordinates of frame point (x, y) (used to drive the view with real events)."""
