@@ -82,20 +82,19 @@ def polarity_sign(window: np.ndarray, row: int, col: int, half: int) -> int:
     return -1 if 2 * below_or_equal < local.size else 1
 
 
-def pamg_trajectory(
+def _grow_window(
     image: np.ndarray,
     seed: tuple[float, float],
-    support_radius: float = DEFAULT_SUPPORT_RADIUS,
-    *,
-    eight_connected: bool = False,
-    mu_out: str = "frontier",
-    eps: float = EPS,
-) -> tuple[np.ndarray, np.ndarray, tuple[int, int], str]:
-    """Run Algorithm 1 up to the end of growth.
+    support_radius: float,
+    eight_connected: bool,
+    mu_out: str,
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray, int, int, int, tuple[int, int], str]:
+    """Steps 1-3 of Algorithm 1 on the window around the seed.
 
-    Returns (path rows/cols as a 2xN int array in frame pixels, energy trajectory, seed pixel
-    (col, row), polarity). ``eps`` is relative to the working window's intensity range, which
-    is the same as normalising the window to [0, 1] first (Eq. 6 is otherwise invariant to
+    Returns (flat path in the window, energy trajectory, window width, row and col offset, seed
+    pixel (col, row), polarity). ``eps`` is relative to the working window's intensity range,
+    which is the same as normalising the window to [0, 1] first (Eq. 6 is otherwise invariant to
     affine intensity maps), without copying or converting the raw frame.
     """
     if not support_radius > 0:
@@ -120,9 +119,28 @@ def pamg_trajectory(
         mode,
         b_loc,
     )
-    w = window.shape[1]
-    rows, cols = path // w + r0, path % w + c0
-    return np.stack([rows, cols]), energy, (col, row), "dark" if sign < 0 else "bright"
+    polarity = "dark" if sign < 0 else "bright"
+    return path, energy, window.shape[1], r0, c0, (col, row), polarity
+
+
+def pamg_trajectory(
+    image: np.ndarray,
+    seed: tuple[float, float],
+    support_radius: float = DEFAULT_SUPPORT_RADIUS,
+    *,
+    eight_connected: bool = False,
+    mu_out: str = "frontier",
+    eps: float = EPS,
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int], str]:
+    """Run Algorithm 1 up to the end of growth.
+
+    Returns (path rows/cols as a 2xN int array in frame pixels, energy trajectory, seed pixel
+    (col, row), polarity).
+    """
+    path, energy, w, r0, c0, pixel, polarity = _grow_window(
+        image, seed, support_radius, eight_connected, mu_out, eps
+    )
+    return np.stack([path // w + r0, path % w + c0]), energy, pixel, polarity
 
 
 def best_step(energy: np.ndarray) -> int:
@@ -142,11 +160,12 @@ def pamg(
     eps: float = EPS,
 ) -> GeneratedMask:
     """Blind-mode PAMG: the mask grown from ``seed`` = (x, y) with spatial support ``Rs``."""
-    path, energy, pixel, polarity = pamg_trajectory(
-        image, seed, support_radius, eight_connected=eight_connected, mu_out=mu_out, eps=eps
+    path, energy, w, r0, c0, pixel, polarity = _grow_window(
+        image, seed, support_radius, eight_connected, mu_out, eps
     )
     k_star = best_step(energy)
-    mask = CroppedMask.from_pixels(path[0, :k_star], path[1, :k_star])
+    chosen = path[:k_star]
+    mask = CroppedMask.from_pixels(chosen // w + r0, chosen % w + c0)
     return describe(
         image,
         mask,
