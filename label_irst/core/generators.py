@@ -50,7 +50,11 @@ def _load_builtin() -> None:
     from label_irst.core import baseline, pamg, pamg_plus
 
     register("pamg", pamg.pamg, "PAMG, Algorithm 1 as published (faithful)")
-    register("pamg+", pamg_plus.pamg_plus, "PAMG with a homogeneity floor (eps = 0.2 of the local range), best on sirst-v1")
+    register(
+        "pamg+",
+        pamg_plus.pamg_plus,
+        "PAMG with a homogeneity floor (eps = 0.2 of the local range), best on sirst-v1",
+    )
     register("square3", baseline.square3, "3x3 square at the seed (floor baseline)")
     try:  # peers live in their own modules and register themselves when present
         from label_irst.core import peers  # noqa: F401
