@@ -36,12 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        if "gui" in parser._subparsers._group_actions[0].choices:  # noqa: SLF001
-            args = parser.parse_args(["gui"])
-        else:
-            parser.print_help()
-            return 0
+    if args.command is None:  # `label-irst` alone opens the app
+        args = parser.parse_args(["gui"])
     try:
         return int(args.func(args) or 0)
     except LabelIrstError as exc:
