@@ -16,48 +16,55 @@ MU_OUT_FRONTIER = 0
 MU_OUT_LOCAL_MEDIAN = 1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _before(k1, o1, k2, o2):
+    """Heap order: higher intensity first, then earlier insertion (FIFO among equal values)."""
+    return k1 > k2 or (k1 == k2 and o1 < o2)
+
+
 @njit(cache=True, nogil=True)
 def _heap_push(key, order, index, size, k, o, i):
+    """Insert (k, o, i) into the binary max-heap held in three arrays; returns the new size."""
     pos = size
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if not _before(k, o, key[parent], order[parent]):
+            break
+        key[pos] = key[parent]
+        order[pos] = order[parent]
+        index[pos] = index[parent]
+        pos = parent
     key[pos] = k
     order[pos] = o
     index[pos] = i
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if key[parent] > key[pos] or (key[parent] == key[pos] and order[parent] < order[pos]):
-            break
-        key[parent], key[pos] = key[pos], key[parent]
-        order[parent], order[pos] = order[pos], order[parent]
-        index[parent], index[pos] = index[pos], index[parent]
-        pos = parent
     return size + 1
 
 
 @njit(cache=True, nogil=True)
 def _heap_pop(key, order, index, size):
+    """Remove the top; returns (new size, its intensity, its flat index)."""
     top_k = key[0]
     top_i = index[0]
     size -= 1
-    key[0] = key[size]
-    order[0] = order[size]
-    index[0] = index[size]
+    k, o, i = key[size], order[size], index[size]
     pos = 0
     while True:
-        left = 2 * pos + 1
-        if left >= size:
+        child = 2 * pos + 1
+        if child >= size:
             break
-        best = left
-        right = left + 1
-        if right < size and (
-            key[right] > key[left] or (key[right] == key[left] and order[right] < order[left])
-        ):
-            best = right
-        if key[pos] > key[best] or (key[pos] == key[best] and order[pos] < order[best]):
+        right = child + 1
+        if right < size and _before(key[right], order[right], key[child], order[child]):
+            child = right
+        if not _before(key[child], order[child], k, o):
             break
-        key[pos], key[best] = key[best], key[pos]
-        order[pos], order[best] = order[best], order[pos]
-        index[pos], index[best] = index[best], index[pos]
-        pos = best
+        key[pos] = key[child]
+        order[pos] = order[child]
+        index[pos] = index[child]
+        pos = child
+    if size > 0:
+        key[pos] = k
+        order[pos] = o
+        index[pos] = i
     return size, top_k, top_i
 
 
