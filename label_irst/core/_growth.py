@@ -167,3 +167,34 @@ def grow(
             energy[steps] = -np.inf
         steps += 1
     return path[:steps].copy(), energy[:steps].copy()
+
+
+@njit(cache=True, nogil=True)
+def window_statistics(window, seed_row, seed_col, polarity_half):
+    """One pass over the working window for Step 1 of Algorithm 1.
+
+    Returns (range, finite, below_or_equal, local_count): the window's max - min, whether every
+    value is finite, and how many values of the (2 polarity_half + 1)^2 neighbourhood of the
+    seed are <= I(seed) (the seed is darker than the local median when that is under half).
+    """
+    h, w = window.shape
+    lo = np.inf
+    hi = -np.inf
+    finite = True
+    v_seed = float(window[seed_row, seed_col])
+    r_lo, r_hi = max(seed_row - polarity_half, 0), min(seed_row + polarity_half + 1, h)
+    c_lo, c_hi = max(seed_col - polarity_half, 0), min(seed_col + polarity_half + 1, w)
+    below = 0
+    for r in range(h):
+        for c in range(w):
+            v = float(window[r, c])
+            if not np.isfinite(v):
+                finite = False
+                continue
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+            if r_lo <= r < r_hi and c_lo <= c < c_hi and v <= v_seed:
+                below += 1
+    return hi - lo, finite, below, (r_hi - r_lo) * (c_hi - c_lo)

@@ -60,28 +60,6 @@ def working_window(image: np.ndarray, col: int, row: int, half: int) -> tuple[np
     return image[r0 : min(row + half + 1, h), c0 : min(col + half + 1, w)], r0, c0
 
 
-def intensity_range(window: np.ndarray) -> float:
-    """max - min of the window; refuses NaN/inf and constant windows."""
-    lo, hi = float(window.min()), float(window.max())
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise LabelIrstError("the image holds NaN or infinite values around the seed")
-    if hi - lo <= 1e-12 * max(1.0, abs(hi)):
-        raise LabelIrstError("the image is constant around the seed: there is no target to grow")
-    return hi - lo
-
-
-def polarity_sign(window: np.ndarray, row: int, col: int, half: int) -> int:
-    """Algorithm 1, Step 1: -1 (invert, dark target) when I(seed) < b_loc, else +1.
-
-    b_loc is the median of the (2 half + 1)^2 neighbourhood of the seed. I(seed) < median
-    exactly when fewer than half of the neighbourhood's values are <= I(seed), which a count
-    answers without sorting.
-    """
-    local = window[max(row - half, 0) : row + half + 1, max(col - half, 0) : col + half + 1]
-    below_or_equal = int(np.count_nonzero(local <= window[row, col]))
-    return -1 if 2 * below_or_equal < local.size else 1
-
-
 def _grow_window(
     image: np.ndarray,
     seed: tuple[float, float],
@@ -102,8 +80,16 @@ def _grow_window(
     col, row = check_seed(image, seed)
     half = int(math.ceil(WINDOW_FACTOR * support_radius)) + 1
     window, r0, c0 = working_window(image, col, row, half)
-    scale = intensity_range(window)
-    sign = polarity_sign(window, row - r0, col - c0, max(int(support_radius), 5))
+    scale, finite, below, local = _growth.window_statistics(
+        window, row - r0, col - c0, max(int(support_radius), 5)
+    )
+    if not finite:
+        raise LabelIrstError("the image holds NaN or infinite values around the seed")
+    if not scale > 1e-12 * max(1.0, abs(float(window.max()))):
+        raise LabelIrstError("the image is constant around the seed: there is no target to grow")
+    # Step 1: b_loc is the local median; I(seed) < b_loc exactly when fewer than half of the
+    # neighbourhood's values are <= I(seed), which a count answers without sorting.
+    sign = -1 if 2 * below < local else 1
     if mu_out == "frontier":
         mode, b_loc = _growth.MU_OUT_FRONTIER, 0.0
     else:
