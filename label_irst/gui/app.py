@@ -28,9 +28,13 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
     from PySide6.QtWidgets import QApplication
 
     from label_irst.gui.main_window import MainWindow
+    from label_irst.gui.qtcheck import binding_fault
     from label_irst.gui.workspace import write_demo
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    fault = binding_fault()
+    if fault:
+        print(f"label-irst: warning: {fault}", file=sys.stderr)
     app.setApplicationName("Label-IRST")
     app.setOrganizationName("label-irst")
     if demo:

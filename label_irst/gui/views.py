@@ -54,12 +54,7 @@ class FrameViewBox(pg.ViewBox):
 
 
 class SeedMarkers(pg.GraphicsObject):
-    """A small cross on each seed pixel.
-
-    Drawn directly: pyqtgraph's ScatterPlotItem.setData under PySide6 6.12 / Python 3.11
-    over-releases ``True`` once per call, which aborts the interpreter after a few thousand
-    frame steps.
-    """
+    """A small cross on each seed pixel, drawn directly (a few lines per seed, no symbol cache)."""
 
     def __init__(self):
         super().__init__()
