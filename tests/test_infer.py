@@ -262,6 +262,8 @@ def test_eval_detections_perfect_and_with_a_false_alarm(dataset, tmp_path, capsy
     _write_predictions(tmp_path / "noisy", dataset, far)
     s2 = evaluate_detections(tmp_path / "noisy", dataset).summary()
     assert s2["pd"] == 100.0 and s2["fa"] == pytest.approx(5 / (10 * 72 * 40))
+    s3 = evaluate_detections(tmp_path / "noisy", dataset, min_score=0.6).summary()
+    assert s3["pd"] == 100.0 and s3["fa"] == 0.0
     empty = tmp_path / "empty" / "annotations"
     empty.mkdir(parents=True)
     for ann in (dataset / "annotations").glob("*.json"):

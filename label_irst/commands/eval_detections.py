@@ -15,6 +15,9 @@ def register(sub) -> None:
     p.add_argument("--pred", required=True, help="prelabel output folder")
     p.add_argument("--gt", required=True, help="ground-truth dataset root")
     p.add_argument("--split", default=None, help="only frames of img_idx/SPLIT.txt")
+    p.add_argument(
+        "--min-score", type=float, default=0.0, help="ignore predictions scored below this"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -31,7 +34,7 @@ def run(args) -> int:
     from label_irst.infer.evaluate import evaluate_detections
 
     with ProgressJob("eval-detections", quiet=args.quiet) as job:
-        report = evaluate_detections(args.pred, args.gt, args.split, job)
+        report = evaluate_detections(args.pred, args.gt, args.split, job, args.min_score)
     summary = {k: _clean(v) for k, v in report.summary().items()}
     if args.json:
         print(json.dumps(summary))

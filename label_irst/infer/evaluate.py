@@ -92,9 +92,14 @@ class DetectionReport:
 
 
 def evaluate_detections(
-    pred: str | Path, gt: str | Path, split: str | None = None, job: Job | None = None
+    pred: str | Path,
+    gt: str | Path,
+    split: str | None = None,
+    job: Job | None = None,
+    min_score: float = 0.0,
 ) -> DetectionReport:
-    """Score ``pred`` (prelabel output) against the dataset root ``gt``."""
+    """Score ``pred`` (prelabel output) against the dataset root ``gt``; predictions scored
+    below ``min_score`` are ignored (to read an operating point off one low-threshold run)."""
     job = job or Job()
     pred = Path(pred)
     if not (pred / "annotations").is_dir():
@@ -122,7 +127,7 @@ def evaluate_detections(
                 gt_pts = [(x, y) for x, y, _ in mask_targets(gt_mask_path)]
             else:
                 raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
-            dets = predicted[frame.stem]
+            dets = [d for d in predicted[frame.stem] if float(d.get("score", 1.0)) >= min_score]
             used, hit = match([(float(d["x"]), float(d["y"])) for d in dets], gt_pts)
             report.hits += sum(hit)
             report.targets += len(gt_pts)
