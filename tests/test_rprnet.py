@@ -115,3 +115,22 @@ def test_onnx_export_matches_torch(tmp_path):
     assert record["stride"] == 4 and record["multiple"] == 16 and "normalisation" in record
     assert parity(model, meta, 64, 80) <= 1e-4
     assert parity(model, meta, 48, 96, seed=3) <= 1e-4  # dynamic H and W
+
+
+def test_int8_model_is_written_and_runs(tmp_path):
+    from label_irst.cli import main
+    from label_irst.infer.rprnet import SequenceRunner
+    from label_irst.infer.session import load_model
+    from label_irst.train.quantize import quantize_int8
+
+    data = tmp_path / "data"
+    args = ["--sequences", "2", "--frames", "3", "--size", "64x48", "--quiet"]
+    assert main(["synth", "--out", str(data), *args]) == 0
+    torch.manual_seed(2)
+    meta = export_onnx(RPRNet().eval(), tmp_path / "m", "tiny")
+    int8 = quantize_int8(meta, data, "train", count=2)
+    record = json.loads(int8.read_text())
+    assert record["precision"] == "int8" and record["encoder"] == "tiny-int8.encoder.onnx"
+    m = load_model(int8, "cpu", threads=1)
+    frames = np.random.default_rng(0).normal(100, 5, (3, 48, 64)).astype(np.float32)
+    assert len(list(SequenceRunner(m).run(lambda t: frames[t], 3))) == 3

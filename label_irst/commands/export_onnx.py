@@ -14,6 +14,12 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--stem", default="rprnet", help="file-name stem (default rprnet)")
     p.add_argument("--threshold", type=float, default=None, help="score threshold to record")
+    p.add_argument(
+        "--int8-calibration",
+        default=None,
+        metavar="DATA",
+        help="also write an int8 CPU model calibrated on DATA's training split",
+    )
     p.set_defaults(func=run)
 
 
@@ -38,5 +44,10 @@ def run(args) -> int:
         record["threshold"] = args.threshold
         write_text_atomic(meta, json.dumps(record, indent=1))
     diff = parity(model, meta)
-    print(json.dumps({"metadata": str(meta), "parity_max_abs_diff": diff}))
+    info = {"metadata": str(meta), "parity_max_abs_diff": diff}
+    if args.int8_calibration:
+        from label_irst.train.quantize import quantize_int8
+
+        info["int8_metadata"] = str(quantize_int8(meta, args.int8_calibration))
+    print(json.dumps(info))
     return 0

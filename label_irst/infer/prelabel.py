@@ -87,6 +87,7 @@ def prelabel(
     split: str | None = None,
     batch: int = 1,
     cache: bool = True,
+    pipeline: bool = True,
     flush: int = 100,
     job: Job | None = None,
 ) -> PrelabelReport:
@@ -110,7 +111,7 @@ def prelabel(
             continue
         report.skipped_frames += len(done)
         done_total += len(done)
-        runner = SequenceRunner(model, threshold, cache=cache, batch=batch)
+        runner = SequenceRunner(model, threshold, cache=cache, batch=batch, pipeline=pipeline)
 
         def save(complete: bool, done=done, record=record, ann_path=ann_path) -> None:
             write_text_atomic(
