@@ -226,3 +226,23 @@ def test_display_settings_change_pictures_not_raw(make_window):
     zoom = window.region_size
     window.zoom_region(1)
     assert window.region_size < zoom
+
+
+def test_salient_point_prefers_a_spot_to_a_line():
+    from label_irst.gui.display import salient_point
+
+    frame = np.full((120, 160), 100, np.uint16)
+    frame[:, 30] = 400  # a long bright line (an edge-like structure) brighter than the spot
+    frame[70:73, 110:113] = 300
+    x, y = salient_point(frame)
+    assert (int(x), int(y)) == (111, 71)
+
+
+def test_detail_region_opens_on_a_target_and_fills_the_view(make_window, scene):
+    window = make_window()
+    x0, y0, w, h = window.region()
+    spots = [truth_pixel(t) for t in scene[1][0]]
+    assert any(x0 <= x < x0 + w and y0 <= y < y0 + h for x, y in spots)
+    aspect = window.detail_view.width() / window.detail_view.height()
+    assert abs(w / h - aspect) < 0.1 and min(w, h) == window.region_size
+    assert window.region_label.text().startswith(f"detail {w}×{h} px")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from label_irst.errors import LabelIrstError
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
-from label_irst.gui.display import DisplayPipeline, overlay_rgba
+from label_irst.gui.display import DisplayPipeline, overlay_rgba, salient_point
 from label_irst.gui.frames import FrameCache
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
@@ -77,13 +77,15 @@ class MainWindow(QMainWindow):
         tabs = QTabWidget()
         tabs.addTab(self.parameters, "Annotation")
         tabs.addTab(self.enhance, "Enhancement")
-        tabs.setMaximumHeight(190)
+        tabs.setMaximumHeight(140)
         self._dock(tabs, "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.review = ReviewPanel()
         self._dock(self.review, "Review queue", Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.pixel_label, self.target_label = QLabel("x –  y –"), QLabel("")
+        self.region_label = QLabel("")
         self.statusBar().addWidget(self.pixel_label)
+        self.statusBar().addWidget(self.region_label)
         self.statusBar().addPermanentWidget(self.target_label)
 
         for view in (self.global_view, self.detail_view):
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
             view.sigHover.connect(self.on_hover)
         self.detail_view.box.sigPixelDragged.connect(self.on_drag)
         self.detail_view.box.sigWheel.connect(self.zoom_region)
+        self.detail_view.sigResized.connect(self._detail_resized)
         self.global_view.sigRegionMoved.connect(self.move_region)
         self.navigation.frameRequested.connect(self.show_frame)
         self.parameters.supportRadiusChanged.connect(self.set_support_radius)
@@ -148,11 +151,18 @@ class MainWindow(QMainWindow):
             self.carry_targets(index)
         self.navigation.show_index(index)
         if previous is None:
-            self.centre = (raw.shape[1] / 2, raw.shape[0] / 2)
+            self.centre = self.opening_centre()
         target = self.annotator.selected_target()
         if target is not None:
             self.centre = target.centroid
         self.refresh_frame()
+
+    def opening_centre(self) -> tuple[float, float]:
+        """Where the detail region opens: the first saved target, else the most target-like pixel."""
+        visible = sorted(self.annotator.visible(), key=lambda t: (t.status != "confirmed", t.id))
+        if visible:
+            return visible[0].centroid
+        return salient_point(self.annotator.frame.raw)
 
     def carry_targets(self, index: int) -> None:
         store, seq_id = self.workspace.store, self.workspace.sequence_id
@@ -167,8 +177,13 @@ class MainWindow(QMainWindow):
 
     # -- painting --------------------------------------------------------------------------
     def region(self) -> tuple[int, int, int, int]:
+        """The detail region (x0, y0, w, h): ``region_size`` pixels across the narrower side of
+        the detail view, the other side stretched to the view's shape so no space is wasted."""
         h, w = self.annotator.frame.raw.shape
-        size_w, size_h = min(self.region_size, w), min(self.region_size, h)
+        aspect = self.detail_view.aspect()
+        across, down = (self.region_size * aspect, self.region_size) if aspect >= 1 else (
+            self.region_size, self.region_size / aspect)  # fmt: skip
+        size_w, size_h = min(int(round(across)), w), min(int(round(down)), h)
         x0 = int(np.clip(round(self.centre[0] - size_w / 2), 0, w - size_w))
         y0 = int(np.clip(round(self.centre[1] - size_h / 2), 0, h - size_h))
         return x0, y0, size_w, size_h
@@ -185,6 +200,10 @@ class MainWindow(QMainWindow):
         region = self.region()
         self.global_view.set_region(*region)
         self.detail_view.set_region_image(self.display.detail_rgb(raw, region), *region[:2])
+        x0, y0, w, h = region
+        self.region_label.setText(
+            f"detail {w}×{h} px at ({x0}, {y0})  ×{self.detail_view.zoom():.0f}"
+        )
         self.refresh_masks()
 
     def refresh_masks(self) -> None:
@@ -202,6 +221,8 @@ class MainWindow(QMainWindow):
             f"#{t.id} {t.status} {t.source}  area {t.mask.area}  r {t.radius:.2f}  ρ {t.rho:.2f}"
             if t is not None
             else f"{len(visible)} target(s)"
+            if visible
+            else "no target: click one to seed it"
         )
         self._review_timer.start()
 
@@ -262,6 +283,10 @@ class MainWindow(QMainWindow):
             value = raw[row, col]
             text = f"{value:.4g}" if raw.dtype.kind == "f" else str(int(value))
             self.pixel_label.setText(f"x {col}  y {row}  value {text} ({raw.dtype})")
+
+    def _detail_resized(self) -> None:
+        if self.annotator is not None and self.annotator.frame is not None:
+            self.refresh_region()
 
     def move_region(self, cx: float, cy: float) -> None:
         if self.annotator is not None and self.annotator.frame is not None:

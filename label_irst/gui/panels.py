@@ -26,6 +26,20 @@ from label_irst.io.project import Target
 TOOLS = ("seed", "brush", "erase")
 
 
+def _columns(widget: QWidget, *columns: list[tuple]) -> None:
+    """Lay out form rows in side-by-side columns (keeps the docked panel short)."""
+    row = QHBoxLayout(widget)
+    row.setContentsMargins(6, 4, 6, 4)
+    for rows in columns:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for item in rows:
+            form.addRow(*item)
+        row.addLayout(form)
+        row.addSpacing(24)
+    row.addStretch(1)
+
+
 def _spin(lo: float, hi: float, value: float, step: float, decimals: int = 1) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(lo, hi)
@@ -46,8 +60,6 @@ class ParametersPanel(QWidget):
 
     def __init__(self, generator: str, support_radius: float):
         super().__init__()
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.rs = _spin(2.0, 200.0, support_radius, 1.0)
         self.rs.setToolTip("spatial support Rs of PAMG (Eq. 6); changes re-run the selected target")
         self.generator = QComboBox()
@@ -64,11 +76,11 @@ class ParametersPanel(QWidget):
             self.tool_group.addButton(button, i)
             tools.addWidget(button)
         self.brush = _spin(0.5, 20.0, 1.5, 0.5)
-        form.addRow("Rs (px)", self.rs)
-        form.addRow("generator", self.generator)
-        form.addRow("mode", self.mode)
-        form.addRow("tool", tools)
-        form.addRow("brush radius ([ ])", self.brush)
+        _columns(
+            self,
+            [("Rs (px)", self.rs), ("generator", self.generator), ("mode", self.mode)],
+            [("tool", tools), ("brush radius ([ ])", self.brush)],
+        )
         self.rs.valueChanged.connect(self.supportRadiusChanged)
         self.generator.currentIndexChanged.connect(
             lambda _: self.generatorChanged.emit(self.generator.currentData())
@@ -88,8 +100,6 @@ class EnhancePanel(QWidget):
 
     def __init__(self, settings: DisplaySettings, linked: bool = True):
         super().__init__()
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.mode = QComboBox()
         self.mode.addItems(WINDOW_MODES)
         self.mode.setCurrentText(settings.mode)
@@ -109,12 +119,11 @@ class EnhancePanel(QWidget):
         window.addWidget(self.mode)
         window.addWidget(self.low)
         window.addWidget(self.high)
-        form.addRow("window (%)", window)
-        form.addRow("gamma", self.gamma)
-        form.addRow("colour map", self.colormap)
-        form.addRow(self.clahe)
-        form.addRow(self.invert)
-        form.addRow(self.linked)
+        _columns(
+            self,
+            [("window (%)", window), ("gamma", self.gamma), ("colour map", self.colormap)],
+            [(self.clahe,), (self.invert,), (self.linked,)],
+        )
         for box in (self.low, self.high, self.gamma):
             box.valueChanged.connect(self._emit)
         for combo in (self.mode, self.colormap):

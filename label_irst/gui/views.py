@@ -183,6 +183,8 @@ class _PixelGrid(pg.GraphicsObject):
 class DetailView(_FrameView):
     """The region magnified: nearest-neighbour pixels, overlay, seeds, optional pixel grid."""
 
+    sigResized = Signal()
+
     def __init__(self):
         super().__init__()
         self.grid = _PixelGrid()
@@ -203,6 +205,15 @@ class DetailView(_FrameView):
     def set_overlay(self, rgba: np.ndarray) -> None:
         self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
         self.overlay.setRect(self.region)
+
+    def aspect(self) -> float:
+        """Width / height of the view on screen (1 before it is laid out)."""
+        w, h = self.width(), self.height()
+        return w / h if w > 50 and h > 50 else 1.0
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self.sigResized.emit()  # the window re-shapes the region to the view and re-labels the zoom
 
     def zoom(self) -> float:
         """Screen pixels per frame pixel."""
