@@ -246,3 +246,15 @@ def test_detail_region_opens_on_a_target_and_fills_the_view(make_window, scene):
     aspect = window.detail_view.width() / window.detail_view.height()
     assert abs(w / h - aspect) < 0.1 and min(w, h) == window.region_size
     assert window.region_label.text().startswith(f"detail {w}×{h} px")
+
+
+def test_detail_overlay_outlines_the_mask_and_keeps_the_inside_readable():
+    from label_irst.core.geometry import CroppedMask
+    from label_irst.gui.display import BOUNDARY_ALPHA, INTERIOR_ALPHA, overlay_rgba
+    from label_irst.io.project import Target
+
+    t = Target(1, 0, CroppedMask(np.ones((5, 5), bool), (10, 20)), (22, 12), status="confirmed")
+    rgba = overlay_rgba([t], (18, 8, 10, 10), outline=True)
+    assert rgba[2, 2, 3] == BOUNDARY_ALPHA and rgba[4, 4, 3] == INTERIOR_ALPHA  # edge, centre
+    assert rgba[1, 1, 3] == 0 and (rgba[..., 3] > 0).sum() == 25
+    assert (overlay_rgba([t], (18, 8, 10, 10))[..., 3] > 0).sum() == 25

@@ -9,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from label_irst.core.enhance import DisplaySettings, to_display, window_levels
-from label_irst.core.geometry import CroppedMask
+from label_irst.core.geometry import CroppedMask, boundary_pixels
 from label_irst.io.project import Target
 
 CONFIRMED_RGBA = (255, 30, 30, 95)
 CANDIDATE_RGBA = (255, 170, 0, 95)
 SELECTED_ALPHA = 130
+INTERIOR_ALPHA = 55
+BOUNDARY_ALPHA = 210
 
 
 class DisplayPipeline:
@@ -49,20 +51,35 @@ class DisplayPipeline:
 
 
 def overlay_rgba(
-    targets: list[Target], region: tuple[int, int, int, int], selected: int | None = None
+    targets: list[Target],
+    region: tuple[int, int, int, int],
+    selected: int | None = None,
+    outline: bool = False,
 ) -> np.ndarray:
-    """A (h, w, 4) picture of the region: confirmed targets red, candidates orange."""
+    """A (h, w, 4) picture of the region: confirmed targets red, candidates orange.
+
+    With ``outline`` (the magnified detail view) the interior is a light tint and the mask's
+    boundary pixels (a 4-neighbour outside) are strong, so the target's own pixels stay
+    readable under the mask while its edge is unmistakable.
+    """
     x0, y0, w, h = region
     out = np.zeros((h, w, 4), np.uint8)
     for t in sorted(targets, key=lambda t: t.id == selected):
         if t.mask.crop.size == 0:
             continue
-        local = np.zeros((h, w), bool)
-        CroppedMask(t.mask.crop, (t.mask.offset[0] - y0, t.mask.offset[1] - x0)).paint(local)
+        local = CroppedMask(t.mask.crop, (t.mask.offset[0] - y0, t.mask.offset[1] - x0))
+        inside = np.zeros((h, w), bool)
+        local.paint(inside)
         colour = list(CONFIRMED_RGBA if t.status == "confirmed" else CANDIDATE_RGBA)
         if t.id == selected:
             colour[3] = SELECTED_ALPHA
-        out[local] = colour
+        if not outline:
+            out[inside] = colour
+            continue
+        out[inside] = colour[:3] + [INTERIOR_ALPHA]
+        rows, cols = boundary_pixels(local)
+        keep = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+        out[rows[keep], cols[keep]] = colour[:3] + [BOUNDARY_ALPHA]
     return out
 
 

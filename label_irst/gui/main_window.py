@@ -212,13 +212,13 @@ class MainWindow(QMainWindow):
         visible = a.visible()
         h, w = a.frame.raw.shape
         self.global_view.set_overlay(overlay_rgba(visible, (0, 0, w, h), a.selected))
-        self.detail_view.set_overlay(overlay_rgba(visible, self.region(), a.selected))
+        self.detail_view.set_overlay(overlay_rgba(visible, self.region(), a.selected, outline=True))
         seeds = [t.seed for t in visible]
         self.global_view.set_seeds(seeds)
         self.detail_view.set_seeds(seeds)
         t = a.selected_target()
         self.target_label.setText(
-            f"#{t.id} {t.status} {t.source}  area {t.mask.area}  r {t.radius:.2f}  ρ {t.rho:.2f}"
+            f"#{t.id} {t.status} · {t.source}{f' ({t.generator})' if t.generator else ''}  area {t.mask.area}  r {t.radius:.2f}  ρ {t.rho:.2f}"
             if t is not None
             else f"{len(visible)} target(s)"
             if visible
