@@ -136,3 +136,16 @@ def test_every_registered_generator_returns_a_mask_at_the_seed():
 def test_unknown_generator_is_a_clear_error():
     with pytest.raises(LabelIrstError, match="unknown generator"):
         get_generator("nope")
+
+
+@pytest.mark.parametrize("radius", [2.0, 3.0, 4.0])
+def test_pamg_plus_on_pure_gaussian_spots_stays_within_the_visible_extent(radius):
+    """On a pure Gaussian (no disc) pamg+ stops between the half- and the quarter-maximum
+    contours: sirst-v1's annotators draw the edge near a third of the peak (pamg_plus docs)."""
+    rng = np.random.default_rng(1)
+    sigma = radius / math.sqrt(2 * math.log(2))
+    yy, xx = np.mgrid[0:81, 0:81]
+    g = np.exp(-((xx - 40.2) ** 2 + (yy - 39.7) ** 2) / (2 * sigma**2))
+    image = (100 + 60 * g + rng.normal(0, 1.0, g.shape)).astype(np.float32)
+    area = pamg_plus(image, (40, 40)).area
+    assert (g >= 0.5).sum() <= area <= (g >= 0.25).sum() * 1.1, area
