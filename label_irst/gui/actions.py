@@ -81,6 +81,20 @@ def build_actions(window) -> dict[str, QAction]:
         if folder:
             window.export_masks(Path(folder))
 
+    def convert_folder():
+        folder = QFileDialog.getExistingDirectory(
+            window, "Boxes of this sequence (Pascal-VOC .xml or YOLO .txt folder)"
+        )
+        if folder:
+            window.convert_boxes(Path(folder))
+
+    def convert_coco():
+        path, _ = QFileDialog.getOpenFileName(
+            window, "Boxes of this sequence (COCO)", "", "COCO (*.json)"
+        )
+        if path:
+            window.convert_boxes(Path(path), "coco")
+
     def brush_size(delta: float):
         box = window.parameters.brush
         box.setValue(max(box.minimum(), box.value() + delta))
@@ -98,6 +112,8 @@ def build_actions(window) -> dict[str, QAction]:
     recent = menu.addMenu("Recent projects")
     recent.aboutToShow.connect(lambda: _fill_recent(window, recent))
     menu.addSeparator()
+    add(menu, "convert", "Convert boxes (VOC / YOLO folder)…", convert_folder)
+    add(menu, "convert_coco", "Convert boxes (COCO json)…", convert_coco)
     add(menu, "export", "Export masks (0/255 PNG)…", export)
     menu.addSeparator()
     add(menu, "quit", "Quit", window.close)

@@ -396,6 +396,45 @@ class MainWindow(QMainWindow):
             worker.wait()
         return worker
 
+    def convert_boxes(self, boxes: Path, fmt: str = "auto", wait: bool = False):
+        """Boxes -> candidate masks of this sequence through a worker (progress + Cancel)."""
+        from label_irst.gui.convert import BoxConvertWorker
+        from label_irst.gui.workers import run_with_progress
+
+        if self.workspace is None:
+            return None
+        seq = self.workspace.sequence
+        worker = BoxConvertWorker(
+            seq.source, seq.names, boxes, self.parameters.generator.currentData(),
+            self.parameters.rs.value(), fmt,
+        )  # fmt: skip
+        worker.grown.connect(self._save_converted)
+        worker.warned.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
+        worker.failed.connect(lambda msg: QMessageBox.warning(self, "Box conversion failed", msg))
+        worker.succeeded.connect(self._converted)
+        self._convert_dialog = run_with_progress(self, worker, "Converting boxes to masks")
+        self._convert_worker = worker
+        if wait:
+            worker.wait()
+        return worker
+
+    def _save_converted(self, index: int, name: str, shape, results) -> None:
+        from label_irst.gui.convert import box_candidate
+
+        if self.workspace is None:
+            return
+        store, seq_id = self.workspace.store, self.workspace.sequence_id
+        for result, bbox in results:
+            saved = store.save_target(box_candidate(seq_id, index, result, bbox), name, shape)
+            if self.annotator.frame is not None and self.annotator.frame.index == index:
+                self.annotator.targets[saved.id] = saved
+
+    def _converted(self, count: int) -> None:
+        self.statusBar().showMessage(f"{count} box(es) converted: review them (A / R)", 8000)
+        if self.annotator is not None and self.annotator.frame is not None:
+            self.refresh_masks()
+        self.refresh_review()
+
     def closeEvent(self, event) -> None:
         self.prefs.save_window(self)
         self.close_workspace()

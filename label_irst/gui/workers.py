@@ -1,4 +1,5 @@
-"""Long work off the GUI thread: export with a progress dialog and Cancel.
+"""Long work off the GUI thread: export (and box conversion, gui/convert.py) with a progress
+dialog and Cancel.
 
 The worker thread opens its own read-only connection to the project and reports through
 signals only; it never touches a widget.
@@ -42,13 +43,13 @@ class ExportWorker(QThread):
         self.succeeded.emit(n)
 
 
-def run_with_progress(parent: QWidget, worker: ExportWorker, title: str) -> QProgressDialog:
+def run_with_progress(parent: QWidget, worker: QThread, title: str) -> QProgressDialog:
     """Show a modal progress dialog for ``worker``; Cancel sets the job's cancel flag."""
     dialog = QProgressDialog(title, "Cancel", 0, max(len(worker.names), 1), parent)
     dialog.setWindowTitle(title)
     dialog.setMinimumDuration(0)
     dialog.setAutoClose(True)
-    worker.progress.connect(lambda done, total: dialog.setValue(done))
+    worker.progress.connect(lambda done, total: (dialog.setMaximum(total), dialog.setValue(done)))
     dialog.canceled.connect(worker.job.cancel.set)
     worker.finished.connect(dialog.close)
     worker.start()

@@ -1,0 +1,118 @@
+"""Boxes of the open sequence -> candidate masks in the review queue (File > Convert boxes…).
+
+The box centre seeds the generator with a support radius that covers the box (Sec. III-D1, the
+SIRSTD-Pixel conversion; :func:`label_irst.io.formats.review.support_for`). Boxes are read by
+:func:`label_irst.io.boxes.read_boxes` (VOC folder, COCO json, YOLO folder), as ``label-irst
+box2mask`` reads them. The worker opens its own reader of the frames and only computes; it
+hands each frame's masks to the window by a signal, and the window saves them in the project
+(one transaction per target) as ``box`` candidates, lowest rho first in the review queue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from PySide6.QtCore import QThread, Signal
+
+from label_irst.batch.progress import Job
+from label_irst.core.generators import get_generator
+from label_irst.core.pamg import check_seed
+from label_irst.errors import LabelIrstError
+from label_irst.io.boxes import read_boxes
+from label_irst.io.formats.review import support_for
+from label_irst.io.project import Target
+from label_irst.io.sequence import open_sequence
+
+
+class BoxConvertWorker(QThread):
+    """Grows one mask per box of the sequence's frames; emits ``grown`` per frame."""
+
+    progress = Signal(int, int)
+    warned = Signal(str)
+    grown = Signal(int, str, object, object)  # frame index, name, (h, w), [(GeneratedMask, box)]
+    succeeded = Signal(int)
+    failed = Signal(str)
+
+    def __init__(
+        self, source, names, boxes: Path, generator: str, support_radius: float, fmt="auto"
+    ):
+        super().__init__()
+        self.source, self.names, self.boxes = Path(source), list(names), Path(boxes)
+        self.generator, self.support_radius, self.fmt = generator, float(support_radius), fmt
+        self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
+
+    def run(self) -> None:
+        try:
+            count = self._convert()
+        except (LabelIrstError, OSError) as exc:
+            self.failed.emit(str(exc))
+            return
+        self.succeeded.emit(count)
+
+    def _convert(self) -> int:
+        spec = get_generator(self.generator)
+        sequence = open_sequence(self.source)
+        try:
+            stems = {Path(name).stem: i for i, name in enumerate(self.names)}
+            sizes = None
+            if self.fmt == "yolo" or (
+                self.fmt == "auto" and self.boxes.is_dir() and not any(self.boxes.glob("*.xml"))
+            ):  # YOLO boxes are fractions of the frame size
+                sizes = {stem: sequence.shape(i)[::-1] for stem, i in stems.items()}
+            table = read_boxes(self.boxes, sizes, self.fmt, self.job.warning)
+            todo = sorted((stems[s], bs) for s, bs in table.items() if bs and s in stems)
+            for stem in sorted(set(table) - set(stems)):
+                self.job.warning(f"skipped boxes of {stem!r}: no frame with that name")
+            if not todo:
+                raise LabelIrstError(f"{self.boxes}: no box belongs to a frame of this sequence")
+            grown = 0
+            for done, (index, boxes) in enumerate(todo, 1):
+                if self.job.cancelled:
+                    break
+                results = self._frame(sequence, spec, index, boxes)
+                grown += len(results)
+                if results:
+                    raw_shape = results[0][2]
+                    self.grown.emit(index, self.names[index], raw_shape, [r[:2] for r in results])
+                self.job.step(done, len(todo))
+            return grown
+        finally:
+            sequence.close()
+
+    def _frame(self, sequence, spec, index: int, boxes) -> list:
+        try:
+            raw = sequence.frame(index)
+        except LabelIrstError as exc:
+            self.job.warning(f"skipped: {exc}")
+            return []
+        h, w = raw.shape
+        out = []
+        for box in boxes:
+            where = f"{self.names[index]}: box at {box.centre[0]:.0f},{box.centre[1]:.0f}"
+            if not box.inside(w, h):
+                self.job.warning(f"{where}: skipped, its centre lies off the frame")
+                continue
+            bbox = (round(box.x0), round(box.y0), round(box.x1), round(box.y1))
+            item = SimpleNamespace(radius=None, bbox=bbox)
+            try:
+                seed = check_seed(raw, box.centre)
+                result = spec.fn(raw, seed, support_for(item, self.support_radius))
+            except LabelIrstError as exc:
+                self.job.warning(f"{where}: skipped: {exc}")
+                continue
+            if result.mask.area == 0:
+                self.job.warning(f"{where}: no mask grew")
+                continue
+            out.append((result, bbox, (h, w)))
+        return out
+
+
+def box_candidate(sequence_id: int, index: int, result, bbox) -> Target:
+    """The review-queue target of one converted box."""
+    target = Target(
+        sequence_id, index, result.mask, result.seed, source="box", status="candidate",
+        rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
+        generator=result.generator, box=tuple(int(v) for v in bbox),
+    )  # fmt: skip
+    return target.refresh_geometry()
