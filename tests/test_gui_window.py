@@ -258,3 +258,24 @@ def test_detail_overlay_outlines_the_mask_and_keeps_the_inside_readable():
     assert rgba[2, 2, 3] == BOUNDARY_ALPHA and rgba[4, 4, 3] == INTERIOR_ALPHA  # edge, centre
     assert rgba[1, 1, 3] == 0 and (rgba[..., 3] > 0).sum() == 25
     assert (overlay_rgba([t], (18, 8, 10, 10))[..., 3] > 0).sum() == 25
+
+
+def test_guided_mode_uses_k_times_the_target_radius(make_window, scene):
+    window = make_window()
+    x, y = truth_pixel(scene[1][0][0])
+    click(window.global_view, x, y)  # blind: Rs from the panel
+    first = window.annotator.selected_target()
+    assert first.support_radius == window.parameters.rs.value() == 20.0
+    window.parameters.mode.setCurrentIndex(1)
+    window.parameters.scale.setValue(2.5)
+    assert window.annotator.guided_scale == 2.5
+    click(window.detail_view, x, y)  # re-seed inside the target: Rs = k * r
+    again = window.annotator.selected_target()
+    assert again.id == first.id and again.support_radius == pytest.approx(2.5 * first.radius)
+    key(window, Qt.Key.Key_Space)
+    key(window, Qt.Key.Key_Right)  # the carried seed is guided by the previous frame's radius
+    carried = window.annotator.visible()
+    assert len(carried) == 1
+    assert carried[0].support_radius == pytest.approx(2.5 * again.radius)
+    window.close()
+    assert window.prefs.mode() == (True, 2.5)  # the mode persists

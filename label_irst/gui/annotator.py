@@ -14,6 +14,7 @@ import numpy as np
 
 from label_irst.core.generators import get_generator
 from label_irst.core.geometry import CroppedMask
+from label_irst.core.pamg import guided_support_radius
 from label_irst.core.result import GeneratedMask
 from label_irst.gui.brush import apply_stroke, stroke_pixels
 from label_irst.gui.undo import MaskDiff, UndoStack
@@ -50,6 +51,8 @@ class FrameAnnotator:
         self.selected: int | None = None
         self.undo_stack = UndoStack()
         self.brush_radius = 1.5
+        #: k of guided mode (Sec. III-C2, Rs = k * r); None is blind mode (Rs from the panel)
+        self.guided_scale: float | None = None
         self._stroke: Stroke | None = None
 
     # -- frames ----------------------------------------------------------------------------
@@ -77,10 +80,18 @@ class FrameAnnotator:
         rs = self.support_radius if support_radius is None else support_radius
         return get_generator(self.generator).fn(self.frame.raw, (x, y), rs)
 
+    def support_for(self, target: Target | None) -> float:
+        """Rs for a seed: blind mode uses the panel's Rs; guided mode uses k * r of the target
+        the seed belongs to (its radius: a model's prediction grown into a mask, or the target
+        carried from the previous frame), and the panel's Rs when the seed has no target yet."""
+        if self.guided_scale is not None and target is not None and target.radius > 0:
+            return guided_support_radius(target.radius, self.guided_scale)
+        return self.support_radius
+
     def seed(self, x: float, y: float) -> Target:
         """Run the generator at (x, y); re-seed the target under the click, or add a candidate."""
         hit = self.target_at(x, y)
-        result = self.generate(x, y)
+        result = self.generate(x, y, self.support_for(hit))
         if hit is not None:
             target = hit.copy(status="candidate", source="pamg")
         else:

@@ -72,7 +72,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.navigation)
         self.setCentralWidget(central)
 
-        self.parameters = ParametersPanel(self.prefs.generator(), self.prefs.support_radius())
+        self.parameters = ParametersPanel(
+            self.prefs.generator(), self.prefs.support_radius(), *self.prefs.mode()
+        )
         self.enhance = EnhancePanel(self.display.settings, self.display.linked)
         tabs = QTabWidget()
         tabs.addTab(self.parameters, "Annotation")
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self.navigation.frameRequested.connect(self.show_frame)
         self.parameters.supportRadiusChanged.connect(self.set_support_radius)
         self.parameters.generatorChanged.connect(self.set_generator)
+        self.parameters.modeChanged.connect(self.set_mode)
         self.parameters.toolChanged.connect(self.set_tool)
         self.parameters.brushRadiusChanged.connect(self.set_brush_radius)
         self.enhance.changed.connect(self.set_display)
@@ -124,6 +127,8 @@ class MainWindow(QMainWindow):
             workspace.store, self.parameters.generator.currentData(), self.parameters.rs.value()
         )
         self.annotator.brush_radius = self.parameters.brush.value()
+        guided, scale = self.parameters.guided()
+        self.annotator.guided_scale = scale if guided else None
         self.navigation.set_sequence(workspace.sequence.names)
         self.prefs.add_recent(str(workspace.store.path))
         self.setWindowTitle(f"Label-IRST — {workspace.sequence.source.name}")
@@ -169,9 +174,11 @@ class MainWindow(QMainWindow):
         previous = store.targets(seq_id, frame=index - 1)
         earlier = store.targets(seq_id, frame=index - 2) if index >= 2 else []
         current = list(self.annotator.targets.values())
+        by_track = {t.track_id: t for t in previous}
         first = None
         for (x, y), track in carry_seeds(previous, earlier, current, self.annotator.frame.raw):
-            t = self.annotator.add_generated(self.annotator.generate(x, y), track)
+            rs = self.annotator.support_for(by_track.get(track))
+            t = self.annotator.add_generated(self.annotator.generate(x, y, rs), track)
             first = first or t.id
         self.annotator.select(first)
 
@@ -333,6 +340,12 @@ class MainWindow(QMainWindow):
         if self.annotator is not None and self.annotator.frame is not None:
             if self.annotator.set_support_radius(rs) is not None:
                 self.refresh_masks()
+
+    def set_mode(self, guided: bool, scale: float) -> None:
+        """Blind (Rs from the panel) or guided (Rs = k * r of the target seeded, Sec. III-C2)."""
+        self.prefs.set_mode(guided, scale)
+        if self.annotator is not None:
+            self.annotator.guided_scale = scale if guided else None
 
     def set_generator(self, name: str) -> None:
         self.prefs.set_generator(name)

@@ -55,10 +55,13 @@ class ParametersPanel(QWidget):
 
     supportRadiusChanged = Signal(float)
     generatorChanged = Signal(str)
+    modeChanged = Signal(bool, float)  # guided, k
     toolChanged = Signal(str)
     brushRadiusChanged = Signal(float)
 
-    def __init__(self, generator: str, support_radius: float):
+    def __init__(
+        self, generator: str, support_radius: float, guided: bool = False, scale: float = 5.0
+    ):
         super().__init__()
         self.rs = _spin(2.0, 200.0, support_radius, 1.0)
         self.rs.setToolTip("spatial support Rs of PAMG (Eq. 6); changes re-run the selected target")
@@ -67,7 +70,18 @@ class ParametersPanel(QWidget):
             self.generator.addItem(spec.name, spec.name)
             self.generator.setItemData(self.generator.count() - 1, spec.summary, 3)
         self.generator.setCurrentIndex(max(self.generator.findData(generator), 0))
-        self.mode = QLabel("blind (guided Rs comes from pre-annotation)")
+        self.mode = QComboBox()
+        self.mode.addItem("blind (Rs above)", False)
+        self.mode.addItem("guided (Rs = k·r)", True)
+        self.mode.setToolTip(
+            "guided (Sec. III-C2): a seed on a target with a radius r (a model's prediction, a "
+            "target carried from the previous frame) uses Rs = k * r; new seeds keep Rs"
+        )
+        self.scale = _spin(1.0, 20.0, scale, 0.5)
+        mode = QHBoxLayout()
+        mode.addWidget(self.mode)
+        mode.addWidget(QLabel("k"))
+        mode.addWidget(self.scale)
         tools = QHBoxLayout()
         self.tool_group = QButtonGroup(self)
         for i, name in enumerate(TOOLS):
@@ -78,7 +92,7 @@ class ParametersPanel(QWidget):
         self.brush = _spin(0.5, 20.0, 1.5, 0.5)
         _columns(
             self,
-            [("Rs (px)", self.rs), ("generator", self.generator), ("mode", self.mode)],
+            [("Rs (px)", self.rs), ("generator", self.generator), ("mode", mode)],
             [("tool", tools), ("brush radius ([ ])", self.brush)],
         )
         self.rs.valueChanged.connect(self.supportRadiusChanged)
@@ -87,6 +101,18 @@ class ParametersPanel(QWidget):
         )
         self.tool_group.idClicked.connect(lambda i: self.toolChanged.emit(TOOLS[i]))
         self.brush.valueChanged.connect(self.brushRadiusChanged)
+        self.mode.setCurrentIndex(1 if guided else 0)
+        self.scale.setEnabled(guided)
+        self.mode.currentIndexChanged.connect(self._mode)
+        self.scale.valueChanged.connect(self._mode)
+
+    def guided(self) -> tuple[bool, float]:
+        return bool(self.mode.currentData()), self.scale.value()
+
+    def _mode(self, *_) -> None:
+        guided, scale = self.guided()
+        self.scale.setEnabled(guided)
+        self.modeChanged.emit(guided, scale)
 
     def set_tool(self, name: str) -> None:
         self.tool_group.button(TOOLS.index(name)).setChecked(True)

@@ -47,6 +47,21 @@ class AppSettings:
     def set_support_radius(self, rs: float) -> None:
         self.q.setValue("support_radius", float(rs))
 
+    def mode(self) -> tuple[bool, float]:
+        """(guided, k): guided mode of Sec. III-C2 and its scale (k = 5 by default)."""
+        from label_irst.core.pamg import GUIDED_SCALE
+
+        guided = str(self.q.value("guided", "false")).lower() == "true"
+        try:
+            scale = float(self.q.value("guided_scale", GUIDED_SCALE))
+        except (TypeError, ValueError):
+            scale = GUIDED_SCALE
+        return guided, scale if 1.0 <= scale <= 20.0 else GUIDED_SCALE
+
+    def set_mode(self, guided: bool, scale: float) -> None:
+        self.q.setValue("guided", "true" if guided else "false")
+        self.q.setValue("guided_scale", float(scale))
+
     def recent(self) -> list[str]:
         value = self.q.value("recent", [])
         return [value] if isinstance(value, str) else list(value or [])
