@@ -178,23 +178,26 @@ def window_statistics(window, seed_row, seed_col, polarity_half):
     seed are <= I(seed) (the seed is darker than the local median when that is under half).
     """
     h, w = window.shape
-    lo = np.inf
-    hi = -np.inf
-    finite = True
-    v_seed = float(window[seed_row, seed_col])
+    lo = window[0, 0]
+    hi = window[0, 0]
+    for r in range(h):
+        for c in range(w):
+            v = window[r, c]
+            lo = min(lo, v)
+            hi = max(hi, v)
+    lo_f, hi_f = float(lo), float(hi)
+    finite = np.isfinite(lo_f) and np.isfinite(hi_f)
+    if finite:  # NaN does not propagate through min/max: look once more only for floats
+        for r in range(h):
+            for c in range(w):
+                if not np.isfinite(float(window[r, c])):
+                    finite = False
+    v_seed = window[seed_row, seed_col]
     r_lo, r_hi = max(seed_row - polarity_half, 0), min(seed_row + polarity_half + 1, h)
     c_lo, c_hi = max(seed_col - polarity_half, 0), min(seed_col + polarity_half + 1, w)
     below = 0
-    for r in range(h):
-        for c in range(w):
-            v = float(window[r, c])
-            if not np.isfinite(v):
-                finite = False
-                continue
-            if v < lo:
-                lo = v
-            if v > hi:
-                hi = v
-            if r_lo <= r < r_hi and c_lo <= c < c_hi and v <= v_seed:
+    for r in range(r_lo, r_hi):
+        for c in range(c_lo, c_hi):
+            if window[r, c] <= v_seed:
                 below += 1
-    return hi - lo, finite, below, (r_hi - r_lo) * (c_hi - c_lo)
+    return hi_f - lo_f, finite, below, (r_hi - r_lo) * (c_hi - c_lo)
