@@ -96,53 +96,41 @@ class DetectionCounts:
         return self.false_pixels / self.pixels if self.pixels else float("nan")
 
 
+def match_centres(
+    pred: list[tuple[float, float]],
+    gt: list[tuple[float, float]],
+    distance: float = MATCH_DISTANCE,
+) -> tuple[list[bool], list[bool]]:
+    """Greedy IRSTD matching: each ground-truth centre takes the nearest unused predicted centre
+    within ``distance`` px. Returns (prediction matched flags, ground truth matched flags)."""
+    used = [False] * len(pred)
+    hit = [False] * len(gt)
+    for g, (gx, gy) in enumerate(gt):
+        best, best_d = -1, distance
+        for i, (px, py) in enumerate(pred):
+            d = math.hypot(px - gx, py - gy)
+            if not used[i] and d <= best_d:
+                best, best_d = i, d
+        if best >= 0:
+            used[best] = True
+            hit[g] = True
+    return used, hit
+
+
 def detection_counts(
     pred: np.ndarray, gt: np.ndarray, distance: float = MATCH_DISTANCE
 ) -> DetectionCounts:
     """Pd / Fa counts for one frame.
 
-    Each ground-truth component is matched to at most one unmatched predicted component whose
-    centroid lies within ``distance`` px of its centroid; the pixels of predicted components
-    left unmatched are the false-alarm pixels.
+    Ground-truth and predicted components are matched by their centroids (:func:`match_centres`);
+    the pixels of predicted components left unmatched are the false-alarm pixels.
     """
-    gt_parts = components(gt)
     pred_parts = components(pred)
-    pred_centres = [p.centroid() for p in pred_parts]
-    used = [False] * len(pred_parts)
-    hits = 0
-    for g in gt_parts:
-        gx, gy = g.centroid()
-        best, best_d = -1, distance
-        for i, (px, py) in enumerate(pred_centres):
-            d = math.hypot(px - gx, py - gy)
-            if not used[i] and d <= best_d:
-                best, best_d = i, d
-        if best >= 0:
-            used[best] = True
-            hits += 1
+    used, hit = match_centres(
+        [p.centroid() for p in pred_parts], [g.centroid() for g in components(gt)], distance
+    )
     false_pixels = sum(p.area for p, u in zip(pred_parts, used) if not u)
-    return DetectionCounts(hits, len(gt_parts), false_pixels, int(np.asarray(gt).size))
-
-
-def point_detection_counts(
-    points: list[tuple[float, float]],
-    gt: np.ndarray,
-    distance: float = MATCH_DISTANCE,
-) -> tuple[int, int, int]:
-    """(true positives, ground-truth targets, unmatched points) for point detections."""
-    gt_centres = [g.centroid() for g in components(gt)]
-    used = [False] * len(points)
-    hits = 0
-    for gx, gy in gt_centres:
-        best, best_d = -1, distance
-        for i, (px, py) in enumerate(points):
-            d = math.hypot(px - gx, py - gy)
-            if not used[i] and d <= best_d:
-                best, best_d = i, d
-        if best >= 0:
-            used[best] = True
-            hits += 1
-    return hits, len(gt_centres), used.count(False)
+    return DetectionCounts(sum(hit), len(hit), false_pixels, int(np.asarray(gt).size))
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
