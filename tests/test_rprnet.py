@@ -134,3 +134,24 @@ def test_int8_model_is_written_and_runs(tmp_path):
     m = load_model(int8, "cpu", threads=1)
     frames = np.random.default_rng(0).normal(100, 5, (3, 48, 64)).astype(np.float32)
     assert len(list(SequenceRunner(m).run(lambda t: frames[t], 3))) == 3
+
+
+def test_train_command_trains_validates_and_resumes(tmp_path, capsys):
+    from label_irst.cli import main
+
+    data = tmp_path / "data"
+    synth = ["--sequences", "2", "--frames", "3", "--size", "64x48", "--seed", "1", "--quiet"]
+    assert main(["synth", "--out", str(data), "--test-fraction", "0.5", *synth]) == 0
+    capsys.readouterr()
+    common = [str(data), "--out", str(tmp_path / "ck"), "--steps", "2", "--batch", "2"]
+    common += ["--crop", "32", "--supervision", "points", "--val-frames", "2", "--quiet"]
+    assert main(["train", *common, "--epochs", "1"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["epoch"] == 1 and "pd" in first and "fa" in first
+    assert main(["train", *common, "--epochs", "2"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["epoch"] == 2 and "resumed" in captured.err
+    state = torch.load(tmp_path / "ck" / "checkpoint.pt", weights_only=False)
+    assert [h["epoch"] for h in state["history"]] == [1, 2]
+    assert main(["train", *common, "--epochs", "3", "--single-frame"]) == 2
+    assert "different model variant" in capsys.readouterr().err
