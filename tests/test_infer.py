@@ -182,7 +182,7 @@ def test_frames_of_different_sizes_in_one_sequence_are_refused(model_path):
     m = load_model(model_path, "cpu", threads=1)
     frames = [np.zeros((32, 32), np.uint8), np.zeros((32, 48), np.uint8)]
     with pytest.raises(LabelIrstError, match="one size"):
-        list(SequenceRunner(m).run(lambda t: frames[t], 2))
+        list(SequenceRunner(m).run(frames.__getitem__, 2))
 
 
 def test_prelabel_resumes_where_it_stopped(model_path, dataset, tmp_path):
@@ -299,3 +299,17 @@ def test_masks_from_guided_pamg_cover_bright_targets(model_path, tmp_path):
     img += np.random.default_rng(0).normal(0, 1, img.shape)
     full, areas = guided_masks(img.astype(np.float32), [Detection(20.0, 15.0, 2.0, 0.9)])
     assert full[15, 20] and 3 <= areas[0] <= 60 and full.sum() == areas[0]
+
+
+def test_shipped_models_load_with_their_metadata():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    for name, precision in (("rprnet.json", None), ("rprnet-int8.json", "int8")):
+        m = load_model(root / name, "cpu", threads=1)
+        assert m.meta["variant"] == "temporal" and m.meta.get("precision") == precision
+        assert 0 < m.meta["threshold"] < 1 and m.meta["training"]["train_config"]["supervision"]
+        frames = np.zeros((2, 40, 50), np.uint8)
+        frames[:, 20, 25] = 200
+        out = list(SequenceRunner(m, m.meta["threshold"]).run(frames.__getitem__, 2))
+        assert [t for t, _, _ in out] == [0, 1]
