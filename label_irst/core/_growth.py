@@ -91,11 +91,13 @@ def grow(
     h, w = image.shape
     limit = math.pi * support_radius * support_radius
     max_steps = int(limit) + 2
-    cap = h * w
-    visited = np.zeros(cap, np.uint8)
+    n_nb = 8 if eight_connected else 4
+    # the queue never holds more than the pixels pushed: the seed plus n_nb per absorption
+    cap = min(h * w, n_nb * max_steps + 1)
+    visited = np.zeros(h * w, np.uint8)
     key = np.empty(cap, np.float64)
-    order = np.empty(cap, np.int64)
-    index = np.empty(cap, np.int64)
+    order = np.empty(cap, np.int32)
+    index = np.empty(cap, np.int32)
     path = np.empty(max_steps, np.int64)
     energy = np.empty(max_steps, np.float64)
     inv_two_rs2 = 1.0 / (2.0 * support_radius * support_radius)
@@ -112,10 +114,6 @@ def grow(
     s2 = v0 * v0
     d2max = 0.0
     steps = 0
-    if eight_connected:
-        n_nb = 8
-    else:
-        n_nb = 4
     drow = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
     dcol = np.array([0, 0, -1, 1, -1, 1, -1, 1])
 
@@ -166,7 +164,7 @@ def grow(
         else:
             energy[steps] = -np.inf
         steps += 1
-    return path[:steps].copy(), energy[:steps].copy()
+    return path[:steps], energy[:steps]
 
 
 @njit(cache=True, nogil=True)
