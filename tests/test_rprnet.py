@@ -117,6 +117,13 @@ def test_onnx_export_matches_torch(tmp_path):
     assert parity(model, meta, 48, 96, seed=3) <= 1e-4  # dynamic H and W
 
 
+def test_single_frame_variant_exports_with_the_same_interface(tmp_path):
+    model = RPRNet(temporal=False).eval()
+    meta = export_onnx(model, tmp_path, "single")
+    assert json.loads(meta.read_text())["variant"] == "single-frame"
+    assert parity(model, meta, 32, 48) <= 1e-4
+
+
 def test_int8_model_is_written_and_runs(tmp_path):
     from label_irst.cli import main
     from label_irst.infer.rprnet import SequenceRunner

@@ -32,6 +32,10 @@ class _Head(nn.Module):
         self.head = model.head
 
     def forward(self, prev, curr, nxt):
+        if not self.head.temporal:
+            # Variant-Single ignores its neighbours; one pixel of each keeps them graph inputs
+            # so every RPR-Net head has the same interface
+            curr = curr + 0.0 * (prev[:, :1, :1, :1] + nxt[:, :1, :1, :1])
         heat, off, rad = self.head(prev, curr, nxt)
         return torch.sigmoid(heat), off, rad
 
