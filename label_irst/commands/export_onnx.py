@@ -26,28 +26,19 @@ def register(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    import torch
-
     from label_irst.errors import LabelIrstError
-    from label_irst.io.atomic import write_text_atomic
-    from label_irst.train.export import export_onnx, load_checkpoint, parity
+
+    try:
+        from label_irst.train.export import export_checkpoint
+    except ImportError as exc:
+        raise LabelIrstError(f"this command needs torch ({exc}); install the train extra") from None
 
     if not Path(args.checkpoint).is_file():
         raise LabelIrstError(f"{args.checkpoint}: no such checkpoint")
-    torch.set_num_threads(1)
-    model = load_checkpoint(args.checkpoint)
-    state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-    training = {"train_config": state.get("train_config", {}), "history": state.get("history", [])}
-    meta = export_onnx(model, args.out, args.stem, training)
-    if args.threshold is not None:
-        record = json.loads(meta.read_text())
-        record["threshold"] = args.threshold
-        write_text_atomic(meta, json.dumps(record, indent=1))
-    diff = parity(model, meta)
-    info = {"metadata": str(meta), "parity_max_abs_diff": diff}
+    info = export_checkpoint(args.checkpoint, args.out, args.stem, args.threshold)
     if args.int8_calibration:
         from label_irst.train.quantize import quantize_int8
 
-        info["int8_metadata"] = str(quantize_int8(meta, args.int8_calibration))
+        info["int8_metadata"] = str(quantize_int8(info["metadata"], args.int8_calibration))
     print(json.dumps(info))
     return 0

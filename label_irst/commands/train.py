@@ -40,15 +40,16 @@ def register(sub) -> None:
 def run(args) -> int:
     import sys
 
-    import torch
-
     from label_irst.commands._common import ProgressJob
     from label_irst.errors import LabelIrstError
-    from label_irst.train.trainer import TrainConfig, train
+
+    try:
+        from label_irst.train.trainer import TrainConfig, train
+    except ImportError as exc:
+        raise LabelIrstError(f"this command needs torch ({exc}); install the train extra") from None
 
     if args.crop % 16 or args.crop < 32:
         raise LabelIrstError("--crop must be a multiple of 16, at least 32")
-    torch.set_num_threads(max(args.threads, 1))
     cfg = TrainConfig(
         epochs=args.epochs,
         steps=args.steps,
@@ -61,6 +62,7 @@ def run(args) -> int:
         train_split=args.train_split or None,
         val_split=args.val_split or None,
         val_frames=args.val_frames,
+        threads=args.threads,
     )
     with ProgressJob("train", quiet=args.quiet) as job:
         record = train(args.data, args.out, cfg, job, log=lambda m: print(m, file=sys.stderr))

@@ -137,3 +137,19 @@ def parity(model: RPRNet, meta: str | Path, height: int = 64, width: int = 80, s
     feats = [enc.run(None, {"frame": f[None]})[0] for f in frames]
     got = head.run(None, {"prev": feats[0], "curr": feats[1], "next": feats[2]})
     return max(float(np.abs(a - b).max()) for a, b in zip(ref, got))
+
+
+def export_checkpoint(
+    checkpoint: str | Path, out_dir: str | Path, stem: str = "rprnet", threshold=None
+) -> dict:
+    """Export a training checkpoint (with its training record) and check ONNX parity."""
+    torch.set_num_threads(1)
+    model = load_checkpoint(checkpoint)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    training = {"train_config": state.get("train_config", {}), "history": state.get("history", [])}
+    meta = export_onnx(model, out_dir, stem, training)
+    if threshold is not None:
+        record = json.loads(meta.read_text())
+        record["threshold"] = float(threshold)
+        write_text_atomic(meta, json.dumps(record, indent=1))
+    return {"metadata": str(meta), "parity_max_abs_diff": parity(model, meta)}

@@ -41,6 +41,7 @@ class TrainConfig:
     val_split: str | None = "test"
     val_frames: int = 40
     threshold: float = DEFAULT_THRESHOLD
+    threads: int = 1
 
 
 @dataclass
@@ -111,6 +112,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
     """Train (or resume) RPR-Net on a dataset root; returns the last epoch's record."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(max(cfg.threads, 1))
     torch.manual_seed(cfg.seed)
     device = pick_device(cfg.device)
     train_seqs = read_sequences(data, cfg.train_split)
