@@ -149,3 +149,21 @@ def test_pamg_plus_on_pure_gaussian_spots_stays_within_the_visible_extent(radius
     image = (100 + 60 * g + rng.normal(0, 1.0, g.shape)).astype(np.float32)
     area = pamg_plus(image, (40, 40)).area
     assert (g >= 0.5).sum() <= area <= (g >= 0.25).sum() * 1.1, area
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_bucket_queue_pops_in_the_heap_order(dtype, sign):
+    """Integer windows grow with a bucket queue; it must reproduce the heap's order exactly,
+    ties (equal grey levels, frequent in 8-bit frames) included."""
+    from label_irst.core import _growth
+
+    rng = np.random.default_rng(7)
+    image = rng.integers(10, 40, (61, 61)).astype(dtype)  # few levels: many ties
+    image[28:33, 28:33] += 30
+    low, levels = float(image.min()), int(image.max()) - int(image.min()) + 1
+    for eps in (1e-3, 0.2):
+        heap = _growth.grow(image, 30, 30, 20.0, False, eps, sign, 0, 0.0)
+        buckets = _growth.grow(image, 30, 30, 20.0, False, eps, sign, 0, 0.0, levels, low)
+        assert np.array_equal(heap[0], buckets[0])
+        assert np.array_equal(heap[1], buckets[1])

@@ -70,7 +70,17 @@ def _heap_pop(key, order, index, size):
 
 @njit(cache=True, nogil=True)
 def grow(
-    image, seed_row, seed_col, support_radius, eight_connected, eps, sign, mu_out_mode, mu_out_fixed
+    image,
+    seed_row,
+    seed_col,
+    support_radius,
+    eight_connected,
+    eps,
+    sign,
+    mu_out_mode,
+    mu_out_fixed,
+    buckets=0,
+    low=0.0,
 ):
     """Greedy growth from the seed while n < pi*Rs^2 (Algorithm 1, lines 7-31).
 
@@ -87,6 +97,11 @@ def grow(
     mu_out is the "immediate background": with ``mu_out_mode == MU_OUT_FRONTIER`` the mean of
     the pixels waiting in the queue (the outer boundary of S_n inside the window), otherwise the
     fixed ``mu_out_fixed`` (the local background median).
+
+    The priority queue pops the highest value first and, among equal values, the earliest
+    pushed. For integer windows the caller may pass ``buckets`` = max - min + 1 and ``low`` =
+    min: the queue is then a bucket queue (one FIFO list per grey level), which pops in exactly
+    the same order as the binary heap used otherwise, in O(1) per operation.
     """
     h, w = image.shape
     limit = math.pi * support_radius * support_radius
@@ -102,9 +117,27 @@ def grow(
     energy = np.empty(max_steps, np.float64)
     inv_two_rs2 = 1.0 / (2.0 * support_radius * support_radius)
 
+    # bucket queue (integer windows): level = value - low (bright) or high - value (dark)
+    n_levels = max(buckets, 1)
+    head = np.full(n_levels, -1, np.int32)
+    tail = np.full(n_levels, -1, np.int32)
+    link = np.empty(cap, np.int32)
+    top = -1
+    offset = low if sign > 0 else -(low + buckets - 1)
+
     seed = seed_row * w + seed_col
     v0 = sign * float(image[seed_row, seed_col])
-    size = _heap_push(key, order, index, 0, v0, 0, seed)
+    if buckets > 0:
+        level = int(v0 - offset)
+        key[0] = v0
+        index[0] = seed
+        link[0] = -1
+        head[level] = 0
+        tail[level] = 0
+        top = level
+        size = 1
+    else:
+        size = _heap_push(key, order, index, 0, v0, 0, seed)
     visited[seed] = 1
     counter = 1
     queue_sum = v0
@@ -118,7 +151,18 @@ def grow(
     dcol = np.array([0, 0, -1, 1, -1, 1, -1, 1])
 
     while size > 0 and n < limit and steps < max_steps:
-        size, val, idx = _heap_pop(key, order, index, size)
+        if buckets > 0:
+            while head[top] < 0:
+                top -= 1
+            slot = head[top]
+            head[top] = link[slot]
+            if link[slot] < 0:
+                tail[top] = -1
+            val = key[slot]
+            idx = index[slot]
+            size -= 1
+        else:
+            size, val, idx = _heap_pop(key, order, index, size)
         queue_sum -= val
         path[steps] = idx
         n += 1
@@ -141,7 +185,22 @@ def grow(
                 continue
             visited[j] = 1
             v = sign * float(image[rr, cc])
-            size = _heap_push(key, order, index, size, v, counter, j)
+            if buckets > 0:
+                slot = counter  # every pushed pixel gets the next slot (the seed had 0)
+                key[slot] = v
+                index[slot] = j
+                link[slot] = -1
+                level = int(v - offset)
+                if tail[level] < 0:
+                    head[level] = slot
+                else:
+                    link[tail[level]] = slot
+                tail[level] = slot
+                if level > top:
+                    top = level
+                size += 1
+            else:
+                size = _heap_push(key, order, index, size, v, counter, j)
             counter += 1
             queue_sum += v
         if n > 5:

@@ -37,6 +37,8 @@ GUIDED_SCALE = 5.0
 WINDOW_FACTOR = 3.0
 EPS = 1e-3
 WARM_UP = 5
+#: Largest grey-level range for which the growth uses a bucket queue instead of a heap.
+MAX_BUCKETS = 4096
 
 
 def check_seed(image: np.ndarray, seed: tuple[float, float]) -> tuple[int, int]:
@@ -94,6 +96,12 @@ def _grow_window(
         mode, b_loc = _growth.MU_OUT_FRONTIER, 0.0
     else:
         mode, b_loc = _growth.MU_OUT_LOCAL_MEDIAN, sign * float(np.median(window))
+    # integer windows with a modest range use the O(1) bucket queue (same pop order as the heap)
+    buckets = 0
+    low = 0.0
+    if window.dtype.kind in "ui" and scale < MAX_BUCKETS:
+        low = float(window.min())
+        buckets = int(scale) + 1
     path, energy = _growth.grow(
         window,
         row - r0,
@@ -104,6 +112,8 @@ def _grow_window(
         float(sign),
         mode,
         b_loc,
+        buckets,
+        low,
     )
     polarity = "dark" if sign < 0 else "bright"
     return path, energy, window.shape[1], r0, c0, (col, row), polarity
