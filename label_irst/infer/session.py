@@ -8,8 +8,11 @@ unreadable or wrong file is a :class:`LabelIrstError` naming the file and the ex
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +59,32 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
     return p, meta
 
 
+def _loadable(*names: str) -> bool:
+    for name in names:
+        try:
+            ctypes.CDLL(name)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def gpu_obstacle(provider: str) -> str | None:
+    """Why ``provider`` cannot start on this machine (a missing driver or library), or None.
+
+    onnxruntime-gpu lists its CUDA and TensorRT providers even where no GPU exists; asking for
+    them there makes it print an error banner on stdout before falling back, so the libraries
+    they need are checked first.
+    """
+    if not _loadable("libcuda.so.1", "nvcuda.dll"):
+        return "no NVIDIA driver (libcuda not found)"
+    if provider == "TensorrtExecutionProvider" and not _loadable(
+        "libnvinfer.so.10", "libnvinfer.so.8", "libnvinfer.so", "nvinfer_10.dll", "nvinfer.dll"
+    ):
+        return "TensorRT libraries not found"
+    return None
+
+
 def providers_for(device: str) -> list[str]:
     """Execution providers to try, best first, for ``device`` in auto / cuda / cpu."""
     import onnxruntime as ort
@@ -63,10 +92,21 @@ def providers_for(device: str) -> list[str]:
     available = ort.get_available_providers()
     if device == "cpu":
         return ["CPUExecutionProvider"]
-    gpu = [p for p in GPU_PROVIDERS if p in available]
+    listed = [p for p in GPU_PROVIDERS if p in available]
+    gpu, reasons = [], []
+    for provider in listed:
+        obstacle = gpu_obstacle(provider)
+        if obstacle is None:
+            gpu.append(provider)
+        else:
+            reasons.append(f"{provider.removesuffix('ExecutionProvider')}: {obstacle}")
+    if listed and not gpu and device == "auto":
+        _log_once(f"running RPR-Net on the CPU ({'; '.join(reasons)})")
     if device == "cuda":
-        if not gpu:
+        if not listed:
             raise LabelIrstError("--device cuda: this onnxruntime has no CUDA or TensorRT provider")
+        if not gpu:
+            raise LabelIrstError(f"--device cuda: {'; '.join(reasons)}")
         return gpu + ["CPUExecutionProvider"]
     if device != "auto":
         raise LabelIrstError(f"unknown device {device!r} (auto, cuda or cpu)")
@@ -89,8 +129,9 @@ def _session(path: Path, providers: list[str], inputs: list[str], threads: int |
     opts.log_severity_level = 3
     if threads:
         opts.intra_op_num_threads = threads
-    try:
-        sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    try:  # onnxruntime prints provider errors on stdout: keep stdout for --json
+        with contextlib.redirect_stdout(sys.stderr):
+            sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
     except Exception as exc:  # onnxruntime raises several private exception types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LabelIrstError(
@@ -117,6 +158,6 @@ def load_model(path: str | Path, device: str = "auto", threads: int | None = Non
         if device == "cuda":
             raise LabelIrstError(f"--device cuda: the {gpus} provider could not start")
         _log_once(msg)
-    elif device == "auto" and wanted[0] == "CPUExecutionProvider":
+    elif device == "auto" and wanted[0] == "CPUExecutionProvider" and not _fallback_logged:
         _log_once("no CUDA or TensorRT provider in this onnxruntime; running RPR-Net on the CPU")
     return RPRModel(encoder, head, meta, used, meta_path)
