@@ -25,6 +25,7 @@ KEYS = {
     "accept": ("A",),
     "reject_review": ("R",),
     "grid": ("G",),
+    "prelabel": ("Ctrl+Shift+P",),
 }
 
 
@@ -95,6 +96,19 @@ def build_actions(window) -> dict[str, QAction]:
         if path:
             window.convert_boxes(Path(path), "coco")
 
+    def prelabel():
+        if window.workspace is None:
+            window.statusBar().showMessage("open a sequence first", 5000)
+            return
+        from label_irst.gui.prelabel import default_model
+
+        path, _ = QFileDialog.getOpenFileName(
+            window, "RPR-Net model (metadata record)", str(default_model()),
+            "RPR-Net model (*.json);;All files (*)",
+        )  # fmt: skip
+        if path:
+            window.prelabel_sequence(Path(path))
+
     def brush_size(delta: float):
         box = window.parameters.brush
         box.setValue(max(box.minimum(), box.value() + delta))
@@ -134,6 +148,8 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "next", "Next frame", lambda: window.step(1))
     add(menu, "prev", "Previous frame", lambda: window.step(-1))
     add(menu, "play", "Play / pause", window.navigation.toggle_play)
+    menu.addSeparator()
+    add(menu, "prelabel", "Pre-annotate with RPR-Net…", prelabel)
 
     menu = window.menuBar().addMenu("&Review")
     add(menu, "accept", "Accept candidate", lambda: window.review_step(True))

@@ -448,6 +448,15 @@ class MainWindow(QMainWindow):
             self.refresh_masks()
         self.refresh_review()
 
+    def prelabel_sequence(self, model: Path | None = None, wait: bool = False, **options):
+        """RPR-Net + guided PAMG candidates for this sequence through a worker (gui/prelabel.py)."""
+        from label_irst.gui import prelabel
+
+        worker = prelabel.start(self, model or prelabel.default_model(), **options)
+        if worker is not None and wait:
+            worker.wait()
+        return worker
+
     def closeEvent(self, event) -> None:
         self.prefs.save_window(self)
         self.close_workspace()

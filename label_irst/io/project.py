@@ -281,6 +281,52 @@ class ProjectStore:
             self._log(db, target.id, action, {"status": target.status, "area": target.mask.area})
         return target
 
+    def replace_candidates(
+        self,
+        sequence_id: int,
+        frame: int,
+        source: str,
+        targets: list[Target],
+        frame_name: str = "",
+        frame_shape: tuple[int, int] | None = None,
+    ) -> list[Target]:
+        """Swap a frame's ``source`` candidates for ``targets`` (new ones) in one transaction.
+
+        Reviewed targets (confirmed, rejected) of that source are kept; running a pre-annotation
+        twice therefore never duplicates its candidates. Returns the saved targets with ids.
+        """
+        saved = []
+        with self._transaction() as db:
+            frame_id = self._frame_id(db, sequence_id, frame, frame_name, frame_shape)
+            old = db.execute(
+                "SELECT id FROM targets WHERE frame_id=? AND source=? AND status='candidate'",
+                (frame_id, source),
+            ).fetchall()
+            for (tid,) in old:
+                db.execute("DELETE FROM targets WHERE id=?", (tid,))
+                self._log(db, tid, "delete", {"replaced": source})
+            for target in targets:
+                off_row, off_col, h, w, blob = _pack(target.mask)
+                box = json.dumps(list(target.box)) if target.box is not None else None
+                cx, cy = target.centroid
+                cur = db.execute(
+                    "INSERT INTO targets (track_id, off_row, off_col, height, width, mask, seed_x,"
+                    " seed_y, cx, cy, radius, rho, support_radius, generator, source, status, box,"
+                    " updated, frame_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        target.track_id, off_row, off_col, h, w, blob, int(target.seed[0]),
+                        int(target.seed[1]), _num(cx), _num(cy), float(target.radius),
+                        _num(target.rho), float(target.support_radius), target.generator,
+                        source, target.status, box, time.time(), frame_id,
+                    ),
+                )  # fmt: skip
+                target = target.copy(
+                    id=int(cur.lastrowid), sequence_id=sequence_id, frame=frame, source=source
+                )
+                self._log(db, target.id, "add", {"status": target.status, "area": target.mask.area})
+                saved.append(target)
+        return saved
+
     def delete_target(self, target_id: int) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM targets WHERE id=?", (target_id,))

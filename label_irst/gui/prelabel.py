@@ -1,0 +1,170 @@
+"""Sequence > Pre-annotate with RPR-Net: detections -> guided-PAMG candidates in the review queue.
+
+RPR-Net (Sec. III-B) runs over the open sequence with the sliding-window encoder cache
+(:class:`label_irst.infer.rprnet.SequenceRunner`); every detection (x, y, r_hat, score) seeds
+guided PAMG with Rs = 5 r_hat (Sec. III-C2, :func:`label_irst.core.pamg.pamg_guided`). The
+worker opens its own reader of the frames, loads the model (CUDA / TensorRT where present, else
+the CPU) and only computes; it hands each frame's masks to the window by a signal, and the
+window saves them as ``model`` candidates, one transaction per frame, replacing the frame's
+earlier ``model`` candidates so that running it twice never duplicates them. A detection whose
+seed falls inside a target already kept on that frame (confirmed, rejected, or from another
+source) is dropped. The review queue shows them lowest rho (Eq. 20) first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from label_irst.batch.progress import Job
+from label_irst.core.pamg import GUIDED_SCALE, pamg_guided
+from label_irst.errors import LabelIrstError
+from label_irst.io.project import Target
+from label_irst.io.sequence import open_sequence
+
+SOURCE = "model"
+
+
+def default_model() -> Path:
+    """The model shipped in ``models/`` (its metadata record)."""
+    return Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+
+
+class PrelabelWorker(QThread):
+    """Runs RPR-Net + guided PAMG over a sequence; emits ``detected`` once per frame."""
+
+    progress = Signal(int, int)
+    warned = Signal(str)
+    detected = Signal(int, str, object, object)  # frame index, name, (h, w), [GeneratedMask]
+    succeeded = Signal(object)  # {"frames", "targets", "provider", "cancelled"}
+    failed = Signal(str)
+
+    def __init__(self, source, names, model: Path, device="auto", threads=None, threshold=None):
+        super().__init__()
+        self.source, self.names, self.model = Path(source), list(names), Path(model)
+        self.device, self.threads, self.threshold = device, threads, threshold
+        self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
+
+    def run(self) -> None:
+        try:
+            summary = self._prelabel()
+        except (LabelIrstError, OSError) as exc:
+            self.failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+            return
+        self.succeeded.emit(summary)
+
+    def _prelabel(self) -> dict:
+        from label_irst.infer.decode import DEFAULT_THRESHOLD
+        from label_irst.infer.rprnet import SequenceRunner
+        from label_irst.infer.session import load_model
+
+        model = load_model(self.model, self.device, self.threads)
+        threshold = self.threshold
+        if threshold is None:
+            threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
+        summary = {"frames": 0, "targets": 0, "provider": model.provider, "cancelled": False}
+        sequence = open_sequence(self.source)
+        count = len(self.names)
+        try:
+            runner = SequenceRunner(model, threshold)
+            self.job.step(0, count)
+            for t, image, dets in runner.run(sequence.frame, count):
+                masks = []
+                for d in dets:
+                    try:
+                        result = pamg_guided(image, (d.x, d.y), d.radius, GUIDED_SCALE)
+                    except LabelIrstError as exc:
+                        self.job.warning(
+                            f"{self.names[t]}: detection at {d.x:.0f},{d.y:.0f}: {exc}"
+                        )
+                        continue
+                    if result.mask.area > 0:
+                        masks.append(result)
+                self.detected.emit(t, self.names[t], image.shape, masks)
+                summary["frames"] += 1
+                summary["targets"] += len(masks)
+                self.job.step(t + 1, count)
+                if self.job.cancelled:
+                    summary["cancelled"] = True
+                    break
+        finally:
+            sequence.close()
+        return summary
+
+
+def model_candidate(sequence_id: int, index: int, result) -> Target:
+    """The review-queue target of one detection's guided-PAMG mask."""
+    target = Target(
+        sequence_id, index, result.mask, result.seed, source=SOURCE, status="candidate",
+        rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
+        generator=result.generator,
+    )  # fmt: skip
+    return target.refresh_geometry()
+
+
+def fresh(results, kept: list[Target]) -> list:
+    """The results whose seed does not fall inside a target kept on the frame."""
+    out = []
+    for r in results:
+        col, row = r.seed
+        if not any(_covers(t, col, row) for t in kept):
+            out.append(r)
+    return out
+
+
+def _covers(target: Target, col: int, row: int) -> bool:
+    r0, c0 = target.mask.offset
+    crop = target.mask.crop
+    i, j = row - r0, col - c0
+    return 0 <= i < crop.shape[0] and 0 <= j < crop.shape[1] and bool(crop[i, j])
+
+
+def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker | None:
+    """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
+    from label_irst.gui.workers import run_with_progress
+
+    if window.workspace is None:
+        return None
+    seq = window.workspace.sequence
+    worker = PrelabelWorker(seq.source, seq.names, model, threads=threads, threshold=threshold)
+    worker.detected.connect(lambda *args: save_frame(window, *args))
+    worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
+    worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
+    worker.succeeded.connect(lambda summary: finished(window, summary))
+    window._prelabel_dialog = run_with_progress(window, worker, "Pre-annotating with RPR-Net")
+    window._prelabel_worker = worker
+    return worker
+
+
+def save_frame(window, index: int, name: str, shape, results) -> None:
+    """Store one frame's candidates (one transaction) and refresh the frame on screen."""
+    if window.workspace is None:
+        return
+    store, seq_id = window.workspace.store, window.workspace.sequence_id
+    kept = [
+        t
+        for t in store.targets(seq_id, frame=index)
+        if not (t.source == SOURCE and t.status == "candidate")
+    ]
+    targets = [model_candidate(seq_id, index, r) for r in fresh(results, kept)]
+    store.replace_candidates(seq_id, index, SOURCE, targets, name, tuple(shape))
+    annotator = window.annotator
+    if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
+        annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
+        annotator.select(annotator.selected)
+
+
+def finished(window, summary: dict) -> None:
+    """Status bar: what was found and on which execution provider."""
+    provider = summary["provider"].removesuffix("ExecutionProvider")
+    how = "stopped after" if summary["cancelled"] else "done:"
+    window.statusBar().showMessage(
+        f"RPR-Net {how} {summary['frames']} frame(s), {summary['targets']} candidate(s) "
+        f"on the {provider} provider: review them (A / R)",
+        15000,
+    )
+    if window.annotator is not None and window.annotator.frame is not None:
+        window.refresh_masks()
+    window.refresh_review()

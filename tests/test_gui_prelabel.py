@@ -1,0 +1,142 @@
+"""Sequence > Pre-annotate with RPR-Net: detections -> guided-PAMG candidates in the review queue."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("onnxruntime")
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton  # noqa: E402
+
+from label_irst.core.synthetic import synthetic_sequence  # noqa: E402
+from label_irst.io.images import write_image  # noqa: E402
+
+SHAPE = (128, 128)
+
+
+@pytest.fixture
+def model():
+    from label_irst.gui.prelabel import default_model
+
+    path = default_model()
+    if not path.is_file():
+        pytest.skip(f"no shipped model at {path}")
+    return path
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    from label_irst.gui.main_window import MainWindow
+
+    monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
+    frames, truths, _ = synthetic_sequence(frames=5, shape=SHAPE, count=3, seed=11,
+                                           dtype=np.uint16)  # fmt: skip
+    for i, f in enumerate(frames):
+        write_image(tmp_path / "frames" / f"f_{i}.png", f)
+    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    w.open_path(tmp_path / "frames")
+    w.truths = truths
+    return w
+
+
+def _finish(qtbot, worker):
+    with qtbot.waitSignal(worker.finished, timeout=30000):
+        pass
+    QApplication.processEvents()  # per-frame results reach the window through its queue
+
+
+def test_prelabel_action_fills_the_review_queue(window, model, qtbot, monkeypatch):
+    chosen = []
+
+    def pick(parent, title, start, filters):
+        chosen.append(start)
+        return str(model), filters
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", pick)
+    monkeypatch.setattr(window, "prelabel_sequence", partial(window.prelabel_sequence, threads=1))
+    window.actions["prelabel"].trigger()
+    assert chosen == [str(model)]  # the dialog starts on the shipped model
+    worker = window._prelabel_worker
+    _finish(qtbot, worker)
+    store, seq = window.workspace.store, window.workspace.sequence_id
+    targets = store.targets(seq)
+    assert targets and {(t.source, t.status) for t in targets} == {("model", "candidate")}
+    near = 0
+    for t in targets:  # each candidate lies on a true target or is a false alarm to review
+        cx, cy = t.centroid
+        near += any(np.hypot(s.x - cx, s.y - cy) <= 3 for s in window.truths[t.frame])
+    assert near >= 0.8 * len(targets)
+    remaining = len(targets)
+    assert window.review.counters.text() == f"reviewed 0 · remaining {remaining}"
+    on_screen = [t for t in targets if t.frame == 0]
+    assert len(window.annotator.visible()) == len(on_screen)
+    assert "CPU provider" in window.statusBar().currentMessage()
+
+    # review one, then run again: no duplicate, the reviewed one stays
+    window.review_step(True)
+    confirmed = [t for t in store.targets(seq) if t.status == "confirmed"]
+    assert len(confirmed) == 1
+    worker = window.prelabel_sequence(model, threads=1)
+    _finish(qtbot, worker)
+    again = store.targets(seq)
+    assert len(again) == remaining
+    assert [t.id for t in again if t.status == "confirmed"] == [confirmed[0].id]
+    assert len({(t.frame, t.seed) for t in again}) == len(again)
+
+
+def test_prelabel_cancel_leaves_whole_frames(window, model, qtbot):
+    from label_irst.gui.prelabel import PrelabelWorker
+
+    seq = window.workspace.sequence
+    frames, summaries = [], []
+    worker = PrelabelWorker(seq.source, seq.names, model, threads=1)
+    worker.detected.connect(lambda index, *rest: frames.append(index))
+    worker.succeeded.connect(summaries.append)
+    worker.progress.connect(lambda done, total: done >= 2 and worker.job.cancel.set())
+    worker.run()  # synchronously: the same code the thread runs
+    assert frames == [0, 1] and summaries[0]["cancelled"] and summaries[0]["frames"] == 2
+
+    worker = window.prelabel_sequence(model, threads=1)
+    window._prelabel_dialog.findChild(QPushButton).click()  # Cancel pressed right away
+    _finish(qtbot, worker)
+    store, seq_id = window.workspace.store, window.workspace.sequence_id
+    stored = store.targets(seq_id)
+    done = set(store.frames_with_targets(seq_id))
+    assert done <= {0, 1, 2, 3, 4}
+    assert all(t.mask.area > 0 and t.source == "model" for t in stored)
+    assert window.review.counters.text() == f"reviewed 0 · remaining {len(stored)}"
+
+
+@pytest.mark.parametrize("content", ["not json", '{"format": "other"}', None])
+def test_wrong_model_gives_one_line_and_keeps_the_project(window, tmp_path, qtbot, monkeypatch,
+                                                          content):  # fmt: skip
+    messages = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text: messages.append((title, text))
+    )
+    store, seq = window.workspace.store, window.workspace.sequence_id
+    window.seed_at(*[round(v) for v in (window.truths[0][0].x, window.truths[0][0].y)])
+    before = [(t.id, t.source, t.status) for t in store.targets(seq)]
+    assert before
+    path = tmp_path / "bad.json"
+    if content is not None:
+        path.write_text(content)
+    else:  # a valid record whose graphs are not ONNX
+        path.write_text(
+            '{"format": "label-irst/rprnet-onnx/1", "encoder": "bad.encoder.onnx",'
+            ' "head": "bad.head.onnx"}'
+        )
+        (tmp_path / "bad.encoder.onnx").write_bytes(b"\x00garbage")
+        (tmp_path / "bad.head.onnx").write_bytes(b"\x00garbage")
+    worker = window.prelabel_sequence(path, threads=1)
+    _finish(qtbot, worker)
+    assert len(messages) == 1
+    title, text = messages[0]
+    assert title == "Pre-annotation failed" and "\n" not in text and "bad" in text
+    assert [(t.id, t.source, t.status) for t in store.targets(seq)] == before
+    assert window.isVisible()
