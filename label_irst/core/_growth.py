@@ -14,6 +14,8 @@ from numba import njit
 
 MU_OUT_FRONTIER = 0
 MU_OUT_LOCAL_MEDIAN = 1
+#: Warm-up of Algorithm 1 (lines 20-25): the energy is -inf while n <= WARM_UP.
+WARM_UP = 5
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -203,7 +205,7 @@ def grow(
                 size = _heap_push(key, order, index, size, v, counter, j)
             counter += 1
             queue_sum += v
-        if n > 5:
+        if n > WARM_UP:
             mu_in = s1 / n
             var = s2 / n - mu_in * mu_in
             sigma_in = math.sqrt(var) if var > 0.0 else 0.0

@@ -36,7 +36,6 @@ DEFAULT_SUPPORT_RADIUS = 20.0
 GUIDED_SCALE = 5.0
 WINDOW_FACTOR = 3.0
 EPS = 1e-3
-WARM_UP = 5
 #: Largest grey-level range for which the growth uses a bucket queue instead of a heap.
 MAX_BUCKETS = 4096
 
