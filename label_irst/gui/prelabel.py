@@ -129,7 +129,8 @@ def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker |
         return None
     seq = window.workspace.sequence
     worker = PrelabelWorker(seq.source, seq.names, model, threads=threads, threshold=threshold)
-    worker.detected.connect(lambda *args: save_frame(window, *args))
+    owner = (window.workspace.store.path, window.workspace.sequence_id)
+    worker.detected.connect(lambda *args: save_frame(window, *args, owner=owner))
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
     worker.succeeded.connect(lambda summary: finished(window, summary))
@@ -138,9 +139,15 @@ def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker |
     return worker
 
 
-def save_frame(window, index: int, name: str, shape, results) -> None:
-    """Store one frame's candidates (one transaction) and refresh the frame on screen."""
+def save_frame(window, index: int, name: str, shape, results, owner=None) -> None:
+    """Store one frame's candidates (one transaction) and refresh the frame on screen.
+
+    ``owner`` (project path, sequence id) is the sequence the run started on: results that
+    arrive after another sequence was opened are dropped.
+    """
     if window.workspace is None:
+        return
+    if owner is not None and owner != (window.workspace.store.path, window.workspace.sequence_id):
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
     kept = [
