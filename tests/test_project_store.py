@@ -108,3 +108,14 @@ def test_export_masks(tmp_path):
     b = read_mask(tmp_path / "out" / "b.png")
     assert b.shape == (20, 30) and b.sum() == 7 and b[6, 8]
     assert read_mask(tmp_path / "out" / "a.png").sum() == 0
+
+
+def test_target_ids_are_never_reused_after_a_delete(tmp_path):
+    """History rows name targets by id: a new target must not take a deleted target's id."""
+    with ProjectStore.open(tmp_path / "p.lirst", create=True) as store:
+        seq = store.add_sequence(tmp_path, "folder", 1)
+        first = store.save_target(_target(seq))
+        last = store.save_target(_target(seq, offset=(0, 0)))
+        store.delete_target(last.id)
+        again = store.save_target(_target(seq, offset=(9, 9)))
+        assert again.id not in (first.id, last.id)

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS frames (
     idx INTEGER NOT NULL, name TEXT NOT NULL, height INTEGER, width INTEGER,
     UNIQUE (sequence_id, idx));
 CREATE TABLE IF NOT EXISTS targets (
-    id INTEGER PRIMARY KEY, frame_id INTEGER NOT NULL REFERENCES frames(id),
+    id INTEGER PRIMARY KEY AUTOINCREMENT, frame_id INTEGER NOT NULL REFERENCES frames(id),
     track_id INTEGER, off_row INTEGER NOT NULL, off_col INTEGER NOT NULL,
     height INTEGER NOT NULL, width INTEGER NOT NULL, mask BLOB NOT NULL,
     seed_x INTEGER NOT NULL, seed_y INTEGER NOT NULL, cx REAL, cy REAL, radius REAL,
