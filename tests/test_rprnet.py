@@ -162,3 +162,38 @@ def test_train_command_trains_validates_and_resumes(tmp_path, capsys):
     assert [h["epoch"] for h in state["history"]] == [1, 2]
     assert main(["train", *common, "--epochs", "3", "--single-frame"]) == 2
     assert "different model variant" in capsys.readouterr().err
+
+
+def test_warm_up_then_cosine_schedule():
+    from label_irst.train.trainer import LR_MIN, TrainConfig, lr_schedule
+
+    cfg = TrainConfig(lr=5e-4, warmup=4)
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=cfg.lr)
+    sched = lr_schedule(opt, cfg, 20)
+    lrs = []
+    for _ in range(20):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[0] == pytest.approx(cfg.lr / 4)
+    assert lrs[3] == pytest.approx(cfg.lr)
+    assert all(a >= b for a, b in zip(lrs[3:], lrs[4:]))  # cosine decays after the warm-up
+    assert opt.param_groups[0]["lr"] == pytest.approx(LR_MIN)
+
+
+def test_training_can_start_from_another_checkpoint(tmp_path):
+    from label_irst.errors import LabelIrstError
+    from label_irst.train.trainer import load_weights
+
+    src = RPRNet()
+    with torch.no_grad():
+        src.head.heatmap[-1].bias.fill_(0.25)
+    torch.save({"model": src.state_dict(), "config": src.config}, tmp_path / "a.pt")
+    dst = RPRNet()
+    load_weights(dst, tmp_path / "a.pt", True, "cpu")
+    assert float(dst.head.heatmap[-1].bias) == pytest.approx(0.25)
+    with pytest.raises(LabelIrstError, match="different model variant"):
+        load_weights(RPRNet(temporal=False), tmp_path / "a.pt", False, "cpu")
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(LabelIrstError, match="cannot read|not an RPR-Net"):
+        load_weights(dst, tmp_path / "bad.pt", True, "cpu")

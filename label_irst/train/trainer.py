@@ -42,6 +42,9 @@ class TrainConfig:
     val_frames: int = 40
     threshold: float = DEFAULT_THRESHOLD
     threads: int = 1
+    lr: float = LR
+    warmup: int = 0
+    init: str | None = None
 
 
 @dataclass
@@ -103,6 +106,36 @@ def validate(model: RPRNet, seqs: list[Sequence], targets, cfg: TrainConfig, dev
     }
 
 
+def lr_schedule(opt, cfg: TrainConfig, total_steps: int):
+    """Cosine annealing from ``cfg.lr`` to 1e-5 (Sec. IV-A3), after an optional linear warm-up
+    of ``cfg.warmup`` steps."""
+    total_steps = max(total_steps, 1)
+    if cfg.warmup <= 0:
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps, eta_min=LR_MIN)
+    floor = LR_MIN / cfg.lr
+
+    def factor(step: int) -> float:
+        if step < cfg.warmup:
+            return (step + 1) / cfg.warmup
+        t = min((step - cfg.warmup) / max(total_steps - cfg.warmup, 1), 1.0)
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def load_weights(model: RPRNet, path: str | Path, temporal: bool, device) -> None:
+    """Start from the weights of another checkpoint of the same variant (fine-tuning)."""
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as exc:  # torch raises pickle, OS and runtime errors alike
+        raise LabelIrstError(f"{path}: cannot read checkpoint ({exc})") from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise LabelIrstError(f"{path}: not an RPR-Net checkpoint")
+    if state.get("config", {}).get("temporal") != temporal:
+        raise LabelIrstError(f"{path}: checkpoint of a different model variant")
+    model.load_state_dict(state["model"])
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     with atomic_path(path, suffix=".pt") as tmp:
         torch.save(state, tmp)
@@ -130,11 +163,9 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
     )
     sampler = TripletSampler(train_seqs, sup, cfg.crop)
     model = RPRNet(temporal=cfg.temporal, gate=cfg.gate).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=WEIGHT_DECAY)
     total_steps = cfg.epochs * cfg.steps
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
-        opt, T_max=max(total_steps, 1), eta_min=LR_MIN
-    )
+    sched = lr_schedule(opt, cfg, total_steps)
     start_epoch, history = 0, []
     ckpt = out / "checkpoint.pt"
     if ckpt.is_file():
@@ -148,6 +179,9 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
         sched.load_state_dict(state["scheduler"])
         start_epoch, history = state["epoch"], state["history"]
         log(f"resumed from {ckpt} after epoch {start_epoch}")
+    elif cfg.init:
+        load_weights(model, cfg.init, cfg.temporal, device)
+        log(f"weights initialised from {cfg.init}")
     rng = np.random.default_rng([cfg.seed, start_epoch])
     record: dict = history[-1] if history else {}
     for epoch in range(start_epoch, cfg.epochs):
