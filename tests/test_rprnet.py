@@ -197,3 +197,16 @@ def test_training_can_start_from_another_checkpoint(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(LabelIrstError, match="cannot read|not an RPR-Net"):
         load_weights(dst, tmp_path / "bad.pt", True, "cpu")
+
+
+def test_point_supervision_keeps_the_point_when_the_pseudo_mask_leaks():
+    from label_irst.train.supervision import pseudo_targets
+
+    rng = np.random.default_rng(0)
+    img = rng.normal(100.0, 1.0, (96, 96)).astype(np.float32)
+    yy, xx = np.mgrid[0:96, 0:96]
+    img[(xx - 30) ** 2 + (yy - 30) ** 2 <= 3.0**2] += 60.0  # a small target
+    img[(xx - 70) ** 2 + (yy - 60) ** 2 <= 9.0**2] += 60.0  # a large bright structure
+    (x0, y0, r0), (x1, y1, r1) = pseudo_targets(img, [(30.0, 30.0), (62.0, 60.0)], 20.0)
+    assert np.hypot(x0 - 30, y0 - 30) < 1.0 and 2.0 < r0 < 4.5  # grown from the point
+    assert (x1, y1, r1) == (62.0, 60.0, 1.0)  # leaked mask: the clicked point is kept

@@ -37,13 +37,25 @@ def sequence_points(seq: Sequence, csv_points: dict | None) -> dict[str, list[tu
     }
 
 
-def pseudo_targets(image, points: list[tuple[float, float]], support_radius: float) -> Targets:
-    """PAMG pseudo masks from points -> (x, y, r); a point PAMG cannot grow keeps r = 1."""
+MAX_SHIFT = 3.0
+
+
+def pseudo_targets(
+    image, points: list[tuple[float, float]], support_radius: float, max_shift: float = MAX_SHIFT
+) -> Targets:
+    """PAMG pseudo masks from points -> (x, y, r).
+
+    The annotated point is trusted: a pseudo mask whose centroid lies more than ``max_shift`` px
+    (the 3 px matching distance of Pd) from it has leaked into clutter, so the point is kept as
+    the centre with r = 1, as for a point PAMG cannot grow.
+    """
     out = []
     for x, y in points:
         try:
             g = pamg(image, (x, y), support_radius)
             cx, cy = g.centroid
+            if (cx - x) ** 2 + (cy - y) ** 2 > max_shift**2:
+                raise LabelIrstError("pseudo mask leaked away from the point")
             out.append((float(cx), float(cy), float(g.radius)))
         except LabelIrstError:
             out.append((float(x), float(y), 1.0))
