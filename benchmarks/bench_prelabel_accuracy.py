@@ -20,11 +20,37 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.infer.evaluate import evaluate_detections
+from label_irst.infer.matching import match
 from label_irst.infer.prelabel import prelabel
 from label_irst.infer.sequences import read_sequences
 from label_irst.infer.session import load_model
 
 LOW = 0.05
+SCR_BINS = (1, 2, 4, 6, 8, 11)
+
+
+def pd_by_scr(pred: Path, gt: Path, threshold: float) -> dict[str, float]:
+    """Pd (%) of the test targets per SCR bin of the synthetic annotations (3 px rule)."""
+    hits = np.zeros(len(SCR_BINS) - 1)
+    total = np.zeros(len(SCR_BINS) - 1)
+    for ann in sorted((gt / "annotations").glob("*.json")):
+        truth = {f["frame"]: f["targets"] for f in json.loads(ann.read_text())["frames"]}
+        pred_file = pred / "annotations" / ann.name
+        found = json.loads(pred_file.read_text()) if pred_file.is_file() else {"frames": []}
+        dets = {
+            f["frame"]: [(d["x"], d["y"]) for d in f["targets"] if d["score"] >= threshold]
+            for f in found["frames"]
+        }
+        for frame, targets in truth.items():
+            _, hit = match(dets.get(frame, []), [(t["x"], t["y"]) for t in targets])
+            for t, h in zip(targets, hit):
+                k = min(max(int(np.searchsorted(SCR_BINS, t["scr"], side="right")) - 1, 0), 4)
+                hits[k] += h
+                total[k] += 1
+    return {
+        f"{a}-{b}": round(float(100.0 * h / n), 1) if n else float("nan")
+        for a, b, h, n in zip(SCR_BINS, SCR_BINS[1:], hits, total)
+    }
 
 
 def subset(data: Path, split: str, count: int, out: Path) -> Path:
@@ -67,6 +93,7 @@ def main() -> None:
         sweep = {}
         for thr in (0.1, 0.2, 0.3, 0.4, 0.5, chosen):
             sweep[thr] = evaluate_detections(tmp / "test_low", test, min_score=thr).summary()
+        by_scr = pd_by_scr(tmp / "test_low", test, chosen)
         masked = prelabel(test, model, tmp / "test_masks", masks=True, threshold=chosen)
         final = evaluate_detections(tmp / "test_masks", test).summary()
     print(
@@ -79,6 +106,7 @@ def main() -> None:
                 "test": final,
                 "test_fps_low_threshold": low.summary()["fps"],
                 "test_fps_masks": masked.summary()["fps"],
+                "pd_by_scr": by_scr,
                 "sweep": {str(k): {m: v[m] for m in ("pd", "fa")} for k, v in sweep.items()},
             },
             indent=1,
