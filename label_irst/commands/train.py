@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--val-frames", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
+    p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps before the cosine")
+    p.add_argument("--init", default=None, help="start from this checkpoint's weights (fine-tune)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -63,6 +66,9 @@ def run(args) -> int:
         val_split=args.val_split or None,
         val_frames=args.val_frames,
         threads=args.threads,
+        lr=args.lr,
+        warmup=args.warmup,
+        init=args.init,
     )
     with ProgressJob("train", quiet=args.quiet) as job:
         record = train(args.data, args.out, cfg, job, log=lambda m: print(m, file=sys.stderr))
