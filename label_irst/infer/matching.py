@@ -1,10 +1,12 @@
-"""Target-level matching of point detections (Pd, Eq. 18, with the 3 px centroid rule)."""
+"""Target-level matching of point detections (Pd, Eq. 18, with the 3 px centroid rule).
+
+The matcher is the one behind the mask metrics (:func:`label_irst.core.metrics.match_centres`),
+so detections and masks are scored by the same rule.
+"""
 
 from __future__ import annotations
 
-import math
-
-MATCH_DISTANCE = 3.0
+from label_irst.core.metrics import MATCH_DISTANCE, match_centres
 
 
 def match(
@@ -12,15 +14,4 @@ def match(
 ) -> tuple[list[bool], list[bool]]:
     """Greedy matching, each ground-truth target to the nearest unused prediction within
     ``distance`` px. Returns (pred matched flags, gt matched flags)."""
-    used = [False] * len(pred)
-    hit = [False] * len(gt)
-    for g, (gx, gy) in enumerate(gt):
-        best, best_d = -1, distance
-        for i, (px, py) in enumerate(pred):
-            d = math.hypot(px - gx, py - gy)
-            if not used[i] and d <= best_d:
-                best, best_d = i, d
-        if best >= 0:
-            used[best] = True
-            hit[g] = True
-    return used, hit
+    return match_centres(pred, gt, distance)

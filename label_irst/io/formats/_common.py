@@ -176,3 +176,12 @@ def atomic_folder(out: str | os.PathLike, force: bool = False) -> Iterator[Path]
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def file_or_inside(path: Path, suffix: str, name: str) -> Path | None:
+    """``path`` itself when it is a ``suffix`` file, else ``path/name`` when that file exists."""
+    if path.is_file() and path.suffix.lower() == suffix:
+        return path
+    if path.is_dir() and (path / name).is_file():
+        return path / name
+    return None

@@ -26,6 +26,7 @@ from label_irst.io.formats._common import (
     ExportPlan,
     copy_frame_image,
     dataset_name,
+    file_or_inside,
     read_json,
     write_json,
 )
@@ -37,11 +38,7 @@ FILE = "annotations.json"
 
 
 def _json_of(path: Path) -> Path | None:
-    if path.is_file() and path.suffix.lower() == ".json":
-        return path
-    if path.is_dir() and (path / FILE).is_file():
-        return path / FILE
-    return None
+    return file_or_inside(path, ".json", FILE)
 
 
 def detect(path: Path) -> bool:

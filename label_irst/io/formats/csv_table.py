@@ -21,7 +21,7 @@ from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.atomic import write_text_atomic
-from label_irst.io.formats._common import ExportPlan, copy_frame_image, dataset_name
+from label_irst.io.formats._common import ExportPlan, copy_frame_image, dataset_name, file_or_inside
 from label_irst.io.naming import resolve_inside
 
 NAME = "csv"
@@ -34,11 +34,7 @@ COLUMNS = (
 
 
 def _csv_of(path: Path) -> Path | None:
-    if path.is_file() and path.suffix.lower() == ".csv":
-        return path
-    if path.is_dir() and (path / FILE).is_file():
-        return path / FILE
-    return None
+    return file_or_inside(path, ".csv", FILE)
 
 
 def detect(path: Path) -> bool:
