@@ -118,26 +118,6 @@ def _grow_window(
     return path, energy, window.shape[1], r0, c0, (col, row), polarity
 
 
-def pamg_trajectory(
-    image: np.ndarray,
-    seed: tuple[float, float],
-    support_radius: float = DEFAULT_SUPPORT_RADIUS,
-    *,
-    eight_connected: bool = False,
-    mu_out: str = "frontier",
-    eps: float = EPS,
-) -> tuple[np.ndarray, np.ndarray, tuple[int, int], str]:
-    """Run Algorithm 1 up to the end of growth.
-
-    Returns (path rows/cols as a 2xN int array in frame pixels, energy trajectory, seed pixel
-    (col, row), polarity).
-    """
-    path, energy, w, r0, c0, pixel, polarity = _grow_window(
-        image, seed, support_radius, eight_connected, mu_out, eps
-    )
-    return np.stack([path // w + r0, path % w + c0]), energy, pixel, polarity
-
-
 def best_step(energy: np.ndarray) -> int:
     """k* of Eq. 7: the number of path pixels at the global energy maximum (1 if none is finite)."""
     if energy.size == 0 or not np.isfinite(energy).any():
