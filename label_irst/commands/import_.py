@@ -19,6 +19,11 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="project file to create (e.g. data.lirst)")
     p.add_argument("--format", default="auto", choices=IMPORT_CHOICES)
     p.add_argument("--boxes", default=None, help="VOC/YOLO box folder (with --format boxes)")
+    p.add_argument(
+        "--voc-exclusive-end",
+        action="store_true",
+        help="VOC xmax/ymax are one past the last pixel (as in SIRST's published boxes)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing project file")
     from label_irst.commands._common import add_generator_args
 
@@ -32,13 +37,21 @@ def run(args) -> int:
     from pathlib import Path
 
     from label_irst.commands._common import ProgressJob
-    from label_irst.io.formats import box_folders, read_dataset
+    from label_irst.io.formats import box_folders, detect_format, read_dataset
     from label_irst.io.formats.project_file import write_project
     from label_irst.io.formats.review import resolve_review
 
     with ProgressJob("read", quiet=args.quiet) as job:
-        if args.boxes is not None:
-            ann = box_folders.read(Path(args.source), job, boxes=Path(args.boxes))
+        fmt = args.format
+        if (
+            args.boxes is not None
+            or fmt == "boxes"
+            or (fmt == "auto" and detect_format(args.source) == "boxes")
+        ):
+            boxes = Path(args.boxes) if args.boxes is not None else None
+            ann = box_folders.read(
+                Path(args.source), job, boxes=boxes, voc_exclusive_end=args.voc_exclusive_end
+            )
         else:
             ann = read_dataset(args.source, args.format, job)
     warnings = list(job.warnings)

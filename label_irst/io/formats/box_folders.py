@@ -44,9 +44,15 @@ def detect(path: Path) -> bool:
 
 
 def read(
-    path: Path, job: Job | None = None, boxes: Path | None = None, fmt: str = "auto"
+    path: Path,
+    job: Job | None = None,
+    boxes: Path | None = None,
+    fmt: str = "auto",
+    voc_exclusive_end: bool = False,
 ) -> Annotations:
-    """Frames of ``path`` with the boxes of ``boxes`` (default: found beside the frames)."""
+    """Frames of ``path`` with the boxes of ``boxes`` (default: found beside the frames).
+
+    ``voc_exclusive_end`` reads VOC xmax/ymax as one past the last pixel (SIRST's boxes)."""
     job = job or Job()
     root = Path(path)
     source = Path(boxes) if boxes is not None else box_source(root)
@@ -61,7 +67,9 @@ def read(
             continue
         frames.append(Frame("", image_path.stem, image_path, shape, dtype))
     sizes = {f.name: (f.shape[1], f.shape[0]) for f in frames}
-    table = read_boxes(source, image_sizes=sizes, fmt=fmt, warn=job.warning)
+    table = read_boxes(
+        source, image_sizes=sizes, fmt=fmt, warn=job.warning, voc_exclusive_end=voc_exclusive_end
+    )
     by_name = {f.name: f for f in frames}
     for stem, boxes_of in table.items():
         frame = by_name.get(stem)
