@@ -19,7 +19,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from label_irst.batch.progress import Job
-from label_irst.core.pamg import GUIDED_SCALE, pamg_guided
+from label_irst.core.pamg import GUIDED_SCALE
 from label_irst.errors import LabelIrstError
 from label_irst.io.project import Target
 from label_irst.io.sequence import open_sequence
@@ -57,6 +57,7 @@ class PrelabelWorker(QThread):
 
     def _prelabel(self) -> dict:
         from label_irst.infer.decode import DEFAULT_THRESHOLD
+        from label_irst.infer.prelabel import guided_results
         from label_irst.infer.rprnet import SequenceRunner
         from label_irst.infer.session import load_model
 
@@ -71,17 +72,11 @@ class PrelabelWorker(QThread):
             runner = SequenceRunner(model, threshold)
             self.job.step(0, count)
             for t, image, dets in runner.run(sequence.frame, count):
-                masks = []
-                for d in dets:
-                    try:
-                        result = pamg_guided(image, (d.x, d.y), d.radius, GUIDED_SCALE)
-                    except LabelIrstError as exc:
-                        self.job.warning(
-                            f"{self.names[t]}: detection at {d.x:.0f},{d.y:.0f}: {exc}"
-                        )
-                        continue
-                    if result.mask.area > 0:
-                        masks.append(result)
+                name = self.names[t]
+                results = guided_results(
+                    image, dets, GUIDED_SCALE, lambda m, n=name: self.job.warning(f"{n}: {m}")
+                )
+                masks = [r for r in results if r is not None and r.mask.area > 0]
                 self.detected.emit(t, self.names[t], image.shape, masks)
                 summary["frames"] += 1
                 summary["targets"] += len(masks)

@@ -49,18 +49,28 @@ class PrelabelReport:
         }
 
 
+def guided_results(image: np.ndarray, dets, scale: float = GUIDED_SCALE, warn=None) -> list:
+    """Guided PAMG (Rs = scale * r_hat, Sec. III-C2) for each detection (x, y, r_hat): one
+    GeneratedMask per detection, None where PAMG refused the seed (``warn`` says why)."""
+    out = []
+    for d in dets:
+        try:
+            out.append(pamg_guided(image, (d.x, d.y), d.radius, scale))
+        except LabelIrstError as exc:
+            if warn is not None:
+                warn(f"detection at {d.x:.0f},{d.y:.0f}: {exc}")
+            out.append(None)
+    return out
+
+
 def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE):
     """Union mask and per-detection mask areas from guided PAMG seeded by (x, y, r_hat)."""
     full = np.zeros(image.shape, bool)
     areas = []
-    for d in dets:
-        try:
-            g = pamg_guided(image, (d.x, d.y), d.radius, scale)
-        except LabelIrstError:
-            areas.append(0)
-            continue
-        g.mask.paint(full, True)
-        areas.append(int(g.area))
+    for g in guided_results(image, dets, scale):
+        if g is not None:
+            g.mask.paint(full, True)
+        areas.append(int(g.area) if g is not None else 0)
     return full, areas
 
 
