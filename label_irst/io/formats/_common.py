@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +107,34 @@ def copy_frame_image(frame: Frame, dest_stem: Path, job: Job | None = None) -> P
         dest = dest_stem.parent / f"{dest_stem.name}.png"
     write_image(dest, image)
     return dest
+
+
+def _in_images(root: Path) -> Callable[[str, str], Path]:
+    """Destination ``root/images/<sequence>/<name>`` (no sequence folder for single frames)."""
+    return lambda seq, name: (root / "images" / seq if seq else root / "images") / name
+
+
+def copied_frames(
+    ann: Annotations, plan: ExportPlan, job: Job, destination: Callable[[str, str], Path]
+) -> Iterator[tuple[Frame, str, str, Path]]:
+    """The export loop every writer shares: (frame, sequence, name, written image) per frame.
+
+    Each frame's image is copied to ``destination(sequence, name)`` (a path without suffix, see
+    :func:`copy_frame_image`); a cancelled job raises; a frame that cannot be copied is skipped
+    with a warning; progress is reported once the caller is done with a frame.
+    """
+    total = len(ann.frames)
+    for done, frame in enumerate(ann.frames, 1):
+        if job.cancelled:
+            raise LabelIrstError("export cancelled")
+        seq, name = plan.name_of(frame)
+        try:
+            written = copy_frame_image(frame, destination(seq, name), job)
+        except LabelIrstError as exc:
+            job.warning(f"skipped: {exc}")
+            continue
+        yield frame, seq, name, written
+        job.step(done, total)
 
 
 def meta_record(ann: Annotations, fmt: str, plan: ExportPlan, extra: dict | None = None) -> dict:

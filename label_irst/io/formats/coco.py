@@ -24,7 +24,8 @@ from label_irst.io.annotations import Annotations, Frame, ReviewItem, Target, im
 from label_irst.io.formats import rle
 from label_irst.io.formats._common import (
     ExportPlan,
-    copy_frame_image,
+    _in_images,
+    copied_frames,
     dataset_name,
     file_or_inside,
     read_json,
@@ -52,16 +53,7 @@ def detect(path: Path) -> bool:
 def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
     images, annotations = [], []
     next_ann = 1
-    for done, frame in enumerate(ann.frames, 1):
-        if job.cancelled:
-            raise LabelIrstError("export cancelled")
-        seq, name = plan.name_of(frame)
-        folder = root / "images" / seq if seq else root / "images"
-        try:
-            written = copy_frame_image(frame, folder / name, job)
-        except LabelIrstError as exc:
-            job.warning(f"skipped: {exc}")
-            continue
+    for frame, seq, name, written in copied_frames(ann, plan, job, _in_images(root)):
         image_id = len(images) + 1
         h, w = frame.shape
         images.append(
@@ -95,7 +87,6 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
                 }
             )
             next_ann += 1
-        job.step(done, len(ann.frames))
     data = {
         "info": {"description": ann.name, "version": "1.0", "contributor": "label-irst"},
         "images": images,

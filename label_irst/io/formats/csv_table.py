@@ -21,7 +21,13 @@ from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.atomic import write_text_atomic
-from label_irst.io.formats._common import ExportPlan, copy_frame_image, dataset_name, file_or_inside
+from label_irst.io.formats._common import (
+    ExportPlan,
+    _in_images,
+    copied_frames,
+    dataset_name,
+    file_or_inside,
+)
 from label_irst.io.naming import resolve_inside
 
 NAME = "csv"
@@ -49,16 +55,7 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for done, frame in enumerate(ann.frames, 1):
-        if job.cancelled:
-            raise LabelIrstError("export cancelled")
-        seq, name = plan.name_of(frame)
-        folder = root / "images" / seq if seq else root / "images"
-        try:
-            image = copy_frame_image(frame, folder / name, job)
-        except LabelIrstError as exc:
-            job.warning(f"skipped: {exc}")
-            continue
+    for frame, seq, name, image in copied_frames(ann, plan, job, _in_images(root)):
         relative = image.relative_to(root).as_posix()
         split = plan.split_of(frame)
         if not frame.targets:
@@ -71,7 +68,6 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
                 [seq, name, relative, r["id"], track, *r["centroid"], r["radius"], r["area"],
                  *r["bbox"], r["source"], r["status"], rho, split]
             )  # fmt: skip
-        job.step(done, len(ann.frames))
     write_text_atomic(root / FILE, buffer.getvalue())
 
 

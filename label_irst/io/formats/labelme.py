@@ -27,7 +27,7 @@ from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, Target, image_info
 from label_irst.io.formats._common import (
     ExportPlan,
-    copy_frame_image,
+    copied_frames,
     dataset_name,
     read_json,
     write_json,
@@ -77,16 +77,11 @@ def detect(path: Path) -> bool:
 
 
 def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
-    for done, frame in enumerate(ann.frames, 1):
-        if job.cancelled:
-            raise LabelIrstError("export cancelled")
-        seq, name = plan.name_of(frame)
-        folder = root / seq if seq else root
-        try:
-            image = copy_frame_image(frame, folder / name, job)
-        except LabelIrstError as exc:
-            job.warning(f"skipped: {exc}")
-            continue
+    def beside_json(seq: str, name: str) -> Path:
+        return (root / seq if seq else root) / name
+
+    for frame, _, name, image in copied_frames(ann, plan, job, beside_json):
+        folder = image.parent
         shapes = []
         for target in frame.targets:
             record = target.record()
@@ -118,7 +113,6 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
             "split": plan.split_of(frame),
         }
         write_json(folder / f"{name}.json", data)
-        job.step(done, len(ann.frames))
 
 
 def _shape_target(shape: dict, size: tuple[int, int]) -> Target | ReviewItem | None:

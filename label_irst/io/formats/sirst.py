@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from label_irst.batch.progress import Job
-from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.formats import folders
-from label_irst.io.formats._common import ExportPlan, copy_frame_image
+from label_irst.io.formats._common import ExportPlan, copied_frames
 from label_irst.io.images import write_mask
 from label_irst.io.naming import UniqueNames
 
@@ -33,18 +32,13 @@ def read(path: Path, job: Job | None = None) -> Annotations:
 def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
     lines: dict[str, list[str]] = {"train": [], "test": []}
     flat = UniqueNames()
-    for done, frame in enumerate(ann.frames, 1):
-        if job.cancelled:
-            raise LabelIrstError("export cancelled")
-        seq, name = plan.name_of(frame)
-        stem = flat.take(f"{seq}_{name}" if seq else name)
-        try:
-            copy_frame_image(frame, root / "images" / stem, job)
-        except LabelIrstError as exc:
-            job.warning(f"skipped: {exc}")
-            continue
+
+    def flat_name(seq: str, name: str) -> Path:
+        return root / "images" / flat.take(f"{seq}_{name}" if seq else name)
+
+    for frame, _, _, image in copied_frames(ann, plan, job, flat_name):
+        stem = image.stem
         write_mask(root / "masks" / f"{stem}.png", frame.union_mask())
         lines[plan.split_of(frame)].append(stem)
-        job.step(done, len(ann.frames))
     for split, names in lines.items():
         write_text_atomic(root / "img_idx" / f"{split}.txt", "".join(f"{n}\n" for n in names))

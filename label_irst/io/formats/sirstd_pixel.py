@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from label_irst.batch.progress import Job
-from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.formats import folders, rle
-from label_irst.io.formats._common import SINGLE_SEQUENCE, ExportPlan, copy_frame_image, write_json
+from label_irst.io.formats._common import SINGLE_SEQUENCE, ExportPlan, copied_frames, write_json
 from label_irst.io.images import write_mask
 
 NAME = "sirstd-pixel"
@@ -38,16 +37,12 @@ def target_records(frame) -> list[dict]:
 def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
     lines: dict[str, list[str]] = {"train": [], "test": []}
     records: dict[str, dict] = {}
-    for done, frame in enumerate(ann.frames, 1):
-        if job.cancelled:
-            raise LabelIrstError("export cancelled")
-        seq, name = plan.name_of(frame)
+
+    def per_sequence(seq: str, name: str) -> Path:
+        return root / "images" / (seq or SINGLE_SEQUENCE) / name
+
+    for frame, seq, name, image in copied_frames(ann, plan, job, per_sequence):
         seq = seq or SINGLE_SEQUENCE
-        try:
-            image = copy_frame_image(frame, root / "images" / seq / name, job)
-        except LabelIrstError as exc:
-            job.warning(f"skipped: {exc}")
-            continue
         write_mask(root / "masks" / seq / f"{name}.png", frame.union_mask())
         lines[plan.split_of(frame)].append(f"{seq}/{name}")
         entry = records.setdefault(
@@ -65,7 +60,6 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
                 "targets": target_records(frame),
             }
         )
-        job.step(done, len(ann.frames))
     for seq, entry in records.items():
         write_json(root / "annotations" / f"{seq}.json", entry)
     for split, names in lines.items():
