@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 from label_irst.batch.progress import Job
@@ -54,3 +55,14 @@ def add_generator_args(parser, default_rs: float = 20.0) -> None:
     parser.add_argument(
         "--rs", type=float, default=default_rs, help="spatial support Rs of PAMG (default: 20)"
     )
+
+
+def json_summary(summary: dict, fmt: str) -> dict:
+    """A report summary ready for JSON: NaN becomes null, floats rounded with ``fmt``."""
+
+    def clean(value):
+        if isinstance(value, float):
+            return None if math.isnan(value) else float(format(value, fmt))
+        return value
+
+    return {key: clean(value) for key, value in summary.items()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 
 def register(sub) -> None:
@@ -23,19 +22,13 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _clean(value):
-    if isinstance(value, float):
-        return None if math.isnan(value) else float(f"{value:.6g}")
-    return value
-
-
 def run(args) -> int:
-    from label_irst.commands._common import ProgressJob
+    from label_irst.commands._common import ProgressJob, json_summary
     from label_irst.infer.evaluate import evaluate_detections
 
     with ProgressJob("eval-detections", quiet=args.quiet) as job:
         report = evaluate_detections(args.pred, args.gt, args.split, job, args.min_score)
-    summary = {k: _clean(v) for k, v in report.summary().items()}
+    summary = json_summary(report.summary(), ".6g")
     if args.json:
         print(json.dumps(summary))
     else:

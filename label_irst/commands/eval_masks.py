@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 
 def register(sub) -> None:
@@ -32,15 +31,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _clean(value):
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
-    return value
-
-
 def run(args) -> int:
     from label_irst.batch.evaluate import evaluate_masks
-    from label_irst.commands._common import ProgressJob
+    from label_irst.commands._common import ProgressJob, json_summary
 
     with ProgressJob("eval-masks", quiet=args.quiet) as job:
         report = evaluate_masks(
@@ -53,7 +46,7 @@ def run(args) -> int:
             job,
             args.mode,
         )
-    summary = {k: _clean(v) for k, v in report.summary().items()}
+    summary = json_summary(report.summary(), ".4f")
     if args.json:
         print(json.dumps(summary))
     else:
