@@ -118,3 +118,30 @@ def test_bad_size_is_a_clear_error(tmp_path, capsys):
 def test_bad_counts_are_clear_errors(tmp_path, capsys, bad):
     assert main(["synth", "--out", str(tmp_path), "--size", "32x32", "--quiet", *bad]) == 2
     assert "label-irst: error:" in capsys.readouterr().err
+
+
+def test_contrast_follows_eq20_over_the_target_mask(monkeypatch):
+    """SCR = |mu_T - mu_B| / sigma_B (Eq. 20): on a flat background with sensor noise 1 the mean
+    added intensity over a target's mask is its SCR, for sub-pixel and large targets alike."""
+    import label_irst.core.synthetic_sequences as ss
+
+    monkeypatch.setattr(ss, "NOISE_SIGMA", (1.0, 1.0))
+    base = np.full((160, 160), 100.0)
+    checked = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        frames, targets = render_sequence(base, 8, rng, count=3)
+        per_target: dict[int, list[float]] = {}
+        for frame, tlist in zip(frames, targets):
+            for t in tlist:
+                x0, y0, x1, y1 = t.bbox
+                added = frame[y0:y1, x0:x1].astype(float)[t.mask] - 100.0
+                per_target.setdefault(t.id, []).append((abs(added.mean()), added.size))
+        for tid, values in per_target.items():
+            scr = next(t.scr for tl in targets for t in tl if t.id == tid)
+            contrast, size = np.mean(values, axis=0)
+            # fully visible, and a mask of a few pixels so that the noise averages out
+            if len(values) == 8 and size >= 3:
+                assert contrast == pytest.approx(scr, rel=0.15, abs=0.3)
+                checked += 1
+    assert checked >= 8

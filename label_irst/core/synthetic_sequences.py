@@ -3,9 +3,11 @@
 A sequence is a background (a real target-free infrared frame, or a procedural one from
 :func:`label_irst.core.synthetic.background`) seen by a camera with slow drift and sub-pixel
 jitter, plus 1-5 targets moving on smooth tracks. Each target is a PSF-blurred spot, isotropic or
-slightly elliptical, of half-maximum radius 0.5-5 px; its peak contrast is SCR times the local
-background standard deviation (SCR about 1 to 10, SCR = |mu_T - mu_B| / sigma_B as in Eq. 20);
-some targets are dark, some enter or leave the frame. Sensor noise is added last.
+slightly elliptical, of half-maximum radius 0.5-5 px, integrated over each pixel's area (4x4
+sub-samples: a sensor pixel collects the light falling on all of it, not at its centre). Its contrast follows Eq. 20, SCR = |mu_T - mu_B| / sigma_B
+with SCR about 1 to 10: the mean added intensity over the target's own mask is SCR times the
+local background standard deviation sigma_B. Some targets are dark, some enter or leave the
+frame. Sensor noise is added last.
 
 A target's exact mask is the set of pixels where its own spot reaches half of its peak (at least
 the pixel under its centre); its annotation is the mask's centroid and effective radius
@@ -136,8 +138,12 @@ def random_tracks(
     return tracks
 
 
+SUBPIXELS = 4
+
+
 def spot_patch(track: Track, x: float, y: float, shape: tuple[int, int]):
-    """The unit-peak PSF of a target around (x, y): (patch, (x0, y0)) or None when off-frame."""
+    """The unit-peak PSF of a target around (x, y) averaged over each pixel's area
+    (``SUBPIXELS`` x ``SUBPIXELS`` sub-samples): (patch, (x0, y0)) or None when off-frame."""
     h, w = shape
     sigma = max(track.radius, 0.3) / HALF_MAX
     sa, sb = sigma * math.sqrt(track.elongation), sigma / math.sqrt(track.elongation)
@@ -146,11 +152,41 @@ def spot_patch(track: Track, x: float, y: float, shape: tuple[int, int]):
     x1, y1 = min(int(math.floor(x)) + half + 2, w), min(int(math.floor(y)) + half + 2, h)
     if x1 <= x0 or y1 <= y0:
         return None
-    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    k = SUBPIXELS
+    sub = (np.arange(k) + 0.5) / k - 0.5
+    ys = (np.arange(y0, y1)[:, None] + sub[None, :]).ravel()
+    xs = (np.arange(x0, x1)[:, None] + sub[None, :]).ravel()
+    yy, xx = np.meshgrid(ys, xs, indexing="ij")
     c, s = math.cos(track.angle), math.sin(track.angle)
     u = (xx - x) * c + (yy - y) * s
     v = -(xx - x) * s + (yy - y) * c
-    return np.exp(-0.5 * ((u / sa) ** 2 + (v / sb) ** 2)), (x0, y0)
+    fine = np.exp(-0.5 * ((u / sa) ** 2 + (v / sb) ** 2))
+    return fine.reshape(y1 - y0, k, x1 - x0, k).mean(axis=(1, 3)), (x0, y0)
+
+
+def spot_mask(patch: np.ndarray, x: float, y: float, origin: tuple[int, int]) -> np.ndarray:
+    """A target's exact mask in its patch: where its own spot reaches half of its peak, plus the
+    pixel under its centre when that lies in the patch."""
+    mask = patch >= 0.5
+    px, py = origin
+    i, j = int(math.floor(y + 0.5)) - py, int(math.floor(x + 0.5)) - px
+    if 0 <= i < patch.shape[0] and 0 <= j < patch.shape[1]:
+        mask[i, j] = True
+    return mask
+
+
+def mask_mean(track: Track) -> float:
+    """Mean of the unit-peak spot over its own mask, averaged over sub-pixel phases: the ratio
+    of mean to peak contrast that turns Eq. 20's SCR into a peak amplitude (a sub-pixel target's
+    own mean still varies from frame to frame as it crosses pixels)."""
+    half = int(math.ceil(3.5 * max(track.radius, 0.3) / HALF_MAX * 1.3)) + 4
+    means = []
+    for fy in (0.0, 0.25, 0.5, 0.75):
+        for fx in (0.0, 0.25, 0.5, 0.75):
+            cx, cy = half + fx, half + fy
+            patch, origin = spot_patch(track, cx, cy, (2 * half + 2, 2 * half + 2))
+            means.append(float(patch[spot_mask(patch, cx, cy, origin)].mean()))
+    return float(np.mean(means))
 
 
 def local_sigma(base: np.ndarray, x: float, y: float, noise_sigma: float, half: int = 10) -> float:
@@ -177,7 +213,8 @@ def render_sequence(
     amplitude = {}
     for tr in tracks:
         x, y = tr.position(frames // 2)
-        amplitude[tr.id] = tr.scr * local_sigma(base, x, y, noise_sigma) * (-1 if tr.dark else 1)
+        contrast = tr.scr * local_sigma(base, x, y, noise_sigma) / mask_mean(tr)
+        amplitude[tr.id] = contrast * (-1 if tr.dark else 1)
     out_frames, out_targets = [], []
     h, w = shape
     for t in range(frames):
@@ -192,11 +229,11 @@ def render_sequence(
             patch, (px, py) = got
             ph, pw = patch.shape
             frame[py : py + ph, px : px + pw] += amplitude[tr.id] * patch
-            mask = patch >= 0.5
-            inside = 0 <= x < w and 0 <= y < h
-            if inside:
-                mask[min(int(y), py + ph - 1) - py, min(int(x), px + pw - 1) - px] = True
-            if not inside or not mask.any():
+            inside = -0.5 <= x < w - 0.5 and -0.5 <= y < h - 0.5
+            if not inside:
+                continue
+            mask = spot_mask(patch, x, y, (px, py))
+            if not mask.any():
                 continue
             rows, cols = np.nonzero(mask)
             bx0, by0 = px + int(cols.min()), py + int(rows.min())
