@@ -36,6 +36,15 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
     p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps before the cosine")
     p.add_argument("--init", default=None, help="start from this checkpoint's weights (fine-tune)")
+    p.add_argument(
+        "--hard-negatives",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of crops centred on the current model's false alarms, mined each epoch "
+        "(0 = the paper's recipe; default 0)",
+    )
+    p.add_argument("--mine-frames", type=int, default=48, help="training frames searched per epoch")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -51,6 +60,8 @@ def run(args) -> int:
     except ImportError as exc:
         raise LabelIrstError(f"this command needs torch ({exc}); install the train extra") from None
 
+    if not 0.0 <= args.hard_negatives < 1.0:
+        raise LabelIrstError("--hard-negatives must lie in [0, 1)")
     if args.crop % 16 or args.crop < 32:
         raise LabelIrstError("--crop must be a multiple of 16, at least 32")
     cfg = TrainConfig(
@@ -69,6 +80,8 @@ def run(args) -> int:
         lr=args.lr,
         warmup=args.warmup,
         init=args.init,
+        hard_negatives=args.hard_negatives,
+        mine_frames=max(args.mine_frames, 1),
     )
     with ProgressJob("train", quiet=args.quiet) as job:
         record = train(args.data, args.out, cfg, job, log=lambda m: print(m, file=sys.stderr))

@@ -2,8 +2,9 @@
 
 Frames are normalised over the whole frame (as at inference), then a crop of ``crop`` px (a
 multiple of 16) is cut, centred near a target most of the time; first and last frames use
-themselves as the missing neighbour (replication, as at inference). Random flips and 90-degree
-rotations are applied to the whole triplet.
+themselves as the missing neighbour (replication, as at inference). With ``hard_bias`` > 0 that
+share of crops is centred on hard negatives (:mod:`label_irst.train.mining`) when there are
+some. Random flips and 90-degree rotations are applied to the whole triplet.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ class TripletSampler:
         targets: dict[str, dict[str, list]],
         crop: int = 128,
         target_bias: float = 0.8,
+        hard_bias: float = 0.0,
     ):
         if crop % 16:
             raise ValueError("crop must be a multiple of 16")
         self.crop = crop
         self.target_bias = target_bias
+        self.hard_bias = hard_bias
+        #: (sequence, frame, x, y) of false alarms to centre crops on (filled by mining)
+        self.negatives: list[tuple[int, int, float, float]] = []
         self.frames: list[list[np.ndarray]] = []
         self.targets: list[list[list]] = []
         self.index: list[tuple[int, int]] = []
@@ -48,18 +53,28 @@ class TripletSampler:
         if not self.index:
             raise ValueError("no training frames")
 
+    def triplet(self, s: int, t: int) -> np.ndarray:
+        """The float32 triplet (3, H, W) of frame ``t`` of sequence ``s`` (edges replicated)."""
+        imgs = self.frames[s]
+        n = len(imgs)
+        return np.stack([imgs[max(t - 1, 0)], imgs[t], imgs[min(t + 1, n - 1)]]).astype(np.float32)
+
     def sample(
         self, rng: np.random.Generator
     ) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
-        s, t = self.index[int(rng.integers(len(self.index)))]
-        imgs, tg = self.frames[s], self.targets[s][t]
-        n = len(imgs)
-        triplet = np.stack([imgs[max(t - 1, 0)], imgs[t], imgs[min(t + 1, n - 1)]]).astype(
-            np.float32
-        )
-        h, w = triplet.shape[1:]
         c = self.crop
-        if tg and rng.random() < self.target_bias:
+        hard = bool(self.negatives) and rng.random() < self.hard_bias
+        if hard:
+            s, t, hx, hy = self.negatives[int(rng.integers(len(self.negatives)))]
+        else:
+            s, t = self.index[int(rng.integers(len(self.index)))]
+        tg = self.targets[s][t]
+        triplet = self.triplet(s, t)
+        h, w = triplet.shape[1:]
+        if hard:
+            x0 = int(np.clip(hx - rng.uniform(8, c - 8), 0, w - c))
+            y0 = int(np.clip(hy - rng.uniform(8, c - 8), 0, h - c))
+        elif tg and rng.random() < self.target_bias:
             x, y, _ = tg[int(rng.integers(len(tg)))]
             x0 = int(np.clip(x - rng.uniform(8, c - 8), 0, w - c))
             y0 = int(np.clip(y - rng.uniform(8, c - 8), 0, h - c))

@@ -146,7 +146,10 @@ def export_checkpoint(
     torch.set_num_threads(1)
     model = load_checkpoint(checkpoint)
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    training = {"train_config": state.get("train_config", {}), "history": state.get("history", [])}
+    train_config = dict(state.get("train_config", {}))
+    if train_config.get("init"):  # a local path says nothing elsewhere: keep the file's name
+        train_config["init"] = Path(train_config["init"]).name
+    training = {"train_config": train_config, "history": state.get("history", [])}
     meta = export_onnx(model, out_dir, stem, training)
     if threshold is not None:
         record = json.loads(meta.read_text())

@@ -20,6 +20,7 @@ from label_irst.io.atomic import atomic_path
 from label_irst.io.images import read_image
 from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
+from label_irst.train.mining import mine
 from label_irst.train.model import RPRNet
 from label_irst.train.supervision import supervision
 
@@ -45,6 +46,8 @@ class TrainConfig:
     lr: float = LR
     warmup: int = 0
     init: str | None = None
+    hard_negatives: float = 0.0
+    mine_frames: int = 48
 
 
 @dataclass
@@ -161,7 +164,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
         if val_seqs
         else {}
     )
-    sampler = TripletSampler(train_seqs, sup, cfg.crop)
+    sampler = TripletSampler(train_seqs, sup, cfg.crop, hard_bias=cfg.hard_negatives)
     model = RPRNet(temporal=cfg.temporal, gate=cfg.gate).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=WEIGHT_DECAY)
     total_steps = cfg.epochs * cfg.steps
@@ -187,6 +190,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         t0, losses = time.perf_counter(), []
+        mined = mine(model, sampler, cfg.mine_frames, rng, device) if cfg.hard_negatives else None
         for step in range(cfg.steps):
             if job is not None and job.cancelled:
                 return record
@@ -197,7 +201,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
             loss.backward()
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             if job is not None:
                 job.step(epoch * cfg.steps + step + 1, total_steps)
         record = {
@@ -205,6 +209,8 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
             "loss": float(np.mean(losses)),
             "seconds": time.perf_counter() - t0,
         }
+        if mined is not None:
+            record["hard_negatives"] = mined
         if val_seqs:
             record.update(validate(model, val_seqs, val_sup, cfg, device))
         history.append(record)
