@@ -39,7 +39,7 @@ def test_replace_candidates_keeps_reviewed_and_other_sources(tmp_path):
 
 def test_fresh_drops_detections_inside_kept_targets():
     pytest.importorskip("PySide6")
-    from label_irst.gui.prelabel import fresh
+    from label_irst.infer.project import fresh
 
     image, _, truths, _ = synthetic_frame((64, 64), count=2, seed=3, dtype=np.uint16)
     results = [pamg_guided(image, (t.x, t.y), max(t.radius, 1.0)) for t in truths]

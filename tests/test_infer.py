@@ -313,3 +313,63 @@ def test_shipped_models_load_with_their_metadata():
         frames[:, 20, 25] = 200
         out = list(SequenceRunner(m, m.meta["threshold"]).run(frames.__getitem__, 2))
         assert [t for t, _, _ in out] == [0, 1]
+
+
+def _project_with_confirmed_target(dataset, tmp_path):
+    from label_irst.core.pamg import pamg
+    from label_irst.io.images import read_image
+    from label_irst.io.project import ProjectStore, Target
+
+    folder = dataset / "images" / "seq0000"
+    truth = json.loads((dataset / "annotations" / "seq0000.json").read_text())["frames"][1]
+    t0 = truth["targets"][0]
+    g = pamg(read_image(folder / "00001.png"), (t0["x"], t0["y"]))
+    path = tmp_path / "p.lirst"
+    with ProjectStore.open(path, create=True) as store:
+        seq = store.add_sequence(folder, "folder", 5)
+        target = Target(seq, 1, g.mask, g.seed, source="pamg", status="confirmed")
+        store.save_target(target.refresh_geometry(), "00001.png", (40, 72))
+    return path, seq
+
+
+def test_prelabel_a_project_stores_model_candidates_once(model_path, dataset, tmp_path, capsys):
+    from label_irst.io.project import ProjectStore
+
+    path, seq = _project_with_confirmed_target(dataset, tmp_path)
+    args = ["prelabel", str(path), "--model", str(model_path), "--device", "cpu"]
+    args += ["--threshold", "0.3", "--json", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "o1")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["frames"] == 5 and out["targets"] > 0
+    record = json.loads((tmp_path / "o1" / "annotations" / "seq0000.json").read_text())
+    assert record["complete"] and len(record["frames"]) == 5
+    with ProjectStore.open(path, readonly=True) as store:
+        first = store.targets(seq)
+    model = [t for t in first if t.source == "model"]
+    assert model and all(t.status == "candidate" for t in model)
+    assert [t.status for t in first if t.source == "pamg"] == ["confirmed"]
+    assert main([*args, "--out", str(tmp_path / "o2")]) == 0  # a second run replaces them
+    capsys.readouterr()
+    with ProjectStore.open(path, readonly=True) as store:
+        second = store.targets(seq)
+    assert len(second) == len(first)
+    assert {t.id for t in second if t.source == "model"}.isdisjoint({t.id for t in model})
+    with ProjectStore.open(path):  # open elsewhere: refused with one line, nothing written
+        assert main([*args, "--out", str(tmp_path / "o3")]) == 2
+    assert "open" in capsys.readouterr().err
+    assert not (tmp_path / "o3" / "annotations").exists()
+
+
+def test_project_sequences_carry_confirmed_targets(dataset, tmp_path):
+    from label_irst.infer.project import project_sequences
+    from label_irst.io.project import ProjectStore
+
+    path, _ = _project_with_confirmed_target(dataset, tmp_path)
+    with ProjectStore.open(path, readonly=True) as store:
+        (seq,) = project_sequences(store)
+    assert seq.name == "seq0000" and seq.stems() == ["00000", "00001", "00002", "00003", "00004"]
+    ((x, y, r),) = seq.confirmed["00001"]
+    truth = json.loads((dataset / "annotations" / "seq0000.json").read_text())["frames"][1]
+    assert np.hypot(x - truth["targets"][0]["x"], y - truth["targets"][0]["y"]) < 3 and r > 0
+    assert seq.read(2).shape == (40, 72)
+    seq.close()

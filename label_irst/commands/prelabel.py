@@ -9,11 +9,13 @@ def register(sub) -> None:
     p = sub.add_parser(
         "prelabel",
         help="detect targets in whole sequences with RPR-Net (ONNX); masks by guided PAMG",
-        description="DATA is a dataset root (images/<seq>/<frame>.png) or one folder of frames. "
-        "Writes OUT/annotations/<seq>.json (and OUT/masks/<seq>/ with --masks); a second run "
-        "resumes where the first stopped.",
+        description="DATA is a dataset root (images/<seq>/<frame>.png), one folder of frames, or "
+        "a project (.lirst). Writes OUT/annotations/<seq>.json (and OUT/masks/<seq>/ with "
+        "--masks); a second run resumes where the first stopped. For a project, each frame's "
+        "guided-PAMG masks are also stored in it as 'model' candidates for review, replacing "
+        "earlier ones and keeping reviewed targets.",
     )
-    p.add_argument("data", help="dataset root or folder of frames")
+    p.add_argument("data", help="dataset root, folder of frames, or project (.lirst)")
     p.add_argument("--model", required=True, help="model metadata <stem>.json (or one .onnx graph)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])

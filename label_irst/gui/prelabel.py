@@ -21,10 +21,8 @@ from PySide6.QtWidgets import QMessageBox
 from label_irst.batch.progress import Job
 from label_irst.core.pamg import GUIDED_SCALE
 from label_irst.errors import LabelIrstError
-from label_irst.io.project import Target
+from label_irst.infer.project import store_detections
 from label_irst.io.sequence import open_sequence
-
-SOURCE = "model"
 
 
 def default_model() -> Path:
@@ -89,33 +87,6 @@ class PrelabelWorker(QThread):
         return summary
 
 
-def model_candidate(sequence_id: int, index: int, result) -> Target:
-    """The review-queue target of one detection's guided-PAMG mask."""
-    target = Target(
-        sequence_id, index, result.mask, result.seed, source=SOURCE, status="candidate",
-        rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
-        generator=result.generator,
-    )  # fmt: skip
-    return target.refresh_geometry()
-
-
-def fresh(results, kept: list[Target]) -> list:
-    """The results whose seed does not fall inside a target kept on the frame."""
-    out = []
-    for r in results:
-        col, row = r.seed
-        if not any(_covers(t, col, row) for t in kept):
-            out.append(r)
-    return out
-
-
-def _covers(target: Target, col: int, row: int) -> bool:
-    r0, c0 = target.mask.offset
-    crop = target.mask.crop
-    i, j = row - r0, col - c0
-    return 0 <= i < crop.shape[0] and 0 <= j < crop.shape[1] and bool(crop[i, j])
-
-
 def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker | None:
     """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
     from label_irst.gui.workers import run_with_progress
@@ -145,13 +116,7 @@ def save_frame(window, index: int, name: str, shape, results, owner=None) -> Non
     if owner is not None and owner != (window.workspace.store.path, window.workspace.sequence_id):
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
-    kept = [
-        t
-        for t in store.targets(seq_id, frame=index)
-        if not (t.source == SOURCE and t.status == "candidate")
-    ]
-    targets = [model_candidate(seq_id, index, r) for r in fresh(results, kept)]
-    store.replace_candidates(seq_id, index, SOURCE, targets, name, tuple(shape))
+    store_detections(store, seq_id, index, name, shape, results)
     annotator = window.annotator
     if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
         annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}

@@ -2,6 +2,9 @@
 
 Writes the ground-truth layout: ``OUT/annotations/<seq>.json`` (per-frame targets x, y, radius,
 score) and, with masks, ``OUT/masks/<seq>/<frame>.png`` grown by guided PAMG (Rs = 5 r_hat).
+DATA may also be a Label-IRST project: every readable sequence of it is pre-labelled, and each
+frame's guided-PAMG masks are also stored in the project as ``model`` candidates for review
+(:func:`label_irst.infer.project.store_detections`, one transaction per frame).
 The annotation file is rewritten atomically every ``flush`` frames with ``"complete": false``
 until the sequence ends, so a stopped run resumes at the first frame it had not saved.
 """
@@ -19,11 +22,13 @@ from label_irst.batch.progress import Job
 from label_irst.core.pamg import GUIDED_SCALE, pamg_guided
 from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD
+from label_irst.infer.project import is_project, project_sequences, store_detections
 from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.sequences import read_sequences
 from label_irst.infer.session import RPRModel
 from label_irst.io.atomic import write_text_atomic
-from label_irst.io.images import read_image, write_mask
+from label_irst.io.images import write_mask
+from label_irst.io.project import ProjectStore
 
 
 @dataclass
@@ -63,15 +68,20 @@ def guided_results(image: np.ndarray, dets, scale: float = GUIDED_SCALE, warn=No
     return out
 
 
-def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE):
-    """Union mask and per-detection mask areas from guided PAMG seeded by (x, y, r_hat)."""
-    full = np.zeros(image.shape, bool)
+def union(results, shape: tuple[int, int]) -> tuple[np.ndarray, list[int]]:
+    """Union mask and per-result areas (0 where PAMG refused) of guided-PAMG results."""
+    full = np.zeros(shape, bool)
     areas = []
-    for g in guided_results(image, dets, scale):
+    for g in results:
         if g is not None:
             g.mask.paint(full, True)
         areas.append(int(g.area) if g is not None else 0)
     return full, areas
+
+
+def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE):
+    """Union mask and per-detection mask areas from guided PAMG seeded by (x, y, r_hat)."""
+    return union(guided_results(image, dets, scale), image.shape)
 
 
 def _load_partial(path: Path, frames: list[str]) -> list[dict]:
@@ -101,9 +111,29 @@ def prelabel(
     flush: int = 100,
     job: Job | None = None,
 ) -> PrelabelReport:
-    """Pre-label every sequence of ``data`` into ``out``; resumes finished work."""
+    """Pre-label every sequence of ``data`` (dataset root, frame folder or project) into
+    ``out``; resumes finished work."""
     job = job or Job()
+    if is_project(data):
+        if split is not None:
+            raise LabelIrstError("--split applies to dataset roots, not to a project")
+        with ProjectStore.open(data) as store:
+            seqs = project_sequences(store, job.warning)
+            if not seqs:
+                raise LabelIrstError(f"{data}: no readable sequence in the project")
+            try:
+                return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline,
+                                 flush, job, store)  # fmt: skip
+            finally:
+                for seq in seqs:
+                    seq.close()
     seqs = read_sequences(data, split)
+    return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job)
+
+
+def _prelabel(
+    seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job: Job, store=None
+) -> PrelabelReport:
     out = Path(out)
     report = PrelabelReport(provider=model.provider, sequences=len(seqs))
     total = sum(len(s.frames) for s in seqs)
@@ -129,12 +159,19 @@ def prelabel(
             )
 
         try:
-            for t, img, dets in runner.run(
-                lambda k, seq=seq: read_image(seq.frames[k]), len(stems), len(done)
-            ):
+            for t, img, dets in runner.run(seq.read, len(stems), len(done)):
                 targets = [d.as_dict() for d in dets]
+                if masks or store is not None:
+                    where = f"{seq.name}/{stems[t]}"
+                    results = guided_results(
+                        img, dets, warn=lambda m, w=where: job.warning(f"{w}: {m}")
+                    )
+                    if store is not None:  # project sequences name their frames
+                        store_detections(
+                            store, seq.sequence_id, t, seq.names[t], img.shape, results
+                        )
                 if masks:
-                    full, areas = guided_masks(img, dets)
+                    full, areas = union(results, img.shape)
                     write_mask(out / "masks" / seq.name / f"{stems[t]}.png", full)
                     for d, a in zip(targets, areas):
                         d["mask_area"] = a

@@ -30,6 +30,15 @@ class Sequence:
     def stems(self) -> list[str]:
         return [p.stem for p in self.frames]
 
+    def read(self, index: int):
+        """Frame ``index`` as stored (2-D, raw dtype)."""
+        from label_irst.io.images import read_image
+
+        return read_image(self.frames[index])
+
+    def close(self) -> None:
+        """Nothing to release: frames are files read one at a time."""
+
 
 def read_sequences(data: str | Path, split: str | None = None) -> list[Sequence]:
     """The sequences of a dataset root, or the one sequence of a folder of frames.

@@ -1,0 +1,137 @@
+"""RPR-Net and Label-IRST projects: sequences of a project for pre-labelling and training, and
+detections stored as review candidates.
+
+* :func:`project_sequences`: the frame sources of a project as sequences (name, frame stems,
+  lazy reader), with each frame's confirmed targets (centroid, r = sqrt(area / pi)) for
+  training (Sec. III-C1: full masks are used directly).
+* :func:`store_detections`: one frame's guided-PAMG masks become ``model`` candidates in one
+  transaction, replacing that frame's earlier ``model`` candidates (never duplicating them);
+  a detection whose seed falls inside a target kept on the frame (reviewed, or from another
+  source) is dropped. The app's Pre-annotate action and ``prelabel PROJECT`` share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from label_irst.errors import LabelIrstError
+from label_irst.io.project import PROJECT_SUFFIX, ProjectStore, Target
+
+SOURCE = "model"
+
+
+def is_project(path: str | Path) -> bool:
+    """A project file: the .lirst (or .irst) suffix, or an SQLite file."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    if path.suffix.lower() in (PROJECT_SUFFIX, ".irst"):
+        return True
+    with open(path, "rb") as handle:
+        return handle.read(16) == b"SQLite format 3\x00"
+
+
+@dataclass
+class ProjectSequence:
+    """One frame source of a project, read lazily (folders, videos and single images)."""
+
+    name: str
+    sequence_id: int
+    source: Path
+    names: list[str]
+    #: frame stem -> [(x, y, r)] of the confirmed targets
+    confirmed: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
+    keep: set[str] | None = None
+    _reader: object = None
+
+    def stems(self) -> list[str]:
+        return [Path(n).stem for n in self.names]
+
+    @property
+    def frames(self) -> list[str]:
+        return self.names
+
+    def read(self, index: int) -> np.ndarray:
+        from label_irst.io.sequence import open_sequence
+
+        if self._reader is None:
+            self._reader = open_sequence(self.source)
+        return self._reader.frame(index)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+def project_sequences(store: ProjectStore, warn=None) -> list[ProjectSequence]:
+    """The project's sequences whose source can still be opened (``warn`` names the others)."""
+    from label_irst.io.sequence import open_sequence
+
+    out: list[ProjectSequence] = []
+    used: set[str] = set()
+    for record in store.sequences():
+        source = Path(record.source)
+        try:
+            reader = open_sequence(source)
+        except LabelIrstError as exc:
+            if warn is not None:
+                warn(f"sequence {record.id}: {exc}; skipped")
+            continue
+        name = source.name if record.kind == "folder" else source.stem
+        if name in used:
+            name = f"{name}_{record.id}"
+        used.add(name)
+        seq = ProjectSequence(name, record.id, source, list(reader.names), _reader=reader)
+        stems = seq.stems()
+        for t in store.targets(record.id, status="confirmed"):
+            if 0 <= t.frame < len(stems) and t.mask.area > 0:
+                cx, cy = t.mask.centroid()
+                r = float(np.sqrt(t.mask.area / np.pi))
+                seq.confirmed.setdefault(stems[t.frame], []).append((float(cx), float(cy), r))
+        out.append(seq)
+    return out
+
+
+def model_candidate(sequence_id: int, index: int, result) -> Target:
+    """The review-queue target of one detection's guided-PAMG mask."""
+    target = Target(
+        sequence_id, index, result.mask, result.seed, source=SOURCE, status="candidate",
+        rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
+        generator=result.generator,
+    )  # fmt: skip
+    return target.refresh_geometry()
+
+
+def fresh(results, kept: list[Target]) -> list:
+    """The results whose seed does not fall inside a target kept on the frame."""
+    out = []
+    for r in results:
+        col, row = r.seed
+        if not any(_covers(t, col, row) for t in kept):
+            out.append(r)
+    return out
+
+
+def _covers(target: Target, col: int, row: int) -> bool:
+    r0, c0 = target.mask.offset
+    crop = target.mask.crop
+    i, j = row - r0, col - c0
+    return 0 <= i < crop.shape[0] and 0 <= j < crop.shape[1] and bool(crop[i, j])
+
+
+def store_detections(
+    store: ProjectStore, sequence_id: int, index: int, name: str, shape, results
+) -> list[Target]:
+    """Save one frame's guided-PAMG results (None entries ignored) as ``model`` candidates."""
+    results = [r for r in results if r is not None and r.mask.area > 0]
+    kept = [
+        t
+        for t in store.targets(sequence_id, frame=index)
+        if not (t.source == SOURCE and t.status == "candidate")
+    ]
+    targets = [model_candidate(sequence_id, index, r) for r in fresh(results, kept)]
+    return store.replace_candidates(sequence_id, index, SOURCE, targets, name, tuple(shape))
