@@ -10,9 +10,11 @@ def register(sub) -> None:
         "train",
         help="train RPR-Net from masks or points (resumable; validation Pd/Fa per epoch)",
         description="DATA is a dataset root (images/<seq>/, masks/<seq>/ or annotations/, "
-        "img_idx/train.txt and test.txt). Re-running with the same --out resumes.",
+        "img_idx/train.txt and test.txt), or a project (.lirst): its frames with confirmed "
+        "targets, whose masks give the labels (confirm every target of such a frame first). "
+        "Re-running with the same --out resumes.",
     )
-    p.add_argument("data", help="dataset root")
+    p.add_argument("data", help="dataset root or project (.lirst)")
     p.add_argument("--out", required=True, help="checkpoint folder (checkpoint.pt)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--steps", type=int, default=100, help="optimiser steps per epoch")

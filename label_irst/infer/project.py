@@ -135,3 +135,25 @@ def store_detections(
     ]
     targets = [model_candidate(sequence_id, index, r) for r in fresh(results, kept)]
     return store.replace_candidates(sequence_id, index, SOURCE, targets, name, tuple(shape))
+
+
+def training_sequences(path: str | Path, warn=None):
+    """Training data from a project (Sec. III-C1): its sequences restricted to the frames that
+    hold at least one confirmed target, and those targets' (x, y, r) from their masks.
+
+    Everything else in such a frame is taken as background, so confirm every target of a frame
+    before training on it. The project is read without taking its lock.
+    """
+    with ProjectStore.open(path, readonly=True) as store:
+        seqs = project_sequences(store, warn)
+    out, targets = [], {}
+    for seq in seqs:
+        if not seq.confirmed:
+            seq.close()
+            continue
+        seq.keep = set(seq.confirmed)
+        out.append(seq)
+        targets[seq.name] = seq.confirmed
+    if not out:
+        raise LabelIrstError(f"{path}: no confirmed targets to train on")
+    return out, targets

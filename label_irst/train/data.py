@@ -14,12 +14,13 @@ import torch
 
 from label_irst.infer.preprocess import normalise, pad
 from label_irst.infer.sequences import Sequence
-from label_irst.io.images import read_image
 from label_irst.train.losses import make_targets
 
 
 class TripletSampler:
-    """Random training triplets from sequences held in memory (normalised float16)."""
+    """Random training triplets from sequences held in memory (normalised float16): the frames
+    of the wanted triplets only, so a long project sequence with a few labelled frames stays
+    small."""
 
     def __init__(
         self,
@@ -39,17 +40,24 @@ class TripletSampler:
         self.frames: list[list[np.ndarray]] = []
         self.targets: list[list[list]] = []
         self.index: list[tuple[int, int]] = []
+        self.lengths: list[int] = []
         for seq in sequences:
-            imgs = [pad(normalise(read_image(p))).astype(np.float16) for p in seq.frames]
-            if imgs[0].shape[0] < crop or imgs[0].shape[1] < crop:
-                imgs = [_pad_to(i, crop) for i in imgs]
-            tg = [targets[seq.name].get(p.stem, []) for p in seq.frames]
+            n = len(seq.frames)
+            wanted = [
+                t for t, stem in enumerate(seq.stems()) if seq.keep is None or stem in seq.keep
+            ]
+            # only the frames of the wanted triplets are held (edges replicated)
+            needed = sorted({min(max(u, 0), n - 1) for t in wanted for u in (t - 1, t, t + 1)})
+            imgs = {t: pad(normalise(seq.read(t))).astype(np.float16) for t in needed}
+            if imgs and (imgs[needed[0]].shape[0] < crop or imgs[needed[0]].shape[1] < crop):
+                imgs = {t: _pad_to(i, crop) for t, i in imgs.items()}
+            stems = seq.stems()
+            tg = [targets[seq.name].get(stem, []) for stem in stems]
             k = len(self.frames)
             self.frames.append(imgs)
             self.targets.append(tg)
-            for t, p in enumerate(seq.frames):
-                if seq.keep is None or p.stem in seq.keep:
-                    self.index.append((k, t))
+            self.lengths.append(n)
+            self.index.extend((k, t) for t in wanted)
         if not self.index:
             raise ValueError("no training frames")
 

@@ -15,9 +15,9 @@ from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD, decode
 from label_irst.infer.matching import match
 from label_irst.infer.preprocess import normalise, pad
+from label_irst.infer.project import is_project, training_sequences
 from label_irst.infer.sequences import Sequence, read_sequences
 from label_irst.io.atomic import atomic_path
-from label_irst.io.images import read_image
 from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
 from label_irst.train.mining import mine
@@ -75,7 +75,7 @@ def validate(model: RPRNet, seqs: list[Sequence], targets, cfg: TrainConfig, dev
         def feature(t: int, seq=seq, feats=feats):
             t = min(max(t, 0), len(seq.frames) - 1)
             if t not in feats:
-                x = torch.from_numpy(pad(normalise(read_image(seq.frames[t]))))[None, None]
+                x = torch.from_numpy(pad(normalise(seq.read(t))))[None, None]
                 feats[t] = model.encoder(x.to(device))
             return feats[t]
 
@@ -84,7 +84,7 @@ def validate(model: RPRNet, seqs: list[Sequence], targets, cfg: TrainConfig, dev
                 break
             if seq.keep is not None and path.stem not in seq.keep:
                 continue
-            shape = read_image(path).shape
+            shape = seq.read(t).shape
             heat, off, rad = model.head(feature(t - 1), feature(t), feature(t + 1))
             dets = decode(
                 torch.sigmoid(heat)[0, 0].cpu().numpy(),
@@ -145,25 +145,28 @@ def save_checkpoint(path: Path, state: dict) -> None:
 
 
 def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=print) -> dict:
-    """Train (or resume) RPR-Net on a dataset root; returns the last epoch's record."""
+    """Train (or resume) RPR-Net on a dataset root, or on the confirmed targets of a project;
+    returns the last epoch's record."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(cfg.threads, 1))
     torch.manual_seed(cfg.seed)
     device = pick_device(cfg.device)
-    train_seqs = read_sequences(data, cfg.train_split)
-    val_seqs = read_sequences(data, cfg.val_split) if cfg.val_split else []
-    if cfg.val_split and not val_seqs:
-        raise LabelIrstError(f"{data}: no validation sequences in split {cfg.val_split}")
-    log(f"supervision from {cfg.supervision} on {sum(len(s.frames) for s in train_seqs)} frames")
-    sup = supervision(data, train_seqs, cfg.supervision)
-    val_sup = (
-        supervision(
-            data, val_seqs, "masks" if val_seqs and val_seqs[0].mask_dir else cfg.supervision
-        )
-        if val_seqs
-        else {}
-    )
+    if is_project(data):
+        train_seqs, sup = training_sequences(data, log)
+        val_seqs, val_sup = [], {}
+        count = sum(len(s.keep) for s in train_seqs)
+        log(f"supervision from the confirmed targets of {count} project frames (no validation)")
+    else:
+        train_seqs = read_sequences(data, cfg.train_split)
+        val_seqs = read_sequences(data, cfg.val_split) if cfg.val_split else []
+        if cfg.val_split and not val_seqs:
+            raise LabelIrstError(f"{data}: no validation sequences in split {cfg.val_split}")
+        count = sum(len(s.frames) for s in train_seqs)
+        log(f"supervision from {cfg.supervision} on {count} frames")
+        sup = supervision(data, train_seqs, cfg.supervision)
+        val_mode = "masks" if val_seqs and val_seqs[0].mask_dir else cfg.supervision
+        val_sup = supervision(data, val_seqs, val_mode) if val_seqs else {}
     sampler = TripletSampler(train_seqs, sup, cfg.crop, hard_bias=cfg.hard_negatives)
     model = RPRNet(temporal=cfg.temporal, gate=cfg.gate).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=WEIGHT_DECAY)
