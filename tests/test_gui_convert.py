@@ -89,3 +89,23 @@ def test_convert_cancel_and_bad_boxes(window, boxed):
     bad.failed.connect(failures.append)
     bad.run()
     assert len(failures) == 1 and "\n" not in failures[0]
+
+
+def test_converting_again_replaces_candidates_and_keeps_reviewed(window, boxed, qtbot):
+    root, _ = boxed
+
+    def convert():
+        worker = window.convert_boxes(root / "boxes")
+        with qtbot.waitSignal(worker.finished, timeout=20000):
+            pass
+        QApplication.processEvents()
+        return window.workspace.store.targets(window.workspace.sequence_id)
+
+    first = convert()
+    assert len(first) == 4
+    window.review_step(True)  # confirm one
+    second = convert()
+    assert len(second) == 4  # not 8: the candidates were replaced, the confirmed one kept
+    assert sorted(t.status for t in second) == ["candidate"] * 3 + ["confirmed"]
+    confirmed = [t for t in first if t.id in {u.id for u in second if u.status == "confirmed"}]
+    assert len(confirmed) == 1

@@ -5,7 +5,9 @@ SIRSTD-Pixel conversion; :func:`label_irst.io.formats.review.support_for`). Boxe
 :func:`label_irst.io.boxes.read_boxes` (VOC folder, COCO json, YOLO folder), as ``label-irst
 box2mask`` reads them. The worker opens its own reader of the frames and only computes; it
 hands each frame's masks to the window by a signal, and the window saves them in the project
-(one transaction per target) as ``box`` candidates, lowest rho first in the review queue.
+as ``box`` candidates, one transaction per frame that replaces the frame's earlier ``box``
+candidates (converting twice never duplicates them; reviewed targets stay), lowest rho first in
+the review queue.
 """
 
 from __future__ import annotations

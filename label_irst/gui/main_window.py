@@ -433,14 +433,24 @@ class MainWindow(QMainWindow):
 
     def _save_converted(self, index: int, name: str, shape, results) -> None:
         from label_irst.gui.convert import box_candidate
+        from label_irst.infer.project import fresh
 
         if self.workspace is None:
             return
         store, seq_id = self.workspace.store, self.workspace.sequence_id
-        for result, bbox in results:
-            saved = store.save_target(box_candidate(seq_id, index, result, bbox), name, shape)
-            if self.annotator.frame is not None and self.annotator.frame.index == index:
-                self.annotator.targets[saved.id] = saved
+        # converting the same boxes again replaces the frame's box candidates; a box whose
+        # centre falls inside a reviewed target of the frame is not added again
+        kept = [
+            t
+            for t in store.targets(seq_id, frame=index)
+            if not (t.source == "box" and t.status == "candidate")
+        ]
+        boxes = {id(r): b for r, b in results}
+        todo = fresh([r for r, _ in results], kept)
+        targets = [box_candidate(seq_id, index, r, boxes[id(r)]) for r in todo]
+        store.replace_candidates(seq_id, index, "box", targets, name, tuple(shape))
+        if self.annotator.frame is not None and self.annotator.frame.index == index:
+            self.annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
 
     def _converted(self, count: int) -> None:
         self.statusBar().showMessage(f"{count} box(es) converted: review them (A / R)", 8000)
