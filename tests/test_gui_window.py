@@ -266,12 +266,15 @@ def test_guided_mode_uses_k_times_the_target_radius(make_window, scene):
     click(window.global_view, x, y)  # blind: Rs from the panel
     first = window.annotator.selected_target()
     assert first.support_radius == window.parameters.rs.value() == 20.0
-    window.parameters.mode.setCurrentIndex(1)
-    window.parameters.scale.setValue(2.5)
+    window.parameters.mode.setCurrentIndex(1)  # guided, k = 5: the next seeds only
+    assert window.annotator.selected_target().support_radius == 20.0
+    window.parameters.scale.setValue(2.5)  # a new k re-runs the selected candidate at once
     assert window.annotator.guided_scale == 2.5
+    rerun = window.annotator.selected_target()
+    assert rerun.id == first.id and rerun.support_radius == pytest.approx(2.5 * first.radius)
     click(window.detail_view, x, y)  # re-seed inside the target: Rs = k * r
     again = window.annotator.selected_target()
-    assert again.id == first.id and again.support_radius == pytest.approx(2.5 * first.radius)
+    assert again.id == first.id and again.support_radius == pytest.approx(2.5 * rerun.radius)
     key(window, Qt.Key.Key_Space)
     key(window, Qt.Key.Key_Right)  # the carried seed is guided by the previous frame's radius
     carried = window.annotator.visible()

@@ -113,6 +113,21 @@ class FrameAnnotator:
             return None
         return self._save(_fill(target.copy(), self.generate(*target.seed)))
 
+    def set_guided_scale(self, scale: float | None) -> Target | None:
+        """Blind (None) or guided mode with k = ``scale``. A new k while in guided mode re-runs
+        the selected candidate (clicked or pre-annotated) at its seed with Rs = k * r, as a click
+        on it would; switching the mode itself changes only the next seeds."""
+        previous, self.guided_scale = self.guided_scale, scale
+        target = self.selected_target()
+        if scale is None or previous is None or scale == previous:
+            return None
+        if target is None or target.status != "candidate":
+            return None
+        if target.source not in ("pamg", "model"):
+            return None
+        result = self.generate(*target.seed, self.support_for(target))
+        return self._save(_fill(target.copy(), result))
+
     def set_generator(self, name: str) -> None:
         self.generator = get_generator(name).name
 

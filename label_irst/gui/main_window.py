@@ -345,7 +345,8 @@ class MainWindow(QMainWindow):
         """Blind (Rs from the panel) or guided (Rs = k * r of the target seeded, Sec. III-C2)."""
         self.prefs.set_mode(guided, scale)
         if self.annotator is not None:
-            self.annotator.guided_scale = scale if guided else None
+            if self.annotator.set_guided_scale(scale if guided else None) is not None:
+                self.refresh_masks()
 
     def set_generator(self, name: str) -> None:
         self.prefs.set_generator(name)
