@@ -16,11 +16,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import QMessageBox
 
 from label_irst.batch.progress import Job
 from label_irst.core.generators import get_generator
 from label_irst.core.pamg import check_seed
 from label_irst.errors import LabelIrstError
+from label_irst.infer.project import fresh
 from label_irst.io.boxes import read_boxes
 from label_irst.io.formats.review import support_for
 from label_irst.io.project import Target
@@ -118,3 +120,51 @@ def box_candidate(sequence_id: int, index: int, result, bbox) -> Target:
         generator=result.generator, box=tuple(int(v) for v in bbox),
     )  # fmt: skip
     return target.refresh_geometry()
+
+
+def start(window, boxes: Path, fmt: str = "auto") -> BoxConvertWorker | None:
+    """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
+    from label_irst.gui.workers import run_with_progress
+
+    if window.workspace is None:
+        return None
+    seq = window.workspace.sequence
+    worker = BoxConvertWorker(
+        seq.source, seq.names, boxes, window.parameters.generator.currentData(),
+        window.parameters.rs.value(), fmt,
+    )  # fmt: skip
+    worker.grown.connect(lambda *args: save_frame(window, *args))
+    worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
+    worker.failed.connect(lambda msg: QMessageBox.warning(window, "Box conversion failed", msg))
+    worker.succeeded.connect(lambda count: finished(window, count))
+    window._convert_dialog = run_with_progress(window, worker, "Converting boxes to masks")
+    window._convert_worker = worker
+    return worker
+
+
+def save_frame(window, index: int, name: str, shape, results) -> None:
+    """Store one frame's converted boxes as ``box`` candidates (one transaction): converting the
+    same boxes again replaces them, and a box whose centre falls inside a reviewed target of the
+    frame is not added again."""
+    if window.workspace is None:
+        return
+    store, seq_id = window.workspace.store, window.workspace.sequence_id
+    kept = [
+        t
+        for t in store.targets(seq_id, frame=index)
+        if not (t.source == "box" and t.status == "candidate")
+    ]
+    boxes = {id(r): b for r, b in results}
+    todo = fresh([r for r, _ in results], kept)
+    targets = [box_candidate(seq_id, index, r, boxes[id(r)]) for r in todo]
+    store.replace_candidates(seq_id, index, "box", targets, name, tuple(shape))
+    annotator = window.annotator
+    if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
+        annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
+
+
+def finished(window, count: int) -> None:
+    window.statusBar().showMessage(f"{count} box(es) converted: review them (A / R)", 8000)
+    if window.annotator is not None and window.annotator.frame is not None:
+        window.refresh_masks()
+    window.refresh_review()

@@ -411,53 +411,13 @@ class MainWindow(QMainWindow):
         return worker
 
     def convert_boxes(self, boxes: Path, fmt: str = "auto", wait: bool = False):
-        """Boxes -> candidate masks of this sequence through a worker (progress + Cancel)."""
-        from label_irst.gui.convert import BoxConvertWorker
-        from label_irst.gui.workers import run_with_progress
+        """Boxes -> candidate masks of this sequence through a worker (gui/convert.py)."""
+        from label_irst.gui import convert
 
-        if self.workspace is None:
-            return None
-        seq = self.workspace.sequence
-        worker = BoxConvertWorker(
-            seq.source, seq.names, boxes, self.parameters.generator.currentData(),
-            self.parameters.rs.value(), fmt,
-        )  # fmt: skip
-        worker.grown.connect(self._save_converted)
-        worker.warned.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
-        worker.failed.connect(lambda msg: QMessageBox.warning(self, "Box conversion failed", msg))
-        worker.succeeded.connect(self._converted)
-        self._convert_dialog = run_with_progress(self, worker, "Converting boxes to masks")
-        self._convert_worker = worker
-        if wait:
+        worker = convert.start(self, boxes, fmt)
+        if worker is not None and wait:
             worker.wait()
         return worker
-
-    def _save_converted(self, index: int, name: str, shape, results) -> None:
-        from label_irst.gui.convert import box_candidate
-        from label_irst.infer.project import fresh
-
-        if self.workspace is None:
-            return
-        store, seq_id = self.workspace.store, self.workspace.sequence_id
-        # converting the same boxes again replaces the frame's box candidates; a box whose
-        # centre falls inside a reviewed target of the frame is not added again
-        kept = [
-            t
-            for t in store.targets(seq_id, frame=index)
-            if not (t.source == "box" and t.status == "candidate")
-        ]
-        boxes = {id(r): b for r, b in results}
-        todo = fresh([r for r, _ in results], kept)
-        targets = [box_candidate(seq_id, index, r, boxes[id(r)]) for r in todo]
-        store.replace_candidates(seq_id, index, "box", targets, name, tuple(shape))
-        if self.annotator.frame is not None and self.annotator.frame.index == index:
-            self.annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
-
-    def _converted(self, count: int) -> None:
-        self.statusBar().showMessage(f"{count} box(es) converted: review them (A / R)", 8000)
-        if self.annotator is not None and self.annotator.frame is not None:
-            self.refresh_masks()
-        self.refresh_review()
 
     def prelabel_sequence(self, model: Path | None = None, wait: bool = False, **options):
         """RPR-Net + guided PAMG candidates for this sequence through a worker (gui/prelabel.py)."""
