@@ -210,3 +210,24 @@ def test_point_supervision_keeps_the_point_when_the_pseudo_mask_leaks():
     (x0, y0, r0), (x1, y1, r1) = pseudo_targets(img, [(30.0, 30.0), (62.0, 60.0)], 20.0)
     assert np.hypot(x0 - 30, y0 - 30) < 1.0 and 2.0 < r0 < 4.5  # grown from the point
     assert (x1, y1, r1) == (62.0, 60.0, 1.0)  # leaked mask: the clicked point is kept
+
+
+def test_shipped_torch_weights_match_the_shipped_onnx_model():
+    """models/rprnet.pt (for fine-tuning with --init) holds the weights of models/rprnet.json."""
+    from pathlib import Path
+
+    from label_irst.infer.session import load_model
+    from label_irst.train.trainer import load_weights
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    model = RPRNet()
+    load_weights(model, root / "rprnet.pt", True, "cpu")
+    model.eval()
+    onnx = load_model(root / "rprnet.json", "cpu", threads=1)
+    rng = np.random.default_rng(0)
+    frames = rng.normal(size=(3, 1, 32, 48)).astype(np.float32)
+    feats = onnx.encoder.run(None, {"frame": frames})[0]
+    heat = onnx.head.run(None, {"prev": feats[:1], "curr": feats[1:2], "next": feats[2:]})[0]
+    with torch.no_grad():
+        logits = model(torch.from_numpy(frames[:, 0][None]))[0]
+    assert np.abs(torch.sigmoid(logits).numpy() - heat).max() < 1e-4
