@@ -22,7 +22,7 @@ from label_irst.batch.progress import Job
 from label_irst.core.generators import get_generator
 from label_irst.core.pamg import check_seed
 from label_irst.errors import LabelIrstError
-from label_irst.infer.project import fresh
+from label_irst.infer.project import store_candidates
 from label_irst.io.boxes import read_boxes
 from label_irst.io.formats.review import support_for
 from label_irst.io.project import Target
@@ -149,15 +149,8 @@ def save_frame(window, index: int, name: str, shape, results) -> None:
     if window.workspace is None:
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
-    kept = [
-        t
-        for t in store.targets(seq_id, frame=index)
-        if not (t.source == "box" and t.status == "candidate")
-    ]
-    boxes = {id(r): b for r, b in results}
-    todo = fresh([r for r, _ in results], kept)
-    targets = [box_candidate(seq_id, index, r, boxes[id(r)]) for r in todo]
-    store.replace_candidates(seq_id, index, "box", targets, name, tuple(shape))
+    targets = [box_candidate(seq_id, index, r, bbox) for r, bbox in results]
+    store_candidates(store, seq_id, index, "box", targets, name, shape)
     annotator = window.annotator
     if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
         annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}

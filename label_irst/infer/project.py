@@ -4,10 +4,11 @@ detections stored as review candidates.
 * :func:`project_sequences`: the frame sources of a project as sequences (name, frame stems,
   lazy reader), with each frame's confirmed targets (centroid, r = sqrt(area / pi)) for
   training (Sec. III-C1: full masks are used directly).
-* :func:`store_detections`: one frame's guided-PAMG masks become ``model`` candidates in one
-  transaction, replacing that frame's earlier ``model`` candidates (never duplicating them);
-  a detection whose seed falls inside a target kept on the frame (reviewed, or from another
-  source) is dropped. The app's Pre-annotate action and ``prelabel PROJECT`` share it.
+* :func:`store_candidates`: one frame's candidates of one source in one transaction, replacing
+  that frame's earlier candidates of the source (never duplicating them); a candidate whose seed
+  falls inside a target kept on the frame (reviewed, or from another source) is dropped. The
+  app's Pre-annotate and Convert boxes actions and ``prelabel PROJECT`` (through
+  :func:`store_detections`, for guided-PAMG masks) share it.
 """
 
 from __future__ import annotations
@@ -17,21 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
+from label_irst.core.geometry import equivalent_radius
 from label_irst.errors import LabelIrstError
-from label_irst.io.project import PROJECT_SUFFIX, ProjectStore, Target
+from label_irst.io.project import ProjectStore, Target
 
 SOURCE = "model"
 
 
 def is_project(path: str | Path) -> bool:
     """A project file: the .lirst (or .irst) suffix, or an SQLite file."""
-    path = Path(path)
-    if not path.is_file():
-        return False
-    if path.suffix.lower() in (PROJECT_SUFFIX, ".irst"):
-        return True
-    with open(path, "rb") as handle:
-        return handle.read(16) == b"SQLite format 3\x00"
+    from label_irst.io.formats.project_file import detect
+
+    return detect(Path(path))
 
 
 @dataclass
@@ -90,7 +88,7 @@ def project_sequences(store: ProjectStore, warn=None) -> list[ProjectSequence]:
         for t in store.targets(record.id, status="confirmed"):
             if 0 <= t.frame < len(stems) and t.mask.area > 0:
                 cx, cy = t.mask.centroid()
-                r = float(np.sqrt(t.mask.area / np.pi))
+                r = float(equivalent_radius(t.mask.area))
                 seq.confirmed.setdefault(stems[t.frame], []).append((float(cx), float(cy), r))
         out.append(seq)
     return out
@@ -107,7 +105,8 @@ def model_candidate(sequence_id: int, index: int, result) -> Target:
 
 
 def fresh(results, kept: list[Target]) -> list:
-    """The results whose seed does not fall inside a target kept on the frame."""
+    """The items (generator results or targets: anything with a seed) whose seed does not fall
+    inside a target kept on the frame."""
     out = []
     for r in results:
         col, row = r.seed
@@ -123,18 +122,34 @@ def _covers(target: Target, col: int, row: int) -> bool:
     return 0 <= i < crop.shape[0] and 0 <= j < crop.shape[1] and bool(crop[i, j])
 
 
+def store_candidates(
+    store: ProjectStore,
+    sequence_id: int,
+    index: int,
+    source: str,
+    targets: list[Target],
+    name: str,
+    shape,
+) -> list[Target]:
+    """Swap a frame's ``source`` candidates for ``targets`` in one transaction, leaving out the
+    targets whose seed falls inside a target kept on the frame (reviewed, or another source)."""
+    kept = [
+        t
+        for t in store.targets(sequence_id, frame=index)
+        if not (t.source == source and t.status == "candidate")
+    ]
+    todo = fresh(targets, kept)
+    return store.replace_candidates(sequence_id, index, source, todo, name, tuple(shape))
+
+
 def store_detections(
     store: ProjectStore, sequence_id: int, index: int, name: str, shape, results
 ) -> list[Target]:
     """Save one frame's guided-PAMG results (None entries ignored) as ``model`` candidates."""
-    results = [r for r in results if r is not None and r.mask.area > 0]
-    kept = [
-        t
-        for t in store.targets(sequence_id, frame=index)
-        if not (t.source == SOURCE and t.status == "candidate")
+    targets = [
+        model_candidate(sequence_id, index, r) for r in results if r is not None and r.mask.area > 0
     ]
-    targets = [model_candidate(sequence_id, index, r) for r in fresh(results, kept)]
-    return store.replace_candidates(sequence_id, index, SOURCE, targets, name, tuple(shape))
+    return store_candidates(store, sequence_id, index, SOURCE, targets, name, shape)
 
 
 def training_sequences(path: str | Path, warn=None):
