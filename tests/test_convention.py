@@ -110,3 +110,51 @@ def test_bad_convention_text_is_one_line_error(text, message):
     with pytest.raises(LabelIrstError, match=message) as info:
         Convention.from_json(text, "pamg+", where="conv.json")
     assert "\n" not in str(info.value)
+
+
+def write_dataset(root, frames=4, margin=2):
+    """Generated frames whose 'annotators' drew every target ``margin`` pixels wider."""
+    import cv2
+
+    from label_irst.core.synthetic import synthetic_frame
+    from label_irst.io.images import write_image, write_mask
+
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    for s in range(frames):
+        frame, union, _, _ = synthetic_frame((96, 128), count=3, seed=20 + s)
+        wide = cv2.dilate(union.astype(np.uint8), cross, iterations=margin) > 0
+        write_image(root / "images" / f"f{s}.png", frame)
+        write_mask(root / "masks" / f"f{s}.png", wide)
+
+
+def test_eval_masks_calibration_scores_only_the_other_targets(tmp_path):
+    from label_irst.batch.evaluate import evaluate_masks
+
+    write_dataset(tmp_path)
+    plain = evaluate_masks(tmp_path, "pamg+").summary()
+    assert "calibrated_on" not in plain
+    calibrated = evaluate_masks(tmp_path, "pamg+", calibrate=5, calibration_seed=1).summary()
+    assert calibrated["calibrated_on"] == 5
+    assert calibrated["targets"] == plain["targets"] - 5
+    assert calibrated["convention"]["margin"] >= 1
+    assert calibrated["miou_target"] > plain["miou_target"] + 10
+    # the ground truth re-drawn tighter undoes the annotators' extra width
+    tighter = evaluate_masks(tmp_path, "pamg+", gt_margin=-2).summary()
+    assert tighter["gt_margin"] == -2 and tighter["miou_target"] > plain["miou_target"]
+    with pytest.raises(LabelIrstError, match="leaves no target"):
+        evaluate_masks(tmp_path, "pamg+", calibrate=plain["targets"])
+
+
+def test_eval_masks_cli_calibrate_json(tmp_path, capsys):
+    import json
+
+    from label_irst.cli import main
+
+    write_dataset(tmp_path / "d", frames=3, margin=1)
+    code = main(["eval-masks", "--dataset", str(tmp_path / "d"), "--calibrate", "4",
+                 "--calibration-seed", "3", "--gt-margin", "0", "--json", "--quiet"])  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["calibrated_on"] == 4 and set(out["convention"]) == {"eps", "margin"}

@@ -19,6 +19,7 @@ import numpy as np
 
 from label_irst.batch.dataset import mask_pairs
 from label_irst.batch.progress import Job
+from label_irst.core.convention import Convention, Example, apply_margin, fit
 from label_irst.core.generators import get_generator
 from label_irst.core.geometry import CroppedMask, boundary_pixels, components
 from label_irst.core.metrics import intersection_union, target_score
@@ -61,6 +62,9 @@ class EvalReport:
     union: int = 0
     times_ms: list = field(default_factory=list)
     skipped: int = 0
+    gt_margin: int = 0
+    #: the convention fitted on the calibration targets (eval-masks --calibrate N)
+    convention: Convention | None = None
 
     def summary(self) -> dict:
         def mean(values):
@@ -68,7 +72,7 @@ class EvalReport:
             return float(np.mean(values)) if values else float("nan")
 
         s = self.target_scores
-        return {
+        out = {
             "generator": self.generator,
             "seeds": self.seeds,
             "mode": self.mode,
@@ -84,6 +88,12 @@ class EvalReport:
             "radius_error": mean([t.radius_error for t in s]),
             "ms_per_target": float(np.median(self.times_ms)) if self.times_ms else float("nan"),
         }
+        if self.gt_margin:
+            out["gt_margin"] = self.gt_margin
+        if self.convention is not None:
+            out["calibrated_on"] = self.convention.n_examples
+            out["convention"] = dict(self.convention.params)
+        return out
 
 
 def evaluate_masks(
@@ -95,48 +105,83 @@ def evaluate_masks(
     samples: int = 1,
     job: Job | None = None,
     mode: str = "blind",
+    calibrate: int = 0,
+    calibration_seed: int = 0,
+    gt_margin: int = 0,
 ) -> EvalReport:
-    """Grow one mask per ground-truth target and score it (per target, per image, dataset)."""
+    """Grow one mask per ground-truth target and score it (per target, per image, dataset).
+
+    ``gt_margin`` K re-draws every ground-truth component with its edge moved K pixels
+    (4-connected dilation for K > 0, erosion for K < 0; a component that erosion would empty is
+    kept), standing for another team's convention; seeds are still drawn in the component as
+    annotated (where an annotator clicks does not depend on where they draw the edge).
+    ``calibrate`` N > 0: N targets drawn with ``calibration_seed`` play the annotator's
+    confirmed masks; the generator's convention (:func:`label_irst.core.convention.fit`) is
+    fitted on them only, and every score is over the other targets only.
+    """
     if seeds not in SEED_MODES:
         raise LabelIrstError(f"unknown seed mode {seeds!r}; choose one of: {', '.join(SEED_MODES)}")
     if mode not in PRIOR_MODES:
         raise LabelIrstError(f"unknown mode {mode!r}; choose one of: {', '.join(PRIOR_MODES)}")
+    if calibrate < 0:
+        raise LabelIrstError(f"--calibrate must be 0 or more, got {calibrate}")
+    if abs(gt_margin) > 3:
+        raise LabelIrstError(f"--gt-margin must be between -3 and 3, got {gt_margin}")
     spec = get_generator(generator)
     with_prior = mode == "prior" and spec.uses_prior
     job = job or Job()
     pairs = mask_pairs(root, split)
-    rng = np.random.default_rng(RNG_SEED)
-    report = EvalReport(spec.name, seeds, support_radius, mode)
-    warmed = False
     repeats = 1 if seeds == "centroid" else max(1, samples)
+    report = EvalReport(spec.name, seeds, support_radius, mode)
+    report.gt_margin = gt_margin
+    grow = spec.fn
+    held_out: set[tuple[int, int, int]] = set()
+    if calibrate > 0:
+        if with_prior:
+            raise LabelIrstError("--calibrate works in blind mode only")
+        convention, held_out = _calibrate(
+            pairs, spec.name, seeds, support_radius, repeats, calibrate, calibration_seed,
+            gt_margin, job,
+        )  # fmt: skip
+        report.convention = convention
+
+        def grow(image, seed, rs, **_):
+            return convention.generate(image, seed, rs)
+
+    rng = np.random.default_rng(RNG_SEED)
+    warmed = False
     for done, pair in enumerate(pairs):
         if job.cancelled:
             break
         try:
-            image = read_image(pair.image)
-            gt = read_mask(pair.mask)
-            if gt.shape != image.shape:
-                raise LabelIrstError(f"{pair.mask}: mask size {gt.shape} != image {image.shape}")
+            image, originals, parts = _load(pair, gt_margin)
         except LabelIrstError as exc:
             job.warning(f"skipped: {exc}")
             report.skipped += 1
             continue
-        parts = components(gt)
-        for _ in range(repeats):
-            predicted = np.zeros(gt.shape, bool)
-            for part in parts:
-                seed = pick_seed(part, seeds, rng)
+        for rep in range(repeats):
+            predicted = np.zeros(image.shape, bool)
+            truth = np.zeros(image.shape, bool)
+            scored = 0
+            for j, (original, part) in enumerate(zip(originals, parts)):
+                seed = pick_seed(original, seeds, rng)
+                if (done, rep, j) in held_out:
+                    continue
                 extra = {"size_prior": part.crop.shape[::-1]} if with_prior else {}
                 if not warmed:
-                    spec.fn(image, seed, support_radius, **extra)
+                    grow(image, seed, support_radius, **extra)
                     warmed = True
                 t0 = time.perf_counter()
-                result = spec.fn(image, seed, support_radius, **extra)
+                result = grow(image, seed, support_radius, **extra)
                 report.times_ms.append(1000.0 * (time.perf_counter() - t0))
                 result.mask.paint(predicted)
+                part.paint(truth)
                 report.target_scores.append(target_score(result.mask, part))
                 report.targets += 1
-            i, u = intersection_union(predicted, gt)
+                scored += 1
+            if scored == 0 and parts:
+                continue  # every target of the frame calibrated the convention
+            i, u = intersection_union(predicted, truth)
             report.inter += i
             report.union += u
             report.image_ious.append(i / u if u else 1.0)
@@ -145,3 +190,40 @@ def evaluate_masks(
     if report.targets == 0:
         raise LabelIrstError(f"{root}: no ground-truth target could be evaluated")
     return report
+
+
+def _load(pair, gt_margin: int):
+    """A frame, its ground-truth components as annotated and as re-drawn with ``gt_margin``."""
+    image = read_image(pair.image)
+    gt = read_mask(pair.mask)
+    if gt.shape != image.shape:
+        raise LabelIrstError(f"{pair.mask}: mask size {gt.shape} != image {image.shape}")
+    originals = components(gt)
+    parts = [apply_margin(p, gt_margin, gt.shape) for p in originals] if gt_margin else originals
+    return image, originals, parts
+
+
+def _calibrate(
+    pairs, generator, seeds, support_radius, repeats, count, calibration_seed, gt_margin, job
+):
+    """Draw ``count`` targets (with the same seeds as the scoring pass) and fit on them."""
+    rng = np.random.default_rng(RNG_SEED)
+    keys = []
+    for done, pair in enumerate(pairs):
+        try:
+            _, originals, _ = _load(pair, 0)
+        except LabelIrstError:
+            continue
+        for rep in range(repeats):
+            for j, original in enumerate(originals):
+                keys.append((done, rep, j, pick_seed(original, seeds, rng)))
+    if count >= len(keys):
+        raise LabelIrstError(f"--calibrate {count} leaves no target to score ({len(keys)} in all)")
+    chosen = np.random.default_rng(calibration_seed).choice(len(keys), count, replace=False)
+    picked = sorted(keys[int(i)] for i in chosen)
+    examples = []
+    for done, _, j, seed in picked:
+        image, _, parts = _load(pairs[done], gt_margin)
+        examples.append(Example(image, seed, parts[j], support_radius))
+    convention = fit(examples, generator)
+    return convention, {(d, r, j) for d, r, j, _ in picked}

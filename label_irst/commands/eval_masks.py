@@ -26,6 +26,24 @@ def register(sub) -> None:
     p.add_argument(
         "--samples", type=int, default=1, help="seeds per target for random/boundary (default 1)"
     )
+    p.add_argument(
+        "--calibrate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="fit the generator's convention on N random ground-truth targets (standing for "
+        "an annotator's confirmed masks) and score the other targets only (default 0: no fit)",
+    )
+    p.add_argument(
+        "--calibration-seed", type=int, default=0, metavar="S", help="RNG seed that draws the N"
+    )
+    p.add_argument(
+        "--gt-margin",
+        type=int,
+        default=0,
+        metavar="K",
+        help="re-draw the ground truth with its edge K pixels out (+) or in (-), 4-connected",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -45,8 +63,15 @@ def run(args) -> int:
             args.samples,
             job,
             args.mode,
+            calibrate=args.calibrate,
+            calibration_seed=args.calibration_seed,
+            gt_margin=args.gt_margin,
         )
-    summary = json_summary(report.summary(), ".4f")
+    raw = report.summary()
+    params = raw.pop("convention", None)
+    summary = json_summary(raw, ".4f")
+    if params is not None:
+        summary["convention"] = params
     if args.json:
         print(json.dumps(summary))
     else:
