@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from label_irst.batch.progress import Job
+from label_irst.core.convention import Convention
 from label_irst.core.generators import get_generator
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import write_text_atomic
@@ -77,11 +78,10 @@ def _convert(
     index: dict[str, Path],
     seeds: dict[str, list[tuple[tuple[float, float], Box | None]]],
     out: Path,
-    generator: str | None,
+    convention: Convention,
     support_radius: float,
     job: Job,
 ) -> ConvertReport:
-    spec = get_generator(generator)
     report = ConvertReport()
     for stem in sorted(set(seeds) - set(index)):
         job.warning(f"skipped: no image named {stem!r} for {len(seeds[stem])} seed(s)")
@@ -104,7 +104,7 @@ def _convert(
                     raise LabelIrstError(
                         f"box {box.x0:g},{box.y0:g},{box.x1:g},{box.y1:g} lies outside the image"
                     )
-                result = spec.fn(image, (x, y), support_radius)
+                result = convention.generate(image, (x, y), support_radius)
             except LabelIrstError as exc:
                 job.warning(f"skipped a seed of {stem}: {exc}")
                 report.skipped += 1
@@ -130,6 +130,18 @@ def _convert(
     return report
 
 
+def _convention(generator: str | None, convention: Convention | None) -> Convention:
+    from label_irst.io.convention import resolve_convention
+
+    if convention is None:
+        return resolve_convention(generator, None)
+    if generator is not None and convention.generator != get_generator(generator).name:
+        raise LabelIrstError(
+            f"the convention is for generator {convention.generator!r}, not {generator!r}"
+        )
+    return convention
+
+
 def points_to_masks(
     images: str | Path,
     points_csv: str | Path,
@@ -137,13 +149,17 @@ def points_to_masks(
     generator: str | None = None,
     support_radius: float = 20.0,
     job: Job | None = None,
+    convention: Convention | None = None,
 ) -> ConvertReport:
-    """``label-irst point2mask``: one mask per image from a CSV of image,x,y seeds."""
+    """``label-irst point2mask``: one mask per image from a CSV of image,x,y seeds.
+
+    ``convention`` (a fitted annotation convention) replaces ``generator``'s defaults."""
     job = job or Job()
+    convention = _convention(generator, convention)
     index = image_index(images)
     points = read_points(points_csv, warn=job.warning)
     seeds = {stem: [(p, None) for p in pts] for stem, pts in points.items()}
-    return _convert(index, seeds, Path(out), generator, support_radius, job)
+    return _convert(index, seeds, Path(out), convention, support_radius, job)
 
 
 def boxes_to_masks(
@@ -155,9 +171,13 @@ def boxes_to_masks(
     box_format: str = "auto",
     voc_exclusive_end: bool = False,
     job: Job | None = None,
+    convention: Convention | None = None,
 ) -> ConvertReport:
-    """``label-irst box2mask``: the box centre seeds the generator (SIRSTD-Pixel pipeline)."""
+    """``label-irst box2mask``: the box centre seeds the generator (SIRSTD-Pixel pipeline).
+
+    ``convention`` (a fitted annotation convention) replaces ``generator``'s defaults."""
     job = job or Job()
+    convention = _convention(generator, convention)
     index = image_index(images)
     sizes = None
     if (
@@ -168,4 +188,4 @@ def boxes_to_masks(
         sizes = {stem: size for stem, p in index.items() if (size := _image_size(p))}
     table = read_boxes(boxes, sizes, box_format, job.warning, voc_exclusive_end)
     seeds = {stem: [(b.centre, b) for b in bs] for stem, bs in table.items() if bs}
-    return _convert(index, seeds, Path(out), generator, support_radius, job)
+    return _convert(index, seeds, Path(out), convention, support_radius, job)

@@ -57,6 +57,16 @@ def add_generator_args(parser, default_rs: float = 20.0) -> None:
     )
 
 
+def add_convention_arg(parser) -> None:
+    parser.add_argument(
+        "--convention",
+        default=None,
+        metavar="FILE|PROJECT",
+        help="annotation convention fitted to a project's confirmed masks: its JSON file or the "
+        "project (.lirst) itself (default: the generator as shipped)",
+    )
+
+
 def json_summary(summary: dict, fmt: str) -> dict:
     """A report summary ready for JSON: NaN becomes null, floats rounded with ``fmt``."""
 

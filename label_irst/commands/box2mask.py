@@ -6,7 +6,7 @@ import sys
 
 
 def register(sub) -> None:
-    from label_irst.commands._common import add_generator_args
+    from label_irst.commands._common import add_convention_arg, add_generator_args
 
     p = sub.add_parser("box2mask", help="grow one mask per bounding box, seeded at its centre")
     p.add_argument("images", help="folder of frames (or one image)")
@@ -21,6 +21,7 @@ def register(sub) -> None:
     )
     p.add_argument("--out", required=True, help="folder for <stem>.png masks and targets.csv")
     add_generator_args(p)
+    add_convention_arg(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -28,11 +29,14 @@ def register(sub) -> None:
 def run(args) -> int:
     from label_irst.batch.convert import boxes_to_masks
     from label_irst.commands._common import ProgressJob
+    from label_irst.io.convention import resolve_convention
+
+    convention = resolve_convention(args.generator, args.convention)
 
     with ProgressJob("box2mask", quiet=args.quiet) as job:
         report = boxes_to_masks(
             args.images, args.boxes, args.out, args.generator, args.rs, args.format,
-            args.voc_exclusive_end, job,
+            args.voc_exclusive_end, job, convention,
         )  # fmt: skip
     print(report.summary(), file=sys.stderr)
     return 1 if report.skipped else 0

@@ -8,18 +8,27 @@ import json
 def register(sub) -> None:
     p = sub.add_parser(
         "prelabel",
-        help="detect targets in whole sequences with RPR-Net (ONNX); masks by guided PAMG",
+        help="detect targets in whole sequences with RPR-Net (ONNX); masks by guided pamg+",
         description="DATA is a dataset root (images/<seq>/<frame>.png), one folder of frames, or "
         "a project (.lirst). Writes OUT/annotations/<seq>.json (and OUT/masks/<seq>/ with "
         "--masks); a second run resumes where the first stopped. For a project, each frame's "
-        "guided-PAMG masks are also stored in it as 'model' candidates for review, replacing "
-        "earlier ones and keeping reviewed targets.",
+        "guided masks are also stored in it as 'model' candidates for review, replacing "
+        "earlier ones and keeping reviewed targets. Masks use the project's generator and "
+        "fitted annotation convention (or --generator / --convention).",
     )
     p.add_argument("data", help="dataset root, folder of frames, or project (.lirst)")
     p.add_argument("--model", required=True, help="model metadata <stem>.json (or one .onnx graph)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
-    p.add_argument("--masks", action="store_true", help="also grow masks by guided PAMG (Rs = 5 r)")
+    p.add_argument("--masks", action="store_true", help="also grow masks in guided mode (Rs = 5 r)")
+    p.add_argument(
+        "--generator",
+        default=None,
+        help="point-to-mask generator for the masks (default: the project's, else pamg+)",
+    )
+    from label_irst.commands._common import add_convention_arg
+
+    add_convention_arg(p)
     p.add_argument("--threshold", type=float, default=None, help="heatmap score threshold")
     p.add_argument("--split", default=None, help="only sequences of img_idx/SPLIT.txt")
     p.add_argument("--batch", type=int, default=None, help="frames per run (default 1 CPU, 16 GPU)")
@@ -45,6 +54,11 @@ def run(args) -> int:
     from label_irst.infer.session import load_model
 
     logging.basicConfig(format="label-irst: %(message)s", stream=sys.stderr)
+    from label_irst.io.convention import read_convention
+
+    convention = None
+    if args.convention is not None:
+        convention = read_convention(args.convention, args.generator)
     model = load_model(args.model, args.device, max(args.threads, 1))
     threshold = args.threshold
     if threshold is None:
@@ -61,6 +75,8 @@ def run(args) -> int:
             batch=batch,
             cache=not args.no_cache,
             job=job,
+            convention=convention,
+            generator=args.generator,
         )
     summary = report.summary()
     if args.json:

@@ -1,7 +1,9 @@
-"""Batch pre-labelling of sequences with RPR-Net (+ guided PAMG masks, Sec. III-C2).
+"""Batch pre-labelling of sequences with RPR-Net (+ guided masks, Sec. III-C2).
 
 Writes the ground-truth layout: ``OUT/annotations/<seq>.json`` (per-frame targets x, y, radius,
-score) and, with masks, ``OUT/masks/<seq>/<frame>.png`` grown by guided PAMG (Rs = 5 r_hat).
+score) and, with masks, ``OUT/masks/<seq>/<frame>.png`` grown in guided mode (Rs = 5 r_hat,
+Sec. III-C2) by the project's generator and annotation convention (default: pamg+ as shipped;
+``convention`` overrides, see :mod:`label_irst.core.convention`).
 DATA may also be a Label-IRST project: every readable sequence of it is pre-labelled, and each
 frame's guided-PAMG masks are also stored in the project as ``model`` candidates for review
 (:func:`label_irst.infer.project.store_detections`, one transaction per frame).
@@ -19,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.batch.progress import Job
-from label_irst.core.pamg import GUIDED_SCALE, pamg_guided
+from label_irst.core.convention import Convention
+from label_irst.core.pamg import GUIDED_SCALE, guided_support_radius
 from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD
 from label_irst.infer.project import is_project, project_sequences, store_detections
@@ -54,13 +57,22 @@ class PrelabelReport:
         }
 
 
-def guided_results(image: np.ndarray, dets, scale: float = GUIDED_SCALE, warn=None) -> list:
-    """Guided PAMG (Rs = scale * r_hat, Sec. III-C2) for each detection (x, y, r_hat): one
-    GeneratedMask per detection, None where PAMG refused the seed (``warn`` says why)."""
+def guided_results(
+    image: np.ndarray,
+    dets,
+    scale: float = GUIDED_SCALE,
+    warn=None,
+    convention: Convention | None = None,
+) -> list:
+    """Guided mode (Rs = scale * r_hat, Sec. III-C2) for each detection (x, y, r_hat) with the
+    convention's generator and parameters (default: pamg+ as shipped): one GeneratedMask per
+    detection, None where the generator refused the seed (``warn`` says why)."""
+    convention = convention or Convention()
     out = []
     for d in dets:
         try:
-            out.append(pamg_guided(image, (d.x, d.y), d.radius, scale))
+            rs = guided_support_radius(d.radius, scale)
+            out.append(convention.generate(image, (d.x, d.y), rs))
         except LabelIrstError as exc:
             if warn is not None:
                 warn(f"detection at {d.x:.0f},{d.y:.0f}: {exc}")
@@ -79,9 +91,9 @@ def union(results, shape: tuple[int, int]) -> tuple[np.ndarray, list[int]]:
     return full, areas
 
 
-def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE):
-    """Union mask and per-detection mask areas from guided PAMG seeded by (x, y, r_hat)."""
-    return union(guided_results(image, dets, scale), image.shape)
+def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE, convention=None):
+    """Union mask and per-detection mask areas of the guided masks seeded by (x, y, r_hat)."""
+    return union(guided_results(image, dets, scale, convention=convention), image.shape)
 
 
 def _load_partial(path: Path, frames: list[str]) -> list[dict]:
@@ -110,30 +122,42 @@ def prelabel(
     pipeline: bool = True,
     flush: int = 100,
     job: Job | None = None,
+    convention: Convention | None = None,
+    generator: str | None = None,
 ) -> PrelabelReport:
     """Pre-label every sequence of ``data`` (dataset root, frame folder or project) into
-    ``out``; resumes finished work."""
+    ``out``; resumes finished work.
+
+    Masks come from ``convention`` when given; else, for a project, from the project's generator
+    (or ``generator``) and its stored convention; else from ``generator`` (default pamg+).
+    """
+    from label_irst.io.convention import project_convention, resolve_convention
+
     job = job or Job()
     if is_project(data):
         if split is not None:
             raise LabelIrstError("--split applies to dataset roots, not to a project")
         with ProjectStore.open(data) as store:
+            convention = convention or project_convention(store, generator)
             seqs = project_sequences(store, job.warning)
             if not seqs:
                 raise LabelIrstError(f"{data}: no readable sequence in the project")
             try:
                 return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline,
-                                 flush, job, store)  # fmt: skip
+                                 flush, job, convention, store)  # fmt: skip
             finally:
                 for seq in seqs:
                     seq.close()
+    convention = convention or resolve_convention(generator, None)
     seqs = read_sequences(data, split)
-    return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job)
+    return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job,
+                     convention)  # fmt: skip
 
 
 def _prelabel(
-    seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job: Job, store=None
-) -> PrelabelReport:
+    seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job: Job, convention,
+    store=None,
+) -> PrelabelReport:  # fmt: skip
     out = Path(out)
     report = PrelabelReport(provider=model.provider, sequences=len(seqs))
     total = sum(len(s.frames) for s in seqs)
@@ -144,6 +168,9 @@ def _prelabel(
         ann_path = out / "annotations" / f"{seq.name}.json"
         done = _load_partial(ann_path, stems)
         record = {"sequence": seq.name, "model": model.path.name, "threshold": threshold}
+        if masks:
+            record["generator"] = convention.generator
+            record["convention"] = convention.params
         if len(done) == len(stems):
             done_total += len(stems)
             report.skipped_frames += len(stems)
@@ -164,8 +191,9 @@ def _prelabel(
                 if masks or store is not None:
                     where = f"{seq.name}/{stems[t]}"
                     results = guided_results(
-                        img, dets, warn=lambda m, w=where: job.warning(f"{w}: {m}")
-                    )
+                        img, dets, warn=lambda m, w=where: job.warning(f"{w}: {m}"),
+                        convention=convention,
+                    )  # fmt: skip
                     if store is not None:  # project sequences name their frames
                         store_detections(
                             store, seq.sequence_id, t, seq.names[t], img.shape, results

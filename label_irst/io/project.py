@@ -13,6 +13,7 @@ Public API (kept small on purpose; everything else is private):
   transaction, with one history row written in the same transaction, so killing the process at
   any moment loses nothing a caller was told was saved.
 * :meth:`targets`, :meth:`frames`, :meth:`frames_with_targets`, :meth:`new_track_id`, :meth:`history`.
+* :meth:`meta` / :meth:`set_meta`: project settings (the annotation convention).
 * :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI).
 
 Masks are stored as their bounding-box crop, bit-packed (``np.packbits``), with the crop's
@@ -404,6 +405,21 @@ class ProjectStore:
             (limit,),
         )
         return rows.fetchall()
+
+    # -- project settings (meta table) -----------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        """A project setting stored in the meta table (e.g. the fitted convention), or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store (or, with None, remove) a project setting in one transaction."""
+        with self._transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key=?", (key,))
+            else:
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            self._log(db, None, "meta", {"key": key})
 
     # -- internals -------------------------------------------------------------------------
     def _transaction(self):
