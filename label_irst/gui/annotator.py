@@ -54,6 +54,9 @@ class FrameAnnotator:
         #: k of guided mode (Sec. III-C2, Rs = k * r); None is blind mode (Rs from the panel)
         self.guided_scale: float | None = None
         self._stroke: Stroke | None = None
+        #: the project's annotation convention (gui/convention.py) and a hook called per save
+        self.convention = None
+        self.on_saved = None
 
     # -- frames ----------------------------------------------------------------------------
     def load(self, sequence_id: int, index: int, name: str, raw: np.ndarray) -> None:
@@ -78,6 +81,8 @@ class FrameAnnotator:
     # -- seeds -----------------------------------------------------------------------------
     def generate(self, x: float, y: float, support_radius: float | None = None) -> GeneratedMask:
         rs = self.support_radius if support_radius is None else support_radius
+        if self.convention is not None and self.convention.generator == self.generator:
+            return self.convention.generate(self.frame.raw, (x, y), rs)
         return get_generator(self.generator).fn(self.frame.raw, (x, y), rs)
 
     def support_for(self, target: Target | None) -> float:
@@ -219,6 +224,8 @@ class FrameAnnotator:
         saved = self.store.save_target(target, self.frame.name, self.frame.raw.shape)
         self.targets[saved.id] = saved
         self.selected = saved.id
+        if self.on_saved is not None:
+            self.on_saved(saved)
         return saved
 
     def mask(self, statuses=("candidate", "confirmed")) -> np.ndarray:

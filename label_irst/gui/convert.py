@@ -39,9 +39,11 @@ class BoxConvertWorker(QThread):
     failed = Signal(str)
 
     def __init__(
-        self, source, names, boxes: Path, generator: str, support_radius: float, fmt="auto"
-    ):
+        self, source, names, boxes: Path, generator: str, support_radius: float, fmt="auto",
+        convention=None,
+    ):  # fmt: skip
         super().__init__()
+        self.convention = convention  # the project's annotation convention for ``generator``
         self.source, self.names, self.boxes = Path(source), list(names), Path(boxes)
         self.generator, self.support_radius, self.fmt = generator, float(support_radius), fmt
         self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
@@ -101,7 +103,9 @@ class BoxConvertWorker(QThread):
             item = SimpleNamespace(radius=None, bbox=bbox)
             try:
                 seed = check_seed(raw, box.centre)
-                result = spec.fn(raw, seed, support_for(item, self.support_radius))
+                conv = self.convention
+                grow = conv.generate if conv and conv.generator == spec.name else spec.fn
+                result = grow(raw, seed, support_for(item, self.support_radius))
             except LabelIrstError as exc:
                 self.job.warning(f"{where}: skipped: {exc}")
                 continue
@@ -131,7 +135,7 @@ def start(window, boxes: Path, fmt: str = "auto") -> BoxConvertWorker | None:
     seq = window.workspace.sequence
     worker = BoxConvertWorker(
         seq.source, seq.names, boxes, window.parameters.generator.currentData(),
-        window.parameters.rs.value(), fmt,
+        window.parameters.rs.value(), fmt, window.conventions.convention,
     )  # fmt: skip
     worker.grown.connect(lambda *args: save_frame(window, *args))
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from label_irst.errors import LabelIrstError
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
+from label_irst.gui.convention import ConventionController
 from label_irst.gui.display import DisplayPipeline, overlay_rgba, salient_point
 from label_irst.gui.frames import FrameCache
 from label_irst.gui.navigation import NavigationBar
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.centre = (0.0, 0.0)
         self._build()
         self.actions = build_actions(self)
+        self.conventions = ConventionController(self)
         self.prefs.restore_window(self)
         self._review_timer = QTimer(self, singleShot=True, interval=0)
         self._review_timer.timeout.connect(self.refresh_review)
@@ -129,6 +131,8 @@ class MainWindow(QMainWindow):
         self.annotator.brush_radius = self.parameters.brush.value()
         guided, scale = self.parameters.guided()
         self.annotator.guided_scale = scale if guided else None
+        self.annotator.on_saved = lambda _: self.conventions.note_edit()
+        self.conventions.load()
         self.navigation.set_sequence(workspace.sequence.names)
         self.prefs.add_recent(str(workspace.store.path))
         self.setWindowTitle(f"Label-IRST — {workspace.sequence.source.name}")
@@ -352,6 +356,7 @@ class MainWindow(QMainWindow):
         self.prefs.set_generator(name)
         if self.annotator is not None:
             self.annotator.set_generator(name)
+            self.conventions.load()
 
     def set_display(self, settings, linked: bool) -> None:
         try:
@@ -429,6 +434,7 @@ class MainWindow(QMainWindow):
         return worker
 
     def closeEvent(self, event) -> None:
+        self.conventions.wait()
         self.prefs.save_window(self)
         self.close_workspace()
         super().closeEvent(event)

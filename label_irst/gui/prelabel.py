@@ -39,8 +39,12 @@ class PrelabelWorker(QThread):
     succeeded = Signal(object)  # {"frames", "targets", "provider", "cancelled"}
     failed = Signal(str)
 
-    def __init__(self, source, names, model: Path, device="auto", threads=None, threshold=None):
+    def __init__(
+        self, source, names, model: Path, device="auto", threads=None, threshold=None,
+        convention=None,
+    ):  # fmt: skip
         super().__init__()
+        self.convention = convention  # the project's annotation convention (None: pamg+)
         self.source, self.names, self.model = Path(source), list(names), Path(model)
         self.device, self.threads, self.threshold = device, threads, threshold
         self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
@@ -72,8 +76,9 @@ class PrelabelWorker(QThread):
             for t, image, dets in runner.run(sequence.frame, count):
                 name = self.names[t]
                 results = guided_results(
-                    image, dets, GUIDED_SCALE, lambda m, n=name: self.job.warning(f"{n}: {m}")
-                )
+                    image, dets, GUIDED_SCALE, lambda m, n=name: self.job.warning(f"{n}: {m}"),
+                    self.convention,
+                )  # fmt: skip
                 masks = [r for r in results if r is not None and r.mask.area > 0]
                 self.detected.emit(t, self.names[t], image.shape, masks)
                 summary["frames"] += 1
@@ -94,7 +99,10 @@ def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker |
     if window.workspace is None:
         return None
     seq = window.workspace.sequence
-    worker = PrelabelWorker(seq.source, seq.names, model, threads=threads, threshold=threshold)
+    worker = PrelabelWorker(
+        seq.source, seq.names, model, threads=threads, threshold=threshold,
+        convention=window.conventions.convention,
+    )  # fmt: skip
     owner = (window.workspace.store.path, window.workspace.sequence_id)
     worker.detected.connect(lambda *args: save_frame(window, *args, owner=owner))
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
