@@ -133,3 +133,8 @@ def test_convention_survives_reopening_the_project_in_the_app(window, qtbot):
     window.open_path(path)
     assert window.conventions.label.text() == "convention: fitted on 12 targets"
     assert window.annotator.convention.params["margin"] == 2
+    # the app records its generator in the project: `prelabel PROJECT` picks the same one
+    from label_irst.io.convention import project_generator
+
+    assert project_generator(window.workspace.store) == "pamg+"
+    assert window.workspace.store.meta("generator") == "pamg+"

@@ -87,13 +87,15 @@ class ConventionController(QObject):
     def load(self) -> None:
         """Read the project's convention for the current generator (after opening a project or
         changing the generator) and hand it to the annotator."""
-        from label_irst.io.convention import project_convention
+        from label_irst.io.convention import GENERATOR_KEY, project_convention
 
         store = self._store()
         if store is None:
             self._use(None)
             return
         try:
+            if store.meta(GENERATOR_KEY) != self._generator():  # what `prelabel PROJECT` uses
+                store.set_meta(GENERATOR_KEY, self._generator())
             convention = project_convention(store, self._generator())
         except LabelIrstError as exc:
             self.window.statusBar().showMessage(f"{exc}; using the defaults", 8000)
