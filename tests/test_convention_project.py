@@ -153,3 +153,20 @@ def test_bad_convention_file_is_one_line_error_exit_2(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and __import__("re").search(message, err[0])
+
+
+def test_convention_command_refits_freezes_resets_and_saves(tmp_path, capsys):
+    path, _, centres = wide_project(tmp_path)
+    saved = tmp_path / "conv.json"
+    assert main(["convention", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["params"]["margin"] == 0
+    assert main(["convention", str(path), "--refit", "--save", str(saved)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["params"]["margin"] == 1 and shown["n_examples"] == sum(map(len, centres))
+    assert read_convention(saved, "pamg+").params["margin"] == 1
+    assert main(["convention", str(path), "--freeze"]) == 0
+    assert json.loads(capsys.readouterr().out)["frozen"] is True
+    assert main(["convention", str(path), "--reset"]) == 0
+    assert json.loads(capsys.readouterr().out)["params"]["margin"] == 0
+    assert read_convention(path).is_default
+    assert main(["convention", str(tmp_path / "missing.lirst")]) == 2

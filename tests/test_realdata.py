@@ -34,3 +34,15 @@ def test_box2mask_on_sirst_boxes(sirst_v1, tmp_path):
         sirst_v1 / "images", sirst_v1 / "boxes", tmp_path, voc_exclusive_end=True
     )
     assert report.images_written == 427 and report.targets == 533 and report.skipped == 0
+
+
+def test_calibrated_convention_on_sirst(sirst_v1):
+    """--calibrate 10 keeps sirst-v1's own convention and learns a one-pixel-wider one."""
+    for seed in (0, 1):
+        own = evaluate_masks(sirst_v1, "pamg+", calibrate=10, calibration_seed=seed).summary()
+        assert own["calibrated_on"] == 10 and own["targets"] == 523
+        assert own["miou_target"] >= 75.0
+    default = evaluate_masks(sirst_v1, "pamg+", gt_margin=1).summary()
+    wider = evaluate_masks(sirst_v1, "pamg+", gt_margin=1, calibrate=10).summary()
+    assert wider["convention"]["margin"] == 1
+    assert wider["miou_target"] >= default["miou_target"] + 10.0
