@@ -74,6 +74,12 @@ def test_convention_is_fitted_from_confirmed_targets_and_survives_reopening(tmp_
         assert refit_project(store).params["margin"] == 2
         assert reset_project_convention(store).is_default
         assert project_convention(store).is_default
+        # rejecting the confirmed targets takes them out of the examples: back to the defaults
+        assert refit_project(store).params["margin"] == 1
+        seq = store.sequences()[0].id
+        store.set_status([t.id for t in store.targets(seq, status="confirmed")], "rejected")
+        assert project_examples(store) == []
+        assert refit_project(store).is_default
     assert read_convention(path, "pamg+").is_default
 
 

@@ -1,8 +1,8 @@
 """The project's annotation convention in the app: refit in the background, show, reset, freeze.
 
-Every edit (confirm, reject, undo, brush stroke, seed) counts; after REFIT_EVERY edits, or when
-the annotator pauses for IDLE_MS after fewer, a worker thread gathers the project's confirmed
-seeded targets (:func:`label_irst.batch.convention.project_examples`, its own read-only
+Every reviewing edit (confirm, reject, and brush strokes or undo on a confirmed target) counts;
+after REFIT_EVERY of them, or when the annotator pauses for IDLE_MS after fewer, a worker thread
+gathers the project's confirmed seeded targets (:func:`label_irst.batch.convention.project_examples`, its own read-only
 connection) and fits the convention (:func:`label_irst.core.convention.fit`). The result is
 stored in the project by the GUI thread and used by every later click, re-seed, box conversion
 and pre-annotation. Because each fit reads the confirmed targets as they are now, undo, reject
@@ -115,9 +115,14 @@ class ConventionController(QObject):
         self.changed.emit(convention)
 
     # -- refits ----------------------------------------------------------------------------
-    def note_edit(self) -> None:
-        """One more edit: refit now after REFIT_EVERY of them, else once the user pauses."""
+    def note_edit(self, target=None) -> None:
+        """One more edit: refit now after REFIT_EVERY of them, else once the user pauses.
+
+        Edits of candidates (new clicks, their brush strokes) change no example and are not
+        counted; confirming, rejecting, and editing or undoing on a confirmed target are."""
         if self.convention is None or self.convention.frozen:
+            return
+        if target is not None and target.status == "candidate":
             return
         self.edits += 1
         if self.edits >= REFIT_EVERY:

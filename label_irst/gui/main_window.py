@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.annotator.brush_radius = self.parameters.brush.value()
         guided, scale = self.parameters.guided()
         self.annotator.guided_scale = scale if guided else None
-        self.annotator.on_saved = lambda _: self.conventions.note_edit()
+        self.annotator.on_saved = self.conventions.note_edit
         self.conventions.load()
         self.navigation.set_sequence(workspace.sequence.names)
         self.prefs.add_recent(str(workspace.store.path))
