@@ -1,9 +1,10 @@
 """Annotation convention on sirst-v1: fit speed and the calibration table of docs/benchmarks.md.
 
-    python benchmarks/bench_convention.py [--splits all test train] [--generator pamg+]
+    python benchmarks/bench_convention.py [--splits all test train] [--generator pamg+] [--speed-only]
 
 Speed: :func:`label_irst.core.convention.fit` on 200 sirst-v1 targets (random seeds, RNG 3407,
-masks re-drawn one pixel out so that the fit has something to find), best of 3 after a warm-up.
+masks re-drawn one pixel out so that the fit has something to find), best of 5 after a
+warm-up, wall and CPU time.
 Table, for each --gt-margin K in -1, 0, +1 and each split:
 * default: ``label-irst eval-masks --dataset sirst-v1 [--split S] --gt-margin K`` (no fit);
 * best fixed: the best (eps, margin) cell of :func:`label_irst.core.convention.sweep` over every
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--generator", default="pamg+")
     parser.add_argument("--calibrate", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=5, help="calibration seeds 0..S-1")
+    parser.add_argument("--speed-only", action="store_true", help="only time the fit")
     args = parser.parse_args()
     env = os.environ.get("LABEL_IRST_DATA")
     data = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -52,12 +54,18 @@ def main() -> None:
 
     sample = examples(root, None, 1)[:200]
     fit(sample[:5], args.generator)
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
+    times, cpu = [], []
+    for _ in range(5):
+        t0, c0 = time.perf_counter(), time.process_time()
         conv = fit(sample, args.generator)
         times.append(time.perf_counter() - t0)
-    print(f"fit on {len(sample)} examples: {min(times):.3f} s (best of 3), params {conv.params}\n")
+        cpu.append(time.process_time() - c0)
+    print(
+        f"fit on {len(sample)} examples: {min(times):.3f} s wall, {min(cpu):.3f} s CPU (best of "
+        f"5; load average {os.getloadavg()[0]:.1f}), params {conv.params}\n"
+    )
+    if args.speed_only:
+        return
 
     print(f"| split | K | default | best fixed (eps, margin) | --calibrate {args.calibrate} "
           "mean (min-max) | fitted margins |")  # fmt: skip

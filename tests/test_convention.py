@@ -158,3 +158,22 @@ def test_eval_masks_cli_calibrate_json(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["calibrated_on"] == 4 and set(out["convention"]) == {"eps", "margin"}
+
+
+def test_margin_ious_match_apply_margin_then_iou():
+    from label_irst.core.convention import MARGINS, margin_ious
+    from label_irst.core.metrics import cropped_iou
+
+    rng = np.random.default_rng(9)
+    shape = (20, 24)
+    for _ in range(40):
+        full = np.zeros(shape, bool)
+        r, c = rng.integers(0, shape[0] - 3), rng.integers(0, shape[1] - 4)
+        full[r : r + rng.integers(1, 4), c : c + rng.integers(1, 5)] = True  # touches edges too
+        mask = CroppedMask.from_full(full)
+        truth = apply_margin(mask, int(rng.integers(-1, 3)), shape)
+        truth = CroppedMask(
+            truth.crop, (truth.offset[0], truth.offset[1] + int(rng.integers(0, 2)))
+        )
+        expected = [cropped_iou(apply_margin(mask, m, shape), truth) for m in MARGINS]
+        assert margin_ious(mask, truth, shape) == pytest.approx(expected)

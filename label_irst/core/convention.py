@@ -200,22 +200,67 @@ def _generate(generator: str, params: dict, image, seed, support_radius) -> Gene
     return out
 
 
+def margin_ious(
+    mask: CroppedMask, truth: CroppedMask, shape: tuple[int, int], margins=MARGINS
+) -> list[float]:
+    """IoU with ``truth`` of ``apply_margin(mask, m, shape)`` for every m, on one shared canvas
+    (one dilation or erosion per step instead of one padded copy per margin)."""
+    if mask.area == 0:
+        return [cropped_iou(mask, truth)] * len(margins)
+    pad = max(abs(m) for m in margins) + 1
+    boxes = [b.bbox for b in (mask, truth) if b.area]
+    x0 = max(min(b[0] for b in boxes) - pad, 0)
+    y0 = max(min(b[1] for b in boxes) - pad, 0)
+    x1 = min(max(b[2] for b in boxes) + pad, shape[1])
+    y1 = min(max(b[3] for b in boxes) + pad, shape[0])
+    canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    gt = np.zeros(canvas.shape, bool)
+    CroppedMask(mask.crop, (mask.offset[0] - y0, mask.offset[1] - x0)).paint(canvas, 1)
+    CroppedMask(truth.crop, (truth.offset[0] - y0, truth.offset[1] - x0)).paint(gt)
+    grown: dict[int, np.ndarray] = {0: canvas}
+    for step in (1, -1):
+        current = canvas
+        for k in range(1, max(step * m for m in margins) + 1):
+            morph = cv2.dilate if step > 0 else cv2.erode
+            current = morph(current, _CROSS, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+            if step < 0 and not current.any():
+                current = canvas  # an erosion that empties the mask keeps it (apply_margin)
+            grown[step * k] = current
+    out = []
+    for m in margins:
+        pred = grown[m].astype(bool)
+        union = np.count_nonzero(pred | gt)
+        out.append(np.count_nonzero(pred & gt) / union if union else 1.0)
+    return out
+
+
 def _margin_scores(grown: list[CroppedMask | None], examples, margins) -> np.ndarray:
     """IoU of every example (columns) for every margin (rows); 0 where the generator refused."""
     out = np.zeros((len(margins), len(examples)))
     for j, (mask, ex) in enumerate(zip(grown, examples)):
-        if mask is None:
-            continue
-        for i, m in enumerate(margins):
-            out[i, j] = cropped_iou(apply_margin(mask, m, ex.image.shape), ex.mask)
+        if mask is not None:
+            out[:, j] = margin_ious(mask, ex.mask, ex.image.shape, margins)
     return out
+
+
+def _grow_mask(generator: str, params: dict, ex: Example) -> CroppedMask:
+    """The generator's mask alone (for PAMG: Algorithm 1 up to k*, without the descriptors)."""
+    if generator in PAMG_FAMILY:
+        from label_irst.core import pamg
+
+        path, energy, w, r0, c0, _, _ = pamg._grow_window(
+            ex.image, ex.seed, ex.support_radius, False, "frontier", float(params["eps"])
+        )
+        chosen = path[: pamg.best_step(energy)]
+        return CroppedMask.from_pixels(chosen // w + r0, chosen % w + c0)
+    return _grow(generator, params, ex.image, ex.seed, ex.support_radius).mask
 
 
 def _grow_all(generator: str, params: dict, examples) -> list[CroppedMask | None]:
     out = []
     for ex in examples:
         try:
-            out.append(_grow(generator, params, ex.image, ex.seed, ex.support_radius).mask)
+            out.append(_grow_mask(generator, params, ex))
         except LabelIrstError:
             out.append(None)
     return out
