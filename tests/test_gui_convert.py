@@ -57,8 +57,8 @@ def test_convert_boxes_fills_the_review_queue(window, boxed, qtbot):
     warnings = []
     worker = window.convert_boxes(root / "boxes")
     worker.warned.connect(warnings.append)
-    with qtbot.waitSignal(worker.finished, timeout=20000):
-        pass
+    # poll, not waitSignal: a quick worker may have finished before a signal wait could start
+    qtbot.waitUntil(worker.isFinished, timeout=20000)
     QApplication.processEvents()  # the per-frame results reach the window through its queue
     store, seq = window.workspace.store, window.workspace.sequence_id
     targets = store.targets(seq)
@@ -96,8 +96,7 @@ def test_converting_again_replaces_candidates_and_keeps_reviewed(window, boxed, 
 
     def convert():
         worker = window.convert_boxes(root / "boxes")
-        with qtbot.waitSignal(worker.finished, timeout=20000):
-            pass
+        qtbot.waitUntil(worker.isFinished, timeout=20000)
         QApplication.processEvents()
         return window.workspace.store.targets(window.workspace.sequence_id)
 
