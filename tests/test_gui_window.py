@@ -44,9 +44,11 @@ def make_window(qtbot, scene):
     return make
 
 
-def click(view, x, y, button=Qt.MouseButton.LeftButton):
-    QTest.mouseClick(view.viewport(), button, Qt.KeyboardModifier.NoModifier,
-                     view.scene_point(x + 0.5, y + 0.5))  # fmt: skip
+def click(view, x, y, button=Qt.MouseButton.LeftButton, modifier=Qt.KeyboardModifier.NoModifier):
+    QTest.mouseClick(view.viewport(), button, modifier, view.scene_point(x + 0.5, y + 0.5))
+
+
+SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 def drag(view, points):
@@ -113,26 +115,29 @@ def test_click_confirm_brush_undo_redo(make_window, scene):
     assert [t.mask.area for t in saved] == [painted.mask.area]  # every edit is in the file
 
 
-def test_click_inside_reseeds_and_rs_reruns(make_window, scene):
+def test_shift_click_inside_reseeds_and_rs_reruns(make_window, scene):
     window = make_window()
     x, y = truth_pixel(scene[1][0][0])
     click(window.global_view, x, y)
     first = window.annotator.selected_target()
-    click(window.detail_view, x, y)  # inside the same target: re-seed, no second target
+    window.parameters.rs.setValue(6.0)
+    click(window.detail_view, x, y, modifier=SHIFT)  # re-seed: same target, the new Rs
     assert len(window.annotator.visible()) == 1
-    assert window.annotator.selected_target().id == first.id
+    again = window.annotator.selected_target()
+    assert again.id == first.id and again.support_radius == 6.0
     window.parameters.set_tool("seed")
     window.parameters.generator.setCurrentIndex(window.parameters.generator.findData("pamg"))
     window.parameters.rs.setValue(3.0)
     small = window.annotator.selected_target()
     assert small.id == first.id and small.support_radius == 3.0 and small.generator == "pamg"
-    key(window, Qt.Key.Key_Delete)
+    window.reject()
     assert window.annotator.visible() == []
     assert window.workspace.store.targets(window.workspace.sequence_id)[0].status == "rejected"
 
 
 def test_next_frame_carries_confirmed_targets(make_window, scene):
     window = make_window()
+    window.set_carries(True)  # the folder's frames form a sequence
     _, truths, masks, _ = scene
     for t in truths[0]:
         click(window.global_view, *truth_pixel(t))
@@ -272,10 +277,11 @@ def test_guided_mode_uses_k_times_the_target_radius(make_window, scene):
     assert window.annotator.guided_scale == 2.5
     rerun = window.annotator.selected_target()
     assert rerun.id == first.id and rerun.support_radius == pytest.approx(2.5 * first.radius)
-    click(window.detail_view, x, y)  # re-seed inside the target: Rs = k * r
+    click(window.detail_view, x, y, modifier=SHIFT)  # re-seed inside the target: Rs = k * r
     again = window.annotator.selected_target()
     assert again.id == first.id and again.support_radius == pytest.approx(2.5 * rerun.radius)
     key(window, Qt.Key.Key_Space)
+    window.set_carries(True)
     key(window, Qt.Key.Key_Right)  # the carried seed is guided by the previous frame's radius
     carried = window.annotator.visible()
     assert len(carried) == 1

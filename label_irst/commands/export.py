@@ -12,13 +12,20 @@ def register(sub) -> None:
         "export",
         help="export a project or dataset as SIRSTD-Pixel, SIRST, COCO (RLE), labelme or CSV",
         description="Written into a temporary folder beside --out, then renamed into place. "
-        "Splits are by sequence (kept from the source where given). Rejected targets are "
-        "never exported.",
+        "Splits are by sequence (kept from the source where given). Only confirmed targets "
+        "are exported unless --include-candidates is given; rejected targets never are.",
     )
     p.add_argument("source", help="project file (.lirst) or a dataset in any importable format")
     p.add_argument("--format", required=True, choices=EXPORT_CHOICES)
     p.add_argument("--out", required=True, help="destination folder (must be empty or absent)")
-    p.add_argument("--only-confirmed", action="store_true", help="skip candidate targets")
+    p.add_argument(
+        "--include-candidates",
+        action="store_true",
+        help="also export candidates awaiting review (by default only confirmed targets are)",
+    )
+    p.add_argument(
+        "--only-confirmed", action="store_true", help="the default; kept for old command lines"
+    )
     p.add_argument("--force", action="store_true", help="replace a non-empty destination")
     p.add_argument(
         "--test-fraction",
@@ -40,13 +47,14 @@ def run(args) -> int:
     warnings = list(job.warnings)
     if ann.review_count:
         warnings.append(f"{ann.review_count} boxes/points without masks were not exported")
+    statuses = ("candidate", "confirmed") if args.include_candidates else ("confirmed",)
     with ProgressJob(f"export {args.format}", quiet=args.quiet) as job:
         export_dataset(
             ann,
             args.format,
             args.out,
             force=args.force,
-            only_confirmed=args.only_confirmed,
+            only_confirmed=not args.include_candidates,
             test_fraction=args.test_fraction,
             job=job,
         )
@@ -55,7 +63,7 @@ def run(args) -> int:
         "format": args.format,
         "frames": len(ann.frames),
         "sequences": len(ann.sequences()),
-        "targets": ann.target_count,
+        "targets": ann.filtered(statuses).target_count,
         "warnings": len(warnings),
         "out": str(args.out),
     }

@@ -9,23 +9,36 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from label_irst.errors import LabelIrstError
 
+#: name -> (keys, what it does); the Help sheet and the README's key table list these
 KEYS = {
-    "confirm": ("Space", "Return", "Enter"),
-    "reject": ("Delete", "Backspace"),
-    "undo": ("Ctrl+Z",),
-    "redo": ("Ctrl+Shift+Z", "Ctrl+Y"),
-    "next": ("Right", "PgDown"),
-    "prev": ("Left", "PgUp"),
-    "play": ("P",),
-    "seed": ("S",),
-    "brush": ("B",),
-    "erase": ("E",),
-    "smaller": ("[",),
-    "larger": ("]",),
-    "accept": ("A",),
-    "reject_review": ("R",),
-    "grid": ("G",),
-    "prelabel": ("Ctrl+Shift+P",),
+    "confirm": (("Space", "Return", "Enter"), "confirm the selected target"),
+    "delete": (("Delete", "Backspace"), "delete the selected target (Ctrl+Z restores it)"),
+    "reject": (("Ctrl+Delete",), "reject the selected target (kept hidden, restorable)"),
+    "restore": (("Shift+R",), "restore the selected rejected target as a candidate"),
+    "reseed": (("Shift+S",), "re-seed the selected target at its seed (Shift+click: at the click)"),
+    "undo": (("Ctrl+Z",), "undo the last edit (seed, re-seed, brush, confirm, reject, delete)"),
+    "redo": (("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
+    "next": (("Right", "PgDown"), "next frame"),
+    "prev": (("Left", "PgUp"), "previous frame"),
+    "play": (("P",), "play / pause"),
+    "seed": (("S",), "seed tool: a click selects a target or seeds a new one"),
+    "brush": (("B",), "brush tool"),
+    "erase": (("E",), "eraser tool"),
+    "smaller": (("[",), "smaller brush"),
+    "larger": (("]",), "larger brush"),
+    "accept": (("A",), "review queue: accept the candidate and go to the next"),
+    "reject_review": (("R",), "review queue: reject the candidate and go to the next"),
+    "grid": (("G",), "pixel grid"),
+    "hide": (("H",), "hide / show the mask overlay"),
+    "outline": (("O",), "overlay: outline only / filled"),
+    "show_rejected": (("Shift+H",), "show rejected targets"),
+    "views": (("Escape",), "back to the views (keys act on the annotation again)"),
+    "open_folder": (("Ctrl+O",), "open a folder of frames"),
+    "open_project": (("Ctrl+Shift+O",), "open a project"),
+    "export_dataset": (("Ctrl+Shift+E",), "export a dataset (every format of the command line)"),
+    "prelabel": (("Ctrl+Shift+P",), "pre-annotate the sequence with RPR-Net"),
+    "shortcuts": (("F1",), "this sheet"),
+    "quit": (("Ctrl+Q",), "quit"),
 }
 
 
@@ -42,35 +55,41 @@ def build_actions(window) -> dict[str, QAction]:
 
     def add(menu, name: str, text: str, slot) -> QAction:
         action = QAction(text, window)
-        keys = KEYS.get(name, ())
+        keys = KEYS.get(name, ((), ""))[0]
         if keys:
             action.setShortcuts([QKeySequence(k) for k in keys])
-        action.triggered.connect(lambda *_: slot())
+        action.triggered.connect(lambda *_: None if action.isCheckable() else slot())
         menu.addAction(action)
         window.addAction(action)
         acts[name] = action
         return action
 
     def ask_folder():
-        folder = QFileDialog.getExistingDirectory(window, "Open a folder of frames")
+        folder = QFileDialog.getExistingDirectory(
+            window, "Open a folder of frames", window.start_folder()
+        )
         if folder:
             _open(window, folder)
 
     def ask_file():
         path, _ = QFileDialog.getOpenFileName(
-            window, "Open a video or image", "", "Video or image (*.mp4 *.avi *.mkv *.mov "
-            "*.png *.tif *.tiff *.bmp *.jpg);;All files (*)"
+            window, "Open a video or image", window.start_folder(), "Video or image (*.mp4 "
+            "*.avi *.mkv *.mov *.png *.tif *.tiff *.bmp *.jpg);;All files (*)"
         )  # fmt: skip
         if path:
             _open(window, path)
 
     def ask_project():
-        path, _ = QFileDialog.getOpenFileName(window, "Open a project", "", "Project (*.lirst)")
+        path, _ = QFileDialog.getOpenFileName(
+            window, "Open a project", window.start_folder(), "Project (*.lirst)"
+        )
         if path:
             _open(window, path)
 
     def new_project():
-        path, _ = QFileDialog.getSaveFileName(window, "New project", "", "Project (*.lirst)")
+        path, _ = QFileDialog.getSaveFileName(
+            window, "New project", window.start_folder(), "Project (*.lirst)"
+        )
         if not path:
             return
         folder = QFileDialog.getExistingDirectory(window, "Frames of the new project")
@@ -78,36 +97,41 @@ def build_actions(window) -> dict[str, QAction]:
             _open(window, folder, Path(path).with_suffix(".lirst"))
 
     def export():
-        folder = QFileDialog.getExistingDirectory(window, "Export masks to")
+        folder = QFileDialog.getExistingDirectory(window, "Export masks to", window.start_folder())
         if folder:
             window.export_masks(Path(folder))
 
     def convert_folder():
         folder = QFileDialog.getExistingDirectory(
-            window, "Boxes of this sequence (Pascal-VOC .xml or YOLO .txt folder)"
-        )
+            window, "Boxes of this sequence (Pascal-VOC .xml or YOLO .txt folder)",
+            window.start_folder(),
+        )  # fmt: skip
         if folder:
             window.convert_boxes(Path(folder))
 
     def convert_coco():
         path, _ = QFileDialog.getOpenFileName(
-            window, "Boxes of this sequence (COCO)", "", "COCO (*.json)"
+            window, "Boxes of this sequence (COCO)", window.start_folder(), "COCO (*.json)"
         )
         if path:
             window.convert_boxes(Path(path), "coco")
 
-    def prelabel():
+    def prelabel(ask: bool):
+        from label_irst.gui import prelabel
+
         if window.workspace is None:
             window.statusBar().showMessage("open a sequence first", 5000)
             return
-        from label_irst.gui.prelabel import default_model
-
-        path, _ = QFileDialog.getOpenFileName(
-            window, "RPR-Net model (metadata record)", str(default_model()),
-            "RPR-Net model (*.json);;All files (*)",
-        )  # fmt: skip
-        if path:
-            window.prelabel_sequence(Path(path))
+        model = prelabel.project_model(window)
+        if ask:
+            path, _ = QFileDialog.getOpenFileName(
+                window, "RPR-Net model (metadata record)", str(model),
+                "RPR-Net model (*.json);;All files (*)",
+            )  # fmt: skip
+            if not path:
+                return
+            model = Path(path)
+        window.prelabel_sequence(model)
 
     def brush_size(delta: float):
         box = window.parameters.brush
@@ -117,6 +141,12 @@ def build_actions(window) -> dict[str, QAction]:
         window.detail_view.show_grid = not window.detail_view.show_grid
         if window.annotator is not None and window.annotator.frame is not None:
             window.refresh_region()
+
+    def checkable(action: QAction, checked: bool, slot) -> QAction:
+        action.setCheckable(True)
+        action.setChecked(checked)
+        action.toggled.connect(slot)
+        return action
 
     menu = window.menuBar().addMenu("&File")
     add(menu, "new", "New project…", new_project)
@@ -128,28 +158,39 @@ def build_actions(window) -> dict[str, QAction]:
     menu.addSeparator()
     add(menu, "convert", "Convert boxes (VOC / YOLO folder)…", convert_folder)
     add(menu, "convert_coco", "Convert boxes (COCO json)…", convert_coco)
+    add(menu, "export_dataset", "Export dataset (SIRSTD-Pixel, SIRST, COCO, labelme, CSV)…",
+        window.export_dataset_dialog)  # fmt: skip
     add(menu, "export", "Export masks (0/255 PNG)…", export)
     menu.addSeparator()
     add(menu, "quit", "Quit", window.close)
 
     menu = window.menuBar().addMenu("&Edit")
+    add(menu, "undo", "Undo", window.undo)
+    add(menu, "redo", "Redo", window.redo)
+    menu.addSeparator()
     add(menu, "confirm", "Confirm target", window.confirm)
     add(menu, "reject", "Reject target", window.reject)
-    add(menu, "undo", "Undo stroke", window.undo)
-    add(menu, "redo", "Redo stroke", window.redo)
+    add(menu, "restore", "Restore rejected target", window.restore)
+    add(menu, "delete", "Delete target", window.delete)
+    add(menu, "reseed", "Re-seed target", window.reseed)
     menu.addSeparator()
     add(menu, "seed", "Seed tool", lambda: window.parameters.set_tool("seed"))
     add(menu, "brush", "Brush tool", lambda: window.parameters.set_tool("brush"))
     add(menu, "erase", "Erase tool", lambda: window.parameters.set_tool("erase"))
-    add(menu, "smaller", "Smaller brush", lambda: brush_size(-0.5))
-    add(menu, "larger", "Larger brush", lambda: brush_size(0.5))
+    add(menu, "smaller", "Smaller brush", lambda: brush_size(-1))
+    add(menu, "larger", "Larger brush", lambda: brush_size(1))
 
     menu = window.menuBar().addMenu("&Sequence")
     add(menu, "next", "Next frame", lambda: window.step(1))
     add(menu, "prev", "Previous frame", lambda: window.step(-1))
     add(menu, "play", "Play / pause", window.navigation.toggle_play)
     menu.addSeparator()
-    add(menu, "prelabel", "Pre-annotate with RPR-Net…", prelabel)
+    carry = add(menu, "carry", "Frames form a sequence (carry confirmed targets)", lambda: None)
+    checkable(carry, False, window.set_carries)
+    menu.aboutToShow.connect(lambda: _sync_carry(window, carry))
+    menu.addSeparator()
+    add(menu, "prelabel", "Pre-annotate with RPR-Net", lambda: prelabel(False))
+    add(menu, "prelabel_other", "Pre-annotate with another model…", lambda: prelabel(True))
 
     menu = window.menuBar().addMenu("&Review")
     add(menu, "accept", "Accept candidate", lambda: window.review_step(True))
@@ -157,11 +198,38 @@ def build_actions(window) -> dict[str, QAction]:
 
     menu = window.menuBar().addMenu("&View")
     add(menu, "grid", "Pixel grid", toggle_grid)
+    checkable(add(menu, "hide", "Hide masks", lambda: None), False,
+              lambda on: window.set_overlay(hidden=on))  # fmt: skip
+    checkable(add(menu, "outline", "Masks as outlines", lambda: None),
+              window.overlay.outline, lambda on: window.set_overlay(outline=on))  # fmt: skip
+    checkable(add(menu, "show_rejected", "Show rejected targets", lambda: None), False,
+              window.set_show_rejected)  # fmt: skip
+    add(menu, "views", "Focus the views", window.focus_views)
+
+    menu = window.menuBar().addMenu("&Help")
+    add(menu, "shortcuts", "Keyboard shortcuts", lambda: _shortcuts(window))
     return acts
 
 
+def _sync_carry(window, action: QAction) -> None:
+    action.blockSignals(True)
+    action.setChecked(window.carries())
+    action.setEnabled(window.workspace is not None)
+    action.blockSignals(False)
+
+
+def _shortcuts(window) -> None:
+    from label_irst.gui.help import ShortcutSheet
+
+    window._shortcut_sheet = ShortcutSheet(KEYS, window)
+    window._shortcut_sheet.show()
+
+
 def _fill_recent(window, menu) -> None:
+    from label_irst.gui.settings import recent_label
+
     menu.clear()
     for path in window.prefs.recent():
-        action = menu.addAction(path)
+        action = menu.addAction(recent_label(path))
+        action.setToolTip(path)
         action.triggered.connect(lambda *_, p=path: _open(window, p))

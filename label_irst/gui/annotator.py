@@ -1,9 +1,11 @@
-"""The annotation state of one frame, without any Qt: click-to-seed, confirm/reject, brush, undo.
+"""The annotation state of one frame, without any Qt: seed, re-seed, confirm/reject, brush.
 
 Every edit is saved to the project store at once (one transaction each), so what the window
-shows is what the file holds. PAMG (Sec. III-A) runs on the raw frame; the view's contrast
-never reaches the generator. A click inside an existing target re-seeds that target instead of
-adding a second one; a change of Rs re-runs the selected target at its seed (Sec. III-D1).
+shows is what the file holds, and is reported to ``on_edit(text, [(before, after)])`` (the
+window's undo history). PAMG (Sec. III-A) runs on the raw frame; the view's contrast never
+reaches the generator. Selecting a target never changes it: re-seeding is its own action. A
+change of Rs re-runs the selected *candidate* grown by PAMG at its seed (Sec. III-D1); reviewed
+targets and brush-edited ("manual") ones are never regenerated behind the user's back.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from label_irst.core.geometry import CroppedMask
 from label_irst.core.pamg import guided_support_radius
 from label_irst.core.result import GeneratedMask
 from label_irst.gui.brush import apply_stroke, stroke_pixels
-from label_irst.gui.undo import MaskDiff, UndoStack
 from label_irst.io.project import ProjectStore, Target
 
 
@@ -36,7 +37,7 @@ class Stroke:
     points: list[tuple[float, float]] = field(default_factory=list)
     erase: bool = False
     target_id: int | None = None
-    before: CroppedMask | None = None
+    before: Target | None = None
 
 
 class FrameAnnotator:
@@ -49,8 +50,12 @@ class FrameAnnotator:
         self.frame: FrameState | None = None
         self.targets: dict[int, Target] = {}
         self.selected: int | None = None
-        self.undo_stack = UndoStack()
-        self.brush_radius = 1.5
+        #: one pixel (a disc of radius 0.5 covers only the pixel under the cursor)
+        self.brush_radius = 0.5
+        #: show rejected targets (so that they can be restored)
+        self.show_rejected = False
+        #: called with (text, [(before, after)]) after every edit (the undo history)
+        self.on_edit = None
         #: k of guided mode (Sec. III-C2, Rs = k * r); None is blind mode (Rs from the panel)
         self.guided_scale: float | None = None
         self._stroke: Stroke | None = None
@@ -63,12 +68,18 @@ class FrameAnnotator:
         self.frame = FrameState(sequence_id, index, name, raw)
         self.targets = {t.id: t for t in self.store.targets(sequence_id, frame=index)}
         self.selected = None
-        self.undo_stack.clear()
         self._stroke = None
 
+    def reload(self) -> None:
+        """Re-read the frame's targets from the store (after an undo, a pre-annotation)."""
+        self.targets = {
+            t.id: t for t in self.store.targets(self.frame.sequence_id, self.frame.index)
+        }
+        self.select(self.selected)
+
     def visible(self) -> list[Target]:
-        """Targets shown on screen: all but the rejected ones."""
-        return [t for t in self.targets.values() if t.status != "rejected"]
+        """Targets shown on screen: all but the rejected ones (unless those are shown)."""
+        return [t for t in self.targets.values() if self.show_rejected or t.status != "rejected"]
 
     def target_at(self, x: float, y: float) -> Target | None:
         col, row = int(round(x)), int(round(y))
@@ -94,16 +105,29 @@ class FrameAnnotator:
         return self.support_radius
 
     def seed(self, x: float, y: float) -> Target:
-        """Run the generator at (x, y); re-seed the target under the click, or add a candidate."""
-        hit = self.target_at(x, y)
-        result = self.generate(x, y, self.support_for(hit))
-        if hit is not None:
-            target = hit.copy(status="candidate", source="pamg")
-        else:
-            target = Target(self.frame.sequence_id, self.frame.index, result.mask, result.seed)
-        return self._save(_fill(target, result))
+        """Run the generator at (x, y) and add the mask as a new candidate."""
+        result = self.generate(x, y, self.support_for(None))
+        target = Target(self.frame.sequence_id, self.frame.index, result.mask, result.seed)
+        return self._edit("seed", None, _fill(target, result))
+
+    def reseed(self, target_id: int, x: float, y: float) -> Target | None:
+        """Grow target ``target_id`` again from (x, y): a new candidate mask in its place (the
+        caller asks first when the target carries manual edits, see :meth:`has_manual_edits`)."""
+        target = self.targets.get(target_id)
+        if target is None:
+            return None
+        result = self.generate(x, y, self.support_for(target))
+        return self._edit(
+            "re-seed", target, _fill(target.copy(status="candidate", source="pamg"), result)
+        )
+
+    @staticmethod
+    def has_manual_edits(target: Target) -> bool:
+        """Painted or erased by hand (a brush stroke makes a target "manual")."""
+        return target.source == "manual"
 
     def add_generated(self, result: GeneratedMask, track_id: int | None, source="pamg") -> Target:
+        """Save a generated mask as a candidate (carried targets: not an edit of the user's)."""
         target = Target(
             self.frame.sequence_id, self.frame.index, result.mask, result.seed, source=source,
             track_id=track_id,
@@ -111,12 +135,12 @@ class FrameAnnotator:
         return self._save(_fill(target, result))
 
     def set_support_radius(self, rs: float) -> Target | None:
-        """Change Rs; the selected generated target is re-run at its seed with the new Rs."""
+        """Change Rs; the selected PAMG candidate is re-run at its seed with the new Rs."""
         self.support_radius = float(rs)
         target = self.selected_target()
-        if target is None or target.source != "pamg":
+        if target is None or target.source != "pamg" or target.status != "candidate":
             return None
-        return self._save(_fill(target.copy(), self.generate(*target.seed)))
+        return self._edit("Rs", target, _fill(target.copy(), self.generate(*target.seed)))
 
     def set_guided_scale(self, scale: float | None) -> Target | None:
         """Blind (None) or guided mode with k = ``scale``. A new k while in guided mode re-runs
@@ -131,7 +155,7 @@ class FrameAnnotator:
         if target.source not in ("pamg", "model"):
             return None
         result = self.generate(*target.seed, self.support_for(target))
-        return self._save(_fill(target.copy(), result))
+        return self._edit("k", target, _fill(target.copy(), result))
 
     def set_generator(self, name: str) -> None:
         self.generator = get_generator(name).name
@@ -148,15 +172,35 @@ class FrameAnnotator:
         if target is None:
             return None
         track = target.track_id if target.track_id is not None else self.store.new_track_id()
-        return self._save(target.copy(status="confirmed", track_id=track))
+        return self._edit("confirm", target, target.copy(status="confirmed", track_id=track))
 
     def reject(self, target_id: int | None = None) -> Target | None:
+        """Mark the target rejected: kept in the project (hidden), restorable, never exported."""
         target = self.targets.get(self.selected if target_id is None else target_id)
         if target is None:
             return None
-        saved = self._save(target.copy(status="rejected"))
-        self.selected = None
+        saved = self._edit("reject", target, target.copy(status="rejected"))
+        if not self.show_rejected:
+            self.selected = None
         return saved
+
+    def restore(self, target_id: int | None = None) -> Target | None:
+        """A rejected target back to candidate."""
+        target = self.targets.get(self.selected if target_id is None else target_id)
+        if target is None or target.status != "rejected":
+            return None
+        return self._edit("restore", target, target.copy(status="candidate"))
+
+    def delete(self, target_id: int | None = None) -> Target | None:
+        """Remove the target from the project (one undo step brings it back)."""
+        target = self.targets.get(self.selected if target_id is None else target_id)
+        if target is None:
+            return None
+        self.store.delete_target(target.id)
+        del self.targets[target.id]
+        self.selected = None
+        self._report("delete", target, None)
+        return target
 
     # -- brush -----------------------------------------------------------------------------
     def begin_stroke(self, x: float, y: float, erase: bool = False) -> None:
@@ -164,22 +208,18 @@ class FrameAnnotator:
         target = self.selected_target()
         if target is None and erase:
             target = self.target_at(x, y)
-        if target is None and not erase:
-            empty = CroppedMask(np.zeros((0, 0), bool), (0, 0))
-            target = self._save(
-                Target(
-                    self.frame.sequence_id,
-                    self.frame.index,
-                    empty,
-                    (int(round(x)), int(round(y))),
-                    source="manual",
-                )  # fmt: skip
-            )
+        before = target
         if target is None:
-            self._stroke = None
-            return
+            if erase:
+                self._stroke = None
+                return
+            empty = CroppedMask(np.zeros((0, 0), bool), (0, 0))
+            seed = (int(round(x)), int(round(y)))
+            target = self._save(
+                Target(self.frame.sequence_id, self.frame.index, empty, seed, source="manual")
+            )
         self.selected = target.id
-        self._stroke = Stroke([(x, y)], erase, target.id, target.mask)
+        self._stroke = Stroke([(x, y)], erase, target.id, before)
         self._paint_stroke()
 
     def extend_stroke(self, x: float, y: float) -> None:
@@ -188,14 +228,13 @@ class FrameAnnotator:
             self._paint_stroke()
 
     def end_stroke(self) -> Target | None:
-        """Finish the stroke: one undo entry (a diff) and one saved edit."""
+        """Finish the stroke: one saved edit, one undo step; the target becomes "manual"."""
         stroke, self._stroke = self._stroke, None
         if stroke is None:
             return None
         target = self.targets[stroke.target_id]
-        self.undo_stack.push(MaskDiff.between(target.id, stroke.before, target.mask))
-        return self._save(
-            target.copy(source="manual" if target.source == "manual" else target.source)
+        return self._edit(
+            "erase" if stroke.erase else "brush", stroke.before, target.copy(source="manual")
         )
 
     def _paint_stroke(self) -> None:
@@ -205,20 +244,29 @@ class FrameAnnotator:
         mask = apply_stroke(target.mask, pixels, stroke.erase)
         self.targets[target.id] = target.copy(mask=mask).refresh_geometry()
 
-    def undo(self) -> Target | None:
-        return self._apply_diff(self.undo_stack.undo(), forward=False)
-
-    def redo(self) -> Target | None:
-        return self._apply_diff(self.undo_stack.redo(), forward=True)
-
-    def _apply_diff(self, diff: MaskDiff | None, forward: bool) -> Target | None:
-        if diff is None or diff.target_id not in self.targets:
-            return None
-        target = self.targets[diff.target_id]
-        self.selected = target.id
-        return self._save(target.copy(mask=diff.apply(target.mask, forward)))
-
     # -- persistence -----------------------------------------------------------------------
+    def write_state(self, target_id: int, frame: int, state: Target | None) -> None:
+        """Put a target back into a state of the undo history (None: absent), on any frame."""
+        if state is None:
+            self.store.delete_target(target_id)
+        elif self.store.has_target(target_id):
+            self.store.save_target(state)
+        else:
+            name = self.frame.name if self.frame and self.frame.index == frame else ""
+            self.store.restore_target(state, name)
+        if self.frame is not None and frame == self.frame.index:
+            self.reload()
+            self.selected = target_id if state is not None else None
+
+    def _edit(self, text: str, before: Target | None, after: Target) -> Target:
+        saved = self._save(after)
+        self._report(text, before, saved)
+        return saved
+
+    def _report(self, text: str, before: Target | None, after: Target | None) -> None:
+        if self.on_edit is not None:
+            self.on_edit(text, [(before, after)])
+
     def _save(self, target: Target) -> Target:
         target.refresh_geometry()
         saved = self.store.save_target(target, self.frame.name, self.frame.raw.shape)

@@ -6,17 +6,45 @@ own window from the region (independent), and applies CLAHE to the region only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from label_irst.core.enhance import DisplaySettings, to_display, window_levels
 from label_irst.core.geometry import CroppedMask, boundary_pixels
 from label_irst.io.project import Target
 
-CONFIRMED_RGBA = (255, 30, 30, 95)
-CANDIDATE_RGBA = (255, 170, 0, 95)
+CONFIRMED_RGBA = (0, 255, 0, 95)
+CANDIDATE_RGBA = (0, 255, 255, 95)
 SELECTED_ALPHA = 130
 INTERIOR_ALPHA = 55
 BOUNDARY_ALPHA = 210
+
+#: overlay colours per colour map, chosen far (RGB distance > 140) from every colour the map
+#: itself shows, so that masks and the region rectangle never vanish into the picture
+PALETTES = {
+    "grey": {"confirmed": (0, 255, 0), "candidate": (0, 255, 255),
+             "rejected": (255, 0, 255), "region": (255, 212, 0)},
+    "inferno": {"confirmed": (0, 255, 0), "candidate": (0, 255, 255),
+                "rejected": (255, 0, 255), "region": (0, 160, 255)},
+    "iron": {"confirmed": (0, 255, 0), "candidate": (0, 255, 255),
+             "rejected": (255, 0, 255), "region": (0, 160, 255)},
+    "turbo": {"confirmed": (255, 0, 255), "candidate": (255, 255, 255),
+              "rejected": (0, 0, 0), "region": (255, 255, 255)},
+}  # fmt: skip
+
+
+def palette(colormap: str) -> dict[str, tuple[int, int, int]]:
+    return PALETTES.get(colormap, PALETTES["grey"])
+
+
+@dataclass
+class OverlayStyle:
+    """How masks are drawn: outlines (no target pixel covered) or filled, opacity, hidden."""
+
+    outline: bool = True
+    opacity: float = 0.5
+    hidden: bool = False
 
 
 class DisplayPipeline:
@@ -55,31 +83,45 @@ def overlay_rgba(
     region: tuple[int, int, int, int],
     selected: int | None = None,
     outline: bool = False,
+    colormap: str = "grey",
+    opacity: float = 0.5,
+    ring: bool = False,
 ) -> np.ndarray:
-    """A (h, w, 4) picture of the region: confirmed targets red, candidates orange.
+    """A (h, w, 4) picture of the region, in the colour map's :func:`palette`.
 
-    With ``outline`` (the magnified detail view) the interior is a light tint and the mask's
-    boundary pixels (a 4-neighbour outside) are strong, so the target's own pixels stay
-    readable under the mask while its edge is unmistakable.
+    Filled: the mask at ``opacity`` (selected a little stronger). With ``outline`` (the
+    magnified detail view) the interior is a light tint and the mask's boundary pixels (a
+    4-neighbour outside) are strong. With ``ring`` only the pixels just *outside* the mask are
+    painted (the outline-only mode of the whole-frame view): no target pixel is covered.
     """
     x0, y0, w, h = region
     out = np.zeros((h, w, 4), np.uint8)
+    colours = palette(colormap)
+    scale = opacity / 0.5
     for t in sorted(targets, key=lambda t: t.id == selected):
         if t.mask.crop.size == 0:
             continue
         local = CroppedMask(t.mask.crop, (t.mask.offset[0] - y0, t.mask.offset[1] - x0))
         inside = np.zeros((h, w), bool)
         local.paint(inside)
-        colour = list(CONFIRMED_RGBA if t.status == "confirmed" else CANDIDATE_RGBA)
-        if t.id == selected:
-            colour[3] = SELECTED_ALPHA
-        if not outline:
-            out[inside] = colour
+        rgb = list(colours[t.status])
+        alpha = SELECTED_ALPHA if t.id == selected else CONFIRMED_RGBA[3]
+        if ring:
+            grown = inside.copy()
+            grown[1:] |= inside[:-1]
+            grown[:-1] |= inside[1:]
+            grown[:, 1:] |= inside[:, :-1]
+            grown[:, :-1] |= inside[:, 1:]
+            out[grown & ~inside] = rgb + [min(255, int(255 * min(1.0, 2 * opacity)))]
             continue
-        out[inside] = colour[:3] + [INTERIOR_ALPHA]
+        if not outline:
+            out[inside] = rgb + [min(255, int(alpha * scale))]
+            continue
+        colour = rgb
+        out[inside] = colour[:3] + [min(255, int(INTERIOR_ALPHA * scale))]
         rows, cols = boundary_pixels(local)
         keep = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-        out[rows[keep], cols[keep]] = colour[:3] + [BOUNDARY_ALPHA]
+        out[rows[keep], cols[keep]] = colour[:3] + [min(255, int(BOUNDARY_ALPHA * scale))]
     return out
 
 

@@ -23,16 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from label_irst.errors import LabelIrstError
+from label_irst.gui import editing
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.convention import ConventionController
-from label_irst.gui.display import DisplayPipeline, overlay_rgba, salient_point
+from label_irst.gui.display import DisplayPipeline, OverlayStyle, palette, salient_point
 from label_irst.gui.frames import FrameCache
+from label_irst.gui.history import History
+from label_irst.gui.keys import KeyGuard
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import counters, review_queue
 from label_irst.gui.settings import AppSettings
-from label_irst.gui.tracking import carry_seeds
+from label_irst.gui.tracking import carried_candidates
 from label_irst.gui.views import DetailView, GlobalView
 from label_irst.gui.workspace import Workspace, open_workspace
 
@@ -51,9 +54,12 @@ class MainWindow(QMainWindow):
         self.tool = "seed"
         self.region_size = 32
         self.centre = (0.0, 0.0)
+        self.overlay = OverlayStyle()
+        self.history = History(lambda states: editing.apply_history(self, states), self)
         self._build()
         self.actions = build_actions(self)
         self.conventions = ConventionController(self)
+        self.key_guard = KeyGuard(self)
         self.prefs.restore_window(self)
         self._review_timer = QTimer(self, singleShot=True, interval=0)
         self._review_timer.timeout.connect(self.refresh_review)
@@ -93,8 +99,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.target_label)
 
         for view in (self.global_view, self.detail_view):
-            view.box.sigPixelClicked.connect(lambda x, y, v=view: self.on_click(v, x, y))
+            view.box.sigPixelClicked.connect(
+                lambda x, y, v=view: self.on_click(v, x, y, v.box.modifiers)
+            )
             view.sigHover.connect(self.on_hover)
+        self.detail_view.sigHover.connect(self.show_footprint)
         self.detail_view.box.sigPixelDragged.connect(self.on_drag)
         self.detail_view.box.sigWheel.connect(self.zoom_region)
         self.detail_view.sigResized.connect(self._detail_resized)
@@ -128,7 +137,9 @@ class MainWindow(QMainWindow):
         self.annotator = FrameAnnotator(
             workspace.store, self.parameters.generator.currentData(), self.parameters.rs.value()
         )
-        self.annotator.brush_radius = self.parameters.brush.value()
+        self.annotator.brush_radius = self.parameters.brush_radius()
+        self.annotator.on_edit = self.history.record
+        self.history.clear()
         guided, scale = self.parameters.guided()
         self.annotator.guided_scale = scale if guided else None
         self.annotator.on_saved = self.conventions.note_edit
@@ -144,8 +155,30 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.store.close()
         self.workspace = self.cache = self.annotator = None
+        self.history.clear()
 
-    def show_frame(self, index: int) -> None:
+    # -- sequences: carrying confirmed targets to the next frame ---------------------------
+    def carries(self) -> bool:
+        """Whether the frames form a sequence (a video, or a folder the user marked as one):
+        only then are confirmed targets carried to the next frame."""
+        if self.workspace is None:
+            return False
+        value = self.workspace.store.meta(f"sequence:{self.workspace.sequence_id}")
+        return self.workspace.sequence.kind == "video" if value is None else value == "1"
+
+    def set_carries(self, on: bool) -> None:
+        if self.workspace is not None:
+            self.workspace.store.set_meta(
+                f"sequence:{self.workspace.sequence_id}", "1" if on else "0"
+            )
+            self.statusBar().showMessage(
+                "frames form a sequence: confirmed targets are carried to the next frame"
+                if on
+                else "unrelated frames: nothing is carried to the next frame",
+                5000,
+            )
+
+    def show_frame(self, index: int, carry: bool = True) -> None:
         if self.workspace is None:
             return
         previous = self.annotator.frame.index if self.annotator.frame else None
@@ -156,15 +189,22 @@ class MainWindow(QMainWindow):
             return
         seq = self.workspace.sequence
         self.annotator.load(self.workspace.sequence_id, index, seq.name(index), raw)
-        if previous is not None and index == previous + 1:
+        if carry and previous is not None and index == previous + 1 and self.carries():
             self.carry_targets(index)
         self.navigation.show_index(index)
         if previous is None:
             self.centre = self.opening_centre()
-        target = self.annotator.selected_target()
+        target = self.annotator.selected_target() or self.nearest_target()
         if target is not None:
             self.centre = target.centroid
         self.refresh_frame()
+
+    def nearest_target(self):
+        """The visible target nearest the detail region's centre (the region follows it)."""
+        visible = [t for t in self.annotator.visible() if np.isfinite(t.centroid[0])]
+        cx, cy = self.centre
+        return min(visible, key=lambda t: np.hypot(t.centroid[0] - cx, t.centroid[1] - cy),
+                   default=None)  # fmt: skip
 
     def opening_centre(self) -> tuple[float, float]:
         """Where the detail region opens: the first saved target, else the most target-like pixel."""
@@ -174,17 +214,17 @@ class MainWindow(QMainWindow):
         return salient_point(self.annotator.frame.raw)
 
     def carry_targets(self, index: int) -> None:
-        store, seq_id = self.workspace.store, self.workspace.sequence_id
+        store, seq_id, a = self.workspace.store, self.workspace.sequence_id, self.annotator
         previous = store.targets(seq_id, frame=index - 1)
         earlier = store.targets(seq_id, frame=index - 2) if index >= 2 else []
-        current = list(self.annotator.targets.values())
-        by_track = {t.track_id: t for t in previous}
+        current = list(a.targets.values())
+        kept = carried_candidates(previous, earlier, current, a.frame.raw,
+                                  lambda seed, src: a.generate(*seed, a.support_for(src)))  # fmt: skip
         first = None
-        for (x, y), track in carry_seeds(previous, earlier, current, self.annotator.frame.raw):
-            rs = self.annotator.support_for(by_track.get(track))
-            t = self.annotator.add_generated(self.annotator.generate(x, y, rs), track)
+        for result, track in kept:
+            t = a.add_generated(result, track)
             first = first or t.id
-        self.annotator.select(first)
+        a.select(first)
 
     # -- painting --------------------------------------------------------------------------
     def region(self) -> tuple[int, int, int, int]:
@@ -222,9 +262,8 @@ class MainWindow(QMainWindow):
         a = self.annotator
         visible = a.visible()
         h, w = a.frame.raw.shape
-        self.global_view.set_overlay(overlay_rgba(visible, (0, 0, w, h), a.selected))
-        self.detail_view.set_overlay(overlay_rgba(visible, self.region(), a.selected, outline=True))
-        seeds = [t.seed for t in visible]
+        paint_masks(self, visible, (w, h))
+        seeds = [] if self.overlay.hidden else [t.seed for t in visible]
         self.global_view.set_seeds(seeds)
         self.detail_view.set_seeds(seeds)
         t = a.selected_target()
@@ -247,30 +286,24 @@ class MainWindow(QMainWindow):
         )
 
     # -- events ----------------------------------------------------------------------------
-    def on_click(self, view, x: float, y: float) -> None:
-        if self.annotator is None or self.annotator.frame is None:
-            return
-        h, w = self.annotator.frame.raw.shape
-        col, row = int(np.floor(x)), int(np.floor(y))
-        if not (0 <= col < w and 0 <= row < h):
-            return
-        if view is self.detail_view and self.tool != "seed":
-            self.on_drag(x, y, "start")
-            self.on_drag(x, y, "finish")
-            return
-        self.seed_at(col, row, recentre=view is self.global_view)
+    def on_click(self, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModifier):
+        """Select the target under the click, else seed a new one (gui/editing.py)."""
+        editing.click(self, view, x, y, modifiers)
 
-    def seed_at(self, col: int, row: int, recentre: bool = False) -> None:
+    def seed_at(self, col: int, row: int) -> None:
+        """Seed a new candidate at pixel (col, row) exactly (no snapping) and centre on it."""
         try:
-            self.annotator.seed(col, row)
+            target = self.annotator.seed(col, row)
         except LabelIrstError as exc:
             self.statusBar().showMessage(str(exc), 5000)
             return
-        if recentre:
-            self.centre = (col + 0.5, row + 0.5)
-            self.refresh_region()
-        else:
-            self.refresh_masks()
+        self.centre_on(target.centroid)
+
+    def centre_on(self, point: tuple[float, float]) -> None:
+        """Move the detail region to ``point`` (both views follow) and repaint."""
+        if np.isfinite(point[0]) and np.isfinite(point[1]):
+            self.centre = (float(point[0]), float(point[1]))
+        self.refresh_region()
 
     def on_drag(self, x: float, y: float, phase: str) -> None:
         a = self.annotator
@@ -285,6 +318,43 @@ class MainWindow(QMainWindow):
             a.extend_stroke(px, py)
             a.end_stroke()
         self.refresh_masks()
+
+    def show_footprint(self, col: int, row: int) -> None:
+        """Under the cursor in the detail view: the brush's pixels, or the click's snap disc."""
+        a = self.annotator
+        if a is None or a.frame is None:
+            return
+        from label_irst.gui.brush import stroke_pixels
+
+        radius = a.brush_radius if self.tool != "seed" else self.parameters.snap.value()
+        if self.tool == "seed" and radius < 1:
+            self.detail_view.set_footprint(None)
+            return
+        footprint = stroke_pixels([(col, row)], radius, a.frame.raw.shape)
+        self.detail_view.set_footprint(footprint)
+
+    def set_overlay(self, **changes) -> None:
+        """Outline / filled, opacity, hidden (View menu, H and O keys, the Enhancement tab)."""
+        for key, value in changes.items():
+            setattr(self.overlay, key, value)
+        if self.annotator is not None and self.annotator.frame is not None:
+            self.refresh_masks()
+
+    def focus_views(self) -> None:
+        """Escape: the keys act on the annotation again (the detail view takes the focus)."""
+        self.detail_view.setFocus()
+
+    def start_folder(self) -> str:
+        """Where file pickers open: the project's folder (its frames' folder for a project kept
+        in the data folder), else the home folder."""
+        from label_irst.gui.workspace import data_home
+
+        if self.workspace is None:
+            return str(Path.home())
+        project = self.workspace.store.path.resolve()
+        if data_home().resolve() in project.parents:
+            return str(Path(self.workspace.sequence.source).resolve().parent)
+        return str(project.parent)
 
     def on_hover(self, col: int, row: int) -> None:
         if self.annotator is None or self.annotator.frame is None:
@@ -319,13 +389,32 @@ class MainWindow(QMainWindow):
         if self.annotator and self.annotator.reject():
             self.refresh_masks()
 
-    def undo(self) -> None:
-        if self.annotator and self.annotator.undo():
+    def restore(self) -> None:
+        if self.annotator and self.annotator.restore():
             self.refresh_masks()
 
-    def redo(self) -> None:
-        if self.annotator and self.annotator.redo():
+    def delete(self) -> None:
+        if self.annotator and self.annotator.delete():
             self.refresh_masks()
+
+    def reseed(self) -> None:
+        """Grow the selected target again from its seed (asks before discarding brush edits)."""
+        if self.annotator and self.annotator.selected is not None:
+            editing.reseed(self, self.annotator.selected)
+
+    def set_show_rejected(self, on: bool) -> None:
+        if self.annotator is not None:
+            self.annotator.show_rejected = on
+            if self.annotator.frame is not None:
+                self.refresh_masks()
+
+    def undo(self) -> None:
+        if not self.history.undo():
+            self.statusBar().showMessage("nothing to undo", 2000)
+
+    def redo(self) -> None:
+        if not self.history.redo():
+            self.statusBar().showMessage("nothing to redo", 2000)
 
     def step(self, delta: int) -> None:
         self.navigation.step(delta)
@@ -337,7 +426,7 @@ class MainWindow(QMainWindow):
 
     def set_brush_radius(self, radius: float) -> None:
         if self.annotator is not None:
-            self.annotator.brush_radius = radius
+            self.annotator.brush_radius = self.parameters.brush_radius()
 
     def set_support_radius(self, rs: float) -> None:
         self.prefs.set_support_radius(rs)
@@ -415,6 +504,11 @@ class MainWindow(QMainWindow):
             worker.wait()
         return worker
 
+    def export_dataset_dialog(self) -> None:
+        from label_irst.gui.export_dialog import ask_and_export
+
+        ask_and_export(self)
+
     def convert_boxes(self, boxes: Path, fmt: str = "auto", wait: bool = False):
         """Boxes -> candidate masks of this sequence through a worker (gui/convert.py)."""
         from label_irst.gui import convert
@@ -438,3 +532,29 @@ class MainWindow(QMainWindow):
         self.prefs.save_window(self)
         self.close_workspace()
         super().closeEvent(event)
+
+
+def paint_masks(window, visible, size) -> None:
+    """Overlays of both views in the window's :class:`OverlayStyle` and colour map palette."""
+    from label_irst.gui.display import overlay_rgba
+
+    a, style = window.annotator, window.overlay
+    w, h = size
+    colours = palette(window.display.settings.colormap)
+    window.global_view.set_region_colour(colours["region"])
+    shown = [] if style.hidden else visible
+    window.global_view.set_overlay(
+        overlay_rgba(shown, (0, 0, w, h), a.selected, colormap=window.display.settings.colormap,
+                     opacity=style.opacity, ring=style.outline)
+    )  # fmt: skip
+    if style.outline:
+        window.detail_view.set_overlay(np.zeros((1, 1, 4), np.uint8))
+        window.detail_view.set_outlines(
+            [(t.mask, colours[t.status], 3.0 if t.id == a.selected else 2.0) for t in shown]
+        )
+    else:
+        window.detail_view.set_outlines([])
+        window.detail_view.set_overlay(
+            overlay_rgba(shown, window.region(), a.selected, outline=True,
+                         colormap=window.display.settings.colormap, opacity=style.opacity)
+        )  # fmt: skip

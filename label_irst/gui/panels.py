@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from label_irst.core.enhance import COLORMAPS, WINDOW_MODES, DisplaySettings
 from label_irst.core.generators import available
+from label_irst.core.snap import SNAP_RADIUS
 from label_irst.io.project import Target
 
 TOOLS = ("seed", "brush", "erase")
@@ -64,7 +65,10 @@ class ParametersPanel(QWidget):
     ):
         super().__init__()
         self.rs = _spin(2.0, 200.0, support_radius, 1.0)
-        self.rs.setToolTip("spatial support Rs of PAMG (Eq. 6); changes re-run the selected target")
+        self.rs.setToolTip(
+            "Rs: how far (in pixels) PAMG looks around the seed for the target and its "
+            "background (Eq. 6); a new value re-runs the selected PAMG candidate"
+        )
         self.generator = QComboBox()
         for spec in available():
             self.generator.addItem(spec.name, spec.name)
@@ -78,6 +82,10 @@ class ParametersPanel(QWidget):
             "target carried from the previous frame) uses Rs = k * r; new seeds keep Rs"
         )
         self.scale = _spin(1.0, 20.0, scale, 0.5)
+        self.scale.setToolTip(
+            "k: in guided mode a seed on a target of radius r uses Rs = k · r (Sec. III-C2), "
+            "so the support grows with the target"
+        )
         mode = QHBoxLayout()
         mode.addWidget(self.mode)
         mode.addWidget(QLabel("k"))
@@ -89,11 +97,17 @@ class ParametersPanel(QWidget):
             button.setChecked(i == 0)
             self.tool_group.addButton(button, i)
             tools.addWidget(button)
-        self.brush = _spin(0.5, 20.0, 1.5, 0.5)
+        self.brush = _spin(1.0, 41.0, 1.0, 1.0, 0)
+        self.brush.setToolTip("brush and eraser size in pixels across (1 = one pixel); [ and ]")
+        self.snap = _spin(0.0, 6.0, SNAP_RADIUS, 1.0, 0)
+        self.snap.setToolTip(
+            "a click seeds at the strongest local peak within this many pixels (0: exactly "
+            "where clicked); the circle under the cursor shows it"
+        )
         _columns(
             self,
             [("Rs (px)", self.rs), ("generator", self.generator), ("mode", mode)],
-            [("tool", tools), ("brush radius ([ ])", self.brush)],
+            [("tool", tools), ("brush size px ([ ])", self.brush), ("click snap (px)", self.snap)],
         )
         self.rs.valueChanged.connect(self.supportRadiusChanged)
         self.generator.currentIndexChanged.connect(
@@ -105,6 +119,10 @@ class ParametersPanel(QWidget):
         self.scale.setEnabled(guided)
         self.mode.currentIndexChanged.connect(self._mode)
         self.scale.valueChanged.connect(self._mode)
+
+    def brush_radius(self) -> float:
+        """The brush disc's radius: half its size (size 1: the pixel under the cursor)."""
+        return self.brush.value() / 2.0
 
     def guided(self) -> tuple[bool, float]:
         return bool(self.mode.currentData()), self.scale.value()

@@ -14,6 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen
 
+from label_irst.gui.outline import PixelOutlines, edge_path
+
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
 ZOOMS = (2, 3, 4, 6, 8, 12, 16, 24, 32)
@@ -30,10 +32,13 @@ class FrameViewBox(pg.ViewBox):
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
         self.setMouseEnabled(False, False)
         self.paint_drags = False
+        #: keyboard modifiers of the last click (Shift+click re-seeds)
+        self.modifiers = Qt.KeyboardModifier.NoModifier
 
     def mouseClickEvent(self, ev):
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
+            self.modifiers = ev.modifiers()
             p = self.mapSceneToView(ev.scenePos())
             self.sigPixelClicked.emit(p.x(), p.y())
         else:
@@ -117,6 +122,18 @@ class _FrameView(pg.GraphicsView):
         return self.mapFromScene(scene)
 
 
+class RegionRect(pg.ROI):
+    """The detail region's rectangle: dragged to move the region; a click falls through to the
+    frame below (the rectangle usually sits on the target being annotated)."""
+
+    def mouseClickEvent(self, ev):
+        box = self.getViewBox()
+        if box is not None and ev.button() == Qt.MouseButton.LeftButton:
+            box.mouseClickEvent(ev)  # hovering the rectangle made it the click's receiver
+        else:
+            ev.ignore()
+
+
 class GlobalView(_FrameView):
     """The whole frame with a draggable region-of-interest rectangle."""
 
@@ -124,7 +141,7 @@ class GlobalView(_FrameView):
 
     def __init__(self):
         super().__init__()
-        self.roi = pg.ROI(
+        self.roi = RegionRect(
             [0, 0], [32, 32], pen=pg.mkPen("#ffd400", width=1.5), movable=True,
             resizable=False, rotatable=False, removable=False,
         )  # fmt: skip
@@ -140,6 +157,9 @@ class GlobalView(_FrameView):
 
     def set_overlay(self, rgba: np.ndarray) -> None:
         self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+
+    def set_region_colour(self, rgb) -> None:
+        self.roi.setPen(pg.mkPen(pg.mkColor(*rgb), width=1.5))
 
     def set_region(self, x0: int, y0: int, w: int, h: int) -> None:
         self._quiet = True
@@ -192,6 +212,21 @@ class DetailView(_FrameView):
         self.box.addItem(self.grid)
         self.show_grid = True
         self.region = QRectF(0, 0, 1, 1)
+        self.outlines = PixelOutlines()  # masks in outline mode
+        self.outlines.setZValue(7)
+        self.cursor_outline = PixelOutlines()  # brush / snap footprint under the cursor
+        self.cursor_outline.setZValue(12)
+        self.box.addItem(self.outlines)
+        self.box.addItem(self.cursor_outline)
+
+    def set_outlines(self, masks) -> None:
+        """Outline (mask, rgb, width) triples along pixel edges (no pixel covered)."""
+        self.outlines.set_items([(edge_path(m), rgb, width) for m, rgb, width in masks])
+
+    def set_footprint(self, mask, rgb=(255, 255, 255)) -> None:
+        """The pixels the next brush stroke or click would use (None hides it)."""
+        items = [] if mask is None else [(edge_path(mask), (*rgb, 220), 1.0)]
+        self.cursor_outline.set_items(items)
 
     def set_region_image(self, rgb: np.ndarray, x0: int, y0: int) -> None:
         h, w = rgb.shape[:2]

@@ -14,6 +14,7 @@ Public API (kept small on purpose; everything else is private):
   any moment loses nothing a caller was told was saved.
 * :meth:`targets`, :meth:`frames`, :meth:`frames_with_targets`, :meth:`new_track_id`, :meth:`history`.
 * :meth:`meta` / :meth:`set_meta`: project settings (the annotation convention).
+* :meth:`has_target`, :meth:`restore_target`: undo of a delete (the same id).
 * :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI).
 
 Masks are stored as their bounding-box crop, bit-packed (``np.packbits``), with the crop's
@@ -327,6 +328,31 @@ class ProjectStore:
                 self._log(db, target.id, "add", {"status": target.status, "area": target.mask.area})
                 saved.append(target)
         return saved
+
+    def has_target(self, target_id: int) -> bool:
+        row = self._db.execute("SELECT 1 FROM targets WHERE id=?", (target_id,)).fetchone()
+        return row is not None
+
+    def restore_target(self, target: Target, frame_name: str = "") -> Target:
+        """Insert a deleted target again under its own id (undo of a delete), one transaction."""
+        off_row, off_col, h, w, blob = _pack(target.mask)
+        box = json.dumps(list(target.box)) if target.box is not None else None
+        cx, cy = target.centroid
+        with self._transaction() as db:
+            frame_id = self._frame_id(db, target.sequence_id, target.frame, frame_name, None)
+            db.execute(
+                "INSERT INTO targets (id, track_id, off_row, off_col, height, width, mask, seed_x,"
+                " seed_y, cx, cy, radius, rho, support_radius, generator, source, status, box,"
+                " updated, frame_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    target.id, target.track_id, off_row, off_col, h, w, blob,
+                    int(target.seed[0]), int(target.seed[1]), _num(cx), _num(cy),
+                    float(target.radius), _num(target.rho), float(target.support_radius),
+                    target.generator, target.source, target.status, box, time.time(), frame_id,
+                ),
+            )  # fmt: skip
+            self._log(db, target.id, "restore", {"status": target.status})
+        return target
 
     def delete_target(self, target_id: int) -> None:
         with self._transaction() as db:

@@ -1,0 +1,71 @@
+"""One undo history for every edit of the annotation (QUndoStack).
+
+Each edit is a :class:`TargetEdit`: the targets it touched, as they were before and after (a
+``None`` side is a target that did not exist: an added or a deleted one). Seeding, re-seeding,
+brush strokes, confirming, rejecting, restoring and deleting all go through it, on any frame:
+undoing an edit of another frame first shows that frame. Other kinds of edits (a change of the
+project's settings, say) push their own ``QUndoCommand`` onto :attr:`History.stack`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from label_irst.io.project import Target
+
+Change = tuple[Target | None, Target | None]  # (before, after)
+
+UNDO_LIMIT = 500
+
+
+class TargetEdit(QUndoCommand):
+    """Targets before and after one edit; ``apply(states)`` writes a list of (id, frame, state)."""
+
+    def __init__(self, apply, text: str, changes: list[Change]):
+        super().__init__(text)
+        self._apply = apply
+        self.changes = changes
+        self._done = True  # pushed after the edit was made: the first redo() is a no-op
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._apply([_state(before, after, after) for before, after in self.changes])
+
+    def undo(self) -> None:
+        self._apply([_state(before, after, before) for before, after in reversed(self.changes)])
+
+
+def _state(before: Target | None, after: Target | None, state: Target | None):
+    known = after if after is not None else before
+    return known.id, known.frame, state
+
+
+class History:
+    """The window's undo stack; ``apply(states)`` is the window's writer of target states."""
+
+    def __init__(self, apply, parent=None):
+        self.stack = QUndoStack(parent)
+        self.stack.setUndoLimit(UNDO_LIMIT)
+        self._apply = apply
+
+    def record(self, text: str, changes: list[Change]) -> None:
+        changes = [(b, a) for b, a in changes if b is not None or a is not None]
+        if changes:
+            self.stack.push(TargetEdit(self._apply, text, changes))
+
+    def undo(self) -> bool:
+        if not self.stack.canUndo():
+            return False
+        self.stack.undo()
+        return True
+
+    def redo(self) -> bool:
+        if not self.stack.canRedo():
+            return False
+        self.stack.redo()
+        return True
+
+    def clear(self) -> None:
+        self.stack.clear()

@@ -1,0 +1,87 @@
+"""Annotation keys that keep working after a panel was touched.
+
+Qt gives a focused widget the first say over a key (a ``ShortcutOverride`` event): a spin box
+claims → and Space, a drop-down claims letters, a check box claims Space. After one click on
+the Rs box the annotator's keys would then go to the box. :class:`KeyGuard` (an application
+event filter) lets the window's shortcuts win over the panels, keeping for each kind of widget
+only the keys it really needs: digits, Backspace, Delete, ↑ ↓ and Enter for a number box, ↑ ↓
+for a list or drop-down. A number typed into a box is committed before the shortcut runs, and
+the views take the focus back. Dialogs and text fields keep every key.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QWidget,
+)
+
+K = Qt.Key
+#: keys a number box keeps (editing its text, stepping its value, committing it)
+NUMBER_KEYS = {K.Key_Up, K.Key_Down, K.Key_Backspace, K.Key_Delete, K.Key_Return, K.Key_Enter,
+               K.Key_Home, K.Key_End}  # fmt: skip
+#: keys a list or a drop-down keeps (moving its current item)
+LIST_KEYS = {K.Key_Up, K.Key_Down, K.Key_Home, K.Key_End}
+
+
+class KeyGuard(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        QApplication.instance().installEventFilter(self)
+
+    def shortcut_keys(self) -> set[int]:
+        keys = set()
+        for action in QWidget.actions(self.window):
+            for sequence in action.shortcuts():
+                if sequence.count():
+                    keys.add(sequence[0].toCombined())
+        return keys
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(obj, QWidget):
+            return False
+        if obj.window() is not self.window or not self.steals(obj, event):
+            return False
+        spin = _spin_box(obj)
+        if spin is not None:
+            spin.interpretText()  # commit a typed value before the shortcut acts
+        event.ignore()  # not claimed by the widget: the window's shortcut runs
+        if spin is not None or isinstance(obj, QComboBox):
+            self.window.focus_views()
+        return True
+
+    def steals(self, widget: QWidget, event) -> bool:
+        combined = event.keyCombination().toCombined()
+        if combined not in self.shortcut_keys():
+            return False
+        key, modifiers = event.key(), event.modifiers()
+        plain = not (modifiers & ~Qt.KeyboardModifier.KeypadModifier)
+        if _spin_box(widget) is not None:
+            text = event.text()
+            typing = plain and (text.isdigit() or text in ".,-+")
+            return not typing and not (plain and key in NUMBER_KEYS)
+        if isinstance(widget, QLineEdit):
+            return False  # a free text field keeps every key
+        if isinstance(widget, (QComboBox, QAbstractItemView)):
+            return not (plain and key in LIST_KEYS)
+        return True
+
+
+def _spin_box(widget: QWidget) -> QAbstractSpinBox | None:
+    if isinstance(widget, QAbstractSpinBox):
+        return widget
+    parent = widget.parentWidget()
+    return parent if isinstance(parent, QAbstractSpinBox) else None
+
+
+def key_text(name: str, keys) -> str:
+    """Keys as the user reads them (platform names)."""
+    del name
+    return ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
