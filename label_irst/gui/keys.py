@@ -6,7 +6,8 @@ the Rs box the annotator's keys would then go to the box. :class:`KeyGuard` (an 
 event filter) lets the window's shortcuts win over the panels, keeping for each kind of widget
 only the keys it really needs: digits, Backspace, Delete, ↑ ↓ and Enter for a number box, ↑ ↓
 for a list or drop-down. A number typed into a box is committed before the shortcut runs, and
-the views take the focus back. Dialogs and text fields keep every key.
+the views take the focus back. Dialogs and text fields keep every key. The guard runs the
+action itself and swallows the key press that follows, so the widget never sees the key.
 """
 
 from __future__ import annotations
@@ -34,38 +35,48 @@ class KeyGuard(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self._swallow: int | None = None
         QApplication.instance().installEventFilter(self)
 
-    def shortcut_keys(self) -> set[int]:
-        keys = set()
+    def shortcut_actions(self) -> dict[int, object]:
+        out = {}
         for action in QWidget.actions(self.window):
+            if not action.isEnabled():
+                continue
             for sequence in action.shortcuts():
                 if sequence.count():
-                    keys.add(sequence[0].toCombined())
-        return keys
+                    out.setdefault(sequence[0].toCombined(), action)
+        return out
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(obj, QWidget):
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress and self._swallow is not None:
+            if event.keyCombination().toCombined() == self._swallow:
+                self._swallow = None
+                return True  # the key press of a shortcut already run
+        if kind != QEvent.Type.ShortcutOverride or not isinstance(obj, QWidget):
             return False
-        if obj.window() is not self.window or not self.steals(obj, event):
+        if obj.window() is not self.window:
+            return False
+        action = self.shortcut_actions().get(event.keyCombination().toCombined())
+        if action is None or not self.steals(obj, event):
             return False
         spin = _spin_box(obj)
         if spin is not None:
             spin.interpretText()  # commit a typed value before the shortcut acts
-        event.ignore()  # not claimed by the widget: the window's shortcut runs
         if spin is not None or isinstance(obj, QComboBox):
             self.window.focus_views()
+        event.accept()  # the widget does not get the key...
+        self._swallow = event.keyCombination().toCombined()
+        action.trigger()  # ...the window's action does
         return True
 
     def steals(self, widget: QWidget, event) -> bool:
-        combined = event.keyCombination().toCombined()
-        if combined not in self.shortcut_keys():
-            return False
         key, modifiers = event.key(), event.modifiers()
         plain = not (modifiers & ~Qt.KeyboardModifier.KeypadModifier)
         if _spin_box(widget) is not None:
             text = event.text()
-            typing = plain and (text.isdigit() or text in ".,-+")
+            typing = plain and bool(text) and (text.isdigit() or text in ".,-+")
             return not typing and not (plain and key in NUMBER_KEYS)
         if isinstance(widget, QLineEdit):
             return False  # a free text field keeps every key
