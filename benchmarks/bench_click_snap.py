@@ -8,9 +8,9 @@ NumPy's generator seeded 3407 (the same clicks for every snap radius):
 * boundary: a random boundary pixel (a 4-neighbour outside), as ``eval-masks --seeds boundary``;
 * outside: a random pixel 1 or 2 px outside the mask (Chebyshev distance), a near miss.
 
-Each click is snapped with radius 0 (no snapping: the click as made), 2, 3, 4 px, always
-(keep 0) or only when the click does not already stand out by ``keep`` x the disc's best, and
-grown with
+Each click is snapped with radius 0 (no snapping: the click as made), 2, 3, 4 px: always
+(keep 0), or only when the click does not already stand out by ``keep`` x the disc's best, or by
+``k`` robust sigmas of the window (the app's rule: r = 3, 5 sigma), and grown with
 ``pamg+`` at Rs = 20. Reported: per-target mIoU (%) and the share of masks with IoU < 0.3, per
 split (train.txt to choose the radius, test.txt and the whole set to report).
 
@@ -37,9 +37,11 @@ from label_irst.core.snap import snap_to_extremum  # noqa: E402
 from label_irst.io.images import read_image, read_mask  # noqa: E402
 
 KINDS = ("peak", "random", "boundary", "outside")
-#: (radius, keep) variants: keep = 0 always snaps; keep = 0.5 keeps a click that already stands
-#: out by half the disc's best departure from the background
-RADII = ((0, 0.0), (2, 0.0), (3, 0.0), (4, 0.0), (2, 0.5), (3, 0.5), (4, 0.5), (3, 0.7))
+#: (radius, keep[, keep_sigmas]) variants: keep = 0 always snaps; keep = 0.5 keeps a click that
+#: already stands out by half the disc's best departure; keep_sigmas = 5 one that stands out by
+#: five robust sigmas of the window (the default of label_irst.core.snap)
+RADII = ((0, 0.0), (2, 0.0), (3, 0.0), (4, 0.0), (3, 0.5), (3, 0.0, 3.0), (3, 0.0, 5.0),
+         (3, 0.0, 8.0), (4, 0.0, 5.0))  # fmt: skip
 
 
 def clicks(image: np.ndarray, part, rng: np.random.Generator, shape) -> dict[str, tuple]:
@@ -74,7 +76,8 @@ def run(root: Path, split: str | None, generator, rs: float) -> dict:
         for part in components(gt):
             for kind, (x, y) in clicks(image, part, rng, gt.shape).items():
                 for r in RADII:
-                    seed = snap_to_extremum(image, x, y, *r)
+                    sigmas = r[2] if len(r) > 2 else None
+                    seed = snap_to_extremum(image, x, y, r[0], r[1], sigmas)
                     result = generator.fn(image, seed, rs)
                     ious[kind, r].append(target_score(result.mask, part).iou)
     return ious
@@ -90,9 +93,12 @@ def main() -> int:
     generator = get_generator(args.generator)
     for split in ("train", "test", None):
         ious = run(root, split, generator, args.rs)
-        n = len(ious[KINDS[0], 0])
+        n = len(ious[KINDS[0], RADII[0]])
         print(f"\n#### {split or 'all'} ({n} targets): mIoU % / share of IoU < 0.3 (%)\n")
-        heads = [f"r {r}, keep {k}" if r else "no snap" for r, k in RADII]
+        heads = [
+            "no snap" if not v[0] else f"r {v[0]}, keep {v[1]}" if len(v) == 2 else
+            f"r {v[0]}, keep {v[2]:g} σ" for v in RADII
+        ]  # fmt: skip
         print("| click | " + " | ".join(heads) + " |")
         print("|---|" + "---|" * len(RADII))
         for kind in (*KINDS, "mean"):

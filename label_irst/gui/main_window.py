@@ -93,6 +93,10 @@ class MainWindow(QMainWindow):
         self._dock(self.review, "Review queue", Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.pixel_label, self.target_label = QLabel("x –  y –"), QLabel("")
+        self.target_label.setToolTip(
+            "r: equivalent radius sqrt(area / π); ρ (Eq. 20): how clearly the mask's edge "
+            "stands out from its surroundings (low ρ: a doubtful mask)"
+        )
         self.region_label = QLabel("")
         self.statusBar().addWidget(self.pixel_label)
         self.statusBar().addWidget(self.region_label)
@@ -115,6 +119,7 @@ class MainWindow(QMainWindow):
         self.parameters.toolChanged.connect(self.set_tool)
         self.parameters.brushRadiusChanged.connect(self.set_brush_radius)
         self.enhance.changed.connect(self.set_display)
+        self.enhance.overlayChanged.connect(lambda o, a: self.set_overlay(outline=o, opacity=a))
         self.review.accept.connect(lambda: self.review_step(True))
         self.review.reject.connect(lambda: self.review_step(False))
         self.review.targetChosen.connect(self.go_to_target)
@@ -197,6 +202,8 @@ class MainWindow(QMainWindow):
         target = self.annotator.selected_target() or self.nearest_target()
         if target is not None:
             self.centre = target.centroid
+        elif previous is not None and not self.carries():
+            self.centre = salient_point(self.annotator.frame.raw)  # unrelated frames
         self.refresh_frame()
 
     def nearest_target(self):
@@ -282,7 +289,7 @@ class MainWindow(QMainWindow):
         everything = self.workspace.store.targets(self.workspace.sequence_id)
         reviewed, remaining = counters(everything)
         self.review.show_queue(
-            review_queue(everything, self.review.suspects.isChecked()), reviewed, remaining
+            self.queue(everything, self.review.suspects.isChecked()), reviewed, remaining
         )
 
     # -- events ----------------------------------------------------------------------------
@@ -337,6 +344,15 @@ class MainWindow(QMainWindow):
         """Outline / filled, opacity, hidden (View menu, H and O keys, the Enhancement tab)."""
         for key, value in changes.items():
             setattr(self.overlay, key, value)
+        self.enhance.show_overlay(self.overlay.outline, self.overlay.opacity)
+        for name in ("outline", "hide"):
+            action = self.actions.get(name) if isinstance(self.actions, dict) else None
+            if action is not None:
+                action.blockSignals(True)
+                action.setChecked(
+                    self.overlay.outline if name == "outline" else self.overlay.hidden
+                )
+                action.blockSignals(False)
         if self.annotator is not None and self.annotator.frame is not None:
             self.refresh_masks()
 
@@ -465,20 +481,24 @@ class MainWindow(QMainWindow):
             self.centre = target.centroid
             self.refresh_region()
 
+    def queue(self, targets, suspects_only: bool = False):
+        """The review queue in the order chosen in the review panel (lowest rho, by frame)."""
+        return review_queue(targets, suspects_only, self.review.order.currentData())
+
     def review_step(self, accept: bool) -> None:
         """Accept or reject the selected candidate (or the queue's head), then show the next."""
         if self.workspace is None:
             return
         selected = self.annotator.selected_target()
         if selected is None or selected.status != "candidate":
-            queue = review_queue(self.workspace.store.targets(self.workspace.sequence_id))
+            queue = self.queue(self.workspace.store.targets(self.workspace.sequence_id))
             if not queue:
                 self.statusBar().showMessage("review queue is empty", 3000)
                 return
             self.go_to_target(queue[0].frame, queue[0].id)
         (self.annotator.confirm if accept else self.annotator.reject)()
         self.refresh_masks()
-        queue = review_queue(self.workspace.store.targets(self.workspace.sequence_id))
+        queue = self.queue(self.workspace.store.targets(self.workspace.sequence_id))
         if queue:
             self.go_to_target(queue[0].frame, queue[0].id)
 

@@ -141,9 +141,15 @@ class EnhancePanel(QWidget):
     """Display-only contrast: window, gamma, CLAHE (detail), colour map, invert, linked views."""
 
     changed = Signal(object, bool)  # DisplaySettings, linked
+    overlayChanged = Signal(bool, float)  # outline only, opacity
 
     def __init__(self, settings: DisplaySettings, linked: bool = True):
         super().__init__()
+        self.outline = QCheckBox("masks as outlines (O)")
+        self.outline.setChecked(True)
+        self.outline.setToolTip("outline only: lines between pixels, no target pixel covered")
+        self.opacity = _spin(0.05, 1.0, 0.5, 0.05, 2)
+        self.opacity.setToolTip("opacity of the mask overlay (H hides it)")
         self.mode = QComboBox()
         self.mode.addItems(WINDOW_MODES)
         self.mode.setCurrentText(settings.mode)
@@ -167,7 +173,10 @@ class EnhancePanel(QWidget):
             self,
             [("window (%)", window), ("gamma", self.gamma), ("colour map", self.colormap)],
             [(self.clahe,), (self.invert,), (self.linked,)],
+            [(self.outline,), ("mask opacity", self.opacity)],
         )
+        self.outline.toggled.connect(self._overlay)
+        self.opacity.valueChanged.connect(self._overlay)
         for box in (self.low, self.high, self.gamma):
             box.valueChanged.connect(self._emit)
         for combo in (self.mode, self.colormap):
@@ -186,6 +195,15 @@ class EnhancePanel(QWidget):
     def _emit(self, *_) -> None:
         self.changed.emit(self.settings(), self.linked.isChecked())
 
+    def _overlay(self, *_) -> None:
+        self.overlayChanged.emit(self.outline.isChecked(), self.opacity.value())
+
+    def show_overlay(self, outline: bool, opacity: float) -> None:
+        for widget, value in ((self.outline, outline), (self.opacity, opacity)):
+            widget.blockSignals(True)
+            (widget.setChecked if widget is self.outline else widget.setValue)(value)
+            widget.blockSignals(False)
+
 
 class ReviewPanel(QWidget):
     """Candidates, lowest rho first; accept (A) / reject (R); counters; box-suspect filter."""
@@ -200,18 +218,27 @@ class ReviewPanel(QWidget):
         layout = QVBoxLayout(self)
         self.counters = QLabel("reviewed 0 · remaining 0")
         self.suspects = QCheckBox("only masks far from their box")
+        self.order = QComboBox()
+        self.order.addItem("lowest ρ first", "rho")
+        self.order.addItem("by frame", "frame")
+        self.order.setToolTip(
+            "ρ (Eq. 20): how clearly the mask's edge stands out from its surroundings; a low ρ "
+            "is a doubtful mask. By frame: one frame after the other"
+        )
         self.list = QListWidget()
+        self.list.setToolTip(self.order.toolTip())
         buttons = QHBoxLayout()
         self.accept_button = QPushButton("Accept (A)")
         self.reject_button = QPushButton("Reject (R)")
         buttons.addWidget(self.accept_button)
         buttons.addWidget(self.reject_button)
-        for w in (self.counters, self.suspects, self.list):
+        for w in (self.counters, self.suspects, self.order, self.list):
             layout.addWidget(w)
         layout.addLayout(buttons)
         self.accept_button.clicked.connect(self.accept)
         self.reject_button.clicked.connect(self.reject)
         self.suspects.toggled.connect(self.filterChanged)
+        self.order.currentIndexChanged.connect(lambda _: self.filterChanged.emit(False))
         self.list.itemActivated.connect(self._chosen)
         self.list.itemClicked.connect(self._chosen)
 

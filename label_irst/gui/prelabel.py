@@ -24,10 +24,21 @@ from label_irst.errors import LabelIrstError
 from label_irst.infer.project import store_detections
 from label_irst.io.sequence import open_sequence
 
+MODEL_KEY = "app.rprnet_model"
+
 
 def default_model() -> Path:
     """The model shipped in ``models/`` (its metadata record)."""
     return Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+
+
+def project_model(window) -> Path:
+    """The model last used on the window's project when it still exists, else the shipped one."""
+    if window.workspace is not None:
+        kept = window.workspace.store.meta(MODEL_KEY)
+        if kept and Path(kept).is_file():
+            return Path(kept)
+    return default_model()
 
 
 class PrelabelWorker(QThread):
@@ -99,15 +110,17 @@ def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker |
     if window.workspace is None:
         return None
     seq = window.workspace.sequence
+    window.workspace.store.set_meta(MODEL_KEY, str(Path(model).resolve()))
     worker = PrelabelWorker(
         seq.source, seq.names, model, threads=threads, threshold=threshold,
         convention=window.conventions.convention,
     )  # fmt: skip
+    worker.added = 0  # candidates stored (a detection inside a kept target is dropped)
     owner = (window.workspace.store.path, window.workspace.sequence_id)
-    worker.detected.connect(lambda *args: save_frame(window, *args, owner=owner))
+    worker.detected.connect(lambda *args: _count(worker, save_frame(window, *args, owner=owner)))
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
-    worker.succeeded.connect(lambda summary: finished(window, summary))
+    worker.succeeded.connect(lambda summary: finished(window, {**summary, "added": worker.added}))
     window._prelabel_dialog = run_with_progress(window, worker, "Pre-annotating with RPR-Net")
     window._prelabel_worker = worker
     return worker
@@ -124,11 +137,16 @@ def save_frame(window, index: int, name: str, shape, results, owner=None) -> Non
     if owner is not None and owner != (window.workspace.store.path, window.workspace.sequence_id):
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
-    store_detections(store, seq_id, index, name, shape, results)
+    saved = store_detections(store, seq_id, index, name, shape, results)
     annotator = window.annotator
     if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
         annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
         annotator.select(annotator.selected)
+    return len(saved)
+
+
+def _count(worker, added) -> None:
+    worker.added += added or 0
 
 
 def finished(window, summary: dict) -> None:
@@ -136,7 +154,8 @@ def finished(window, summary: dict) -> None:
     provider = summary["provider"].removesuffix("ExecutionProvider")
     how = "stopped after" if summary["cancelled"] else "done:"
     window.statusBar().showMessage(
-        f"RPR-Net {how} {summary['frames']} frame(s), {summary['targets']} candidate(s) "
+        f"RPR-Net {how} {summary['frames']} frame(s), "
+        f"{summary.get('added', summary['targets'])} candidate(s) added "
         f"on the {provider} provider: review them (A / R)",
         15000,
     )

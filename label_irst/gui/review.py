@@ -22,20 +22,27 @@ def far_from_box(target: Target, factor: float = 3.0) -> bool:
     return max(area / box_area, box_area / area) > factor or target.mask.area == 0
 
 
-def review_queue(targets: list[Target], suspects_only: bool = False) -> list[Target]:
-    """Candidates, lowest rho first (NaN last), then by frame; optionally only box suspects."""
+ORDERS = ("rho", "frame")
+
+
+def review_queue(
+    targets: list[Target], suspects_only: bool = False, order: str = "rho"
+) -> list[Target]:
+    """Candidates, lowest rho first (NaN last), then by frame; or by frame (then lowest rho),
+    so that accepting walks through the sequence; optionally only box suspects."""
     queue = [t for t in targets if t.status == "candidate"]
     if suspects_only:
         queue = [t for t in queue if far_from_box(t)]
 
     def key(t: Target):
         rho = t.rho if t.rho is not None and math.isfinite(t.rho) else math.inf
-        return rho, t.frame, t.id or 0
+        return (rho, t.frame, t.id or 0) if order == "rho" else (t.frame, rho, t.id or 0)
 
     return sorted(queue, key=key)
 
 
 def counters(targets: list[Target]) -> tuple[int, int]:
-    """(reviewed, remaining): confirmed + rejected, and candidates."""
+    """(reviewed, remaining): confirmed + rejected, and candidates. A deleted target is gone
+    from the project, so it counts as neither."""
     remaining = sum(t.status == "candidate" for t in targets)
     return len(targets) - remaining, remaining
