@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (pytest fixtures imported from test_gui_daily_path)
 """Clicks that land and masks that let the target be seen (the real window, offscreen)."""
 
 import numpy as np
