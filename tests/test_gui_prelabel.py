@@ -45,8 +45,7 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def _finish(qtbot, worker):
-    with qtbot.waitSignal(worker.finished, timeout=30000):
-        pass
+    qtbot.waitUntil(worker.isFinished, timeout=30000)  # a failing run may end before a wait
     QApplication.processEvents()  # per-frame results reach the window through its queue
 
 
@@ -59,8 +58,8 @@ def test_prelabel_action_fills_the_review_queue(window, model, qtbot, monkeypatc
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", pick)
     monkeypatch.setattr(window, "prelabel_sequence", partial(window.prelabel_sequence, threads=1))
-    window.actions["prelabel"].trigger()
-    assert chosen == [str(model)]  # the dialog starts on the shipped model
+    window.actions["prelabel_other"].trigger()
+    assert chosen == [str(model)]  # the dialog for another model starts on the shipped one
     worker = window._prelabel_worker
     _finish(qtbot, worker)
     store, seq = window.workspace.store, window.workspace.sequence_id

@@ -29,7 +29,6 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
 
     from label_irst.gui.main_window import MainWindow
     from label_irst.gui.qtcheck import binding_fault
-    from label_irst.gui.workspace import write_demo
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     fault = binding_fault()
@@ -37,11 +36,11 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
         print(f"label-irst: warning: {fault}", file=sys.stderr)
     app.setApplicationName("Label-IRST")
     app.setOrganizationName("label-irst")
-    if demo:
-        path = str(write_demo())
     window = MainWindow()
     window.resize(1400, 860)
-    if path:
+    if demo:
+        window.open_demo()
+    elif path:
         window.open_path(path)  # a LabelIrstError here becomes the CLI's one-line error
     if screenshot:
         window.show()

@@ -17,25 +17,27 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from label_irst.errors import LabelIrstError
-from label_irst.gui import editing
+from label_irst.gui import carry, editing, overlay
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
+from label_irst.gui.carry import carry_targets
 from label_irst.gui.convention import ConventionController
-from label_irst.gui.display import DisplayPipeline, OverlayStyle, palette, salient_point
+from label_irst.gui.display import DisplayPipeline, OverlayStyle, salient_point
 from label_irst.gui.frames import FrameCache
 from label_irst.gui.history import History
 from label_irst.gui.keys import KeyGuard
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import counters, review_queue
-from label_irst.gui.settings import AppSettings
-from label_irst.gui.tracking import carried_candidates
+from label_irst.gui.settings import AppSettings, recent_label
+from label_irst.gui.start_page import StartPage
 from label_irst.gui.views import DetailView, GlobalView
 from label_irst.gui.workspace import Workspace, open_workspace
 
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.actions = build_actions(self)
         self.conventions = ConventionController(self)
         self.key_guard = KeyGuard(self)
+        self._wire_start_page()
         self.prefs.restore_window(self)
         self._review_timer = QTimer(self, singleShot=True, interval=0)
         self._review_timer.timeout.connect(self.refresh_review)
@@ -78,7 +81,12 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.navigation)
-        self.setCentralWidget(central)
+        self.views_page = central
+        self.start_page = StartPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_page)
+        self.pages.addWidget(central)
+        self.setCentralWidget(self.pages)
 
         self.parameters = ParametersPanel(
             self.prefs.generator(), self.prefs.support_radius(), *self.prefs.mode()
@@ -133,6 +141,28 @@ class MainWindow(QMainWindow):
         return dock
 
     # -- opening ---------------------------------------------------------------------------
+    def _wire_start_page(self) -> None:
+        from label_irst.gui.actions import _open
+
+        page = self.start_page
+        page.openFolder.connect(self.actions["open_folder"].trigger)
+        page.openFile.connect(self.actions["open_file"].trigger)
+        page.openProject.connect(self.actions["open_project"].trigger)
+        page.openDemo.connect(self.open_demo)
+        page.openRecent.connect(lambda path: _open(self, path))
+        self.show_start_page()
+
+    def show_start_page(self) -> None:
+        self.start_page.show_recent([(p, recent_label(p)) for p in self.prefs.recent()])
+        self.pages.setCurrentWidget(self.start_page)
+
+    def open_demo(self) -> None:
+        """The generated demo sequence (its frames form a sequence: targets are carried)."""
+        from label_irst.gui.workspace import write_demo
+
+        self.open_path(write_demo())
+        self.set_carries(True)
+
     def open_path(self, path, project=None) -> None:
         """Open a project, folder, video or image (a LabelIrstError goes to the caller)."""
         workspace = open_workspace(path, project)
@@ -152,6 +182,7 @@ class MainWindow(QMainWindow):
         self.navigation.set_sequence(workspace.sequence.names)
         self.prefs.add_recent(str(workspace.store.path))
         self.setWindowTitle(f"Label-IRST — {workspace.sequence.source.name}")
+        self.pages.setCurrentWidget(self.views_page)
         self.show_frame(0)
 
     def close_workspace(self) -> None:
@@ -162,26 +193,12 @@ class MainWindow(QMainWindow):
         self.workspace = self.cache = self.annotator = None
         self.history.clear()
 
-    # -- sequences: carrying confirmed targets to the next frame ---------------------------
+    # -- sequences: carrying confirmed targets to the next frame (gui/carry.py) -------------
     def carries(self) -> bool:
-        """Whether the frames form a sequence (a video, or a folder the user marked as one):
-        only then are confirmed targets carried to the next frame."""
-        if self.workspace is None:
-            return False
-        value = self.workspace.store.meta(f"sequence:{self.workspace.sequence_id}")
-        return self.workspace.sequence.kind == "video" if value is None else value == "1"
+        return carry.carries(self)
 
     def set_carries(self, on: bool) -> None:
-        if self.workspace is not None:
-            self.workspace.store.set_meta(
-                f"sequence:{self.workspace.sequence_id}", "1" if on else "0"
-            )
-            self.statusBar().showMessage(
-                "frames form a sequence: confirmed targets are carried to the next frame"
-                if on
-                else "unrelated frames: nothing is carried to the next frame",
-                5000,
-            )
+        carry.set_carries(self, on)
 
     def show_frame(self, index: int, carry: bool = True) -> None:
         if self.workspace is None:
@@ -195,7 +212,7 @@ class MainWindow(QMainWindow):
         seq = self.workspace.sequence
         self.annotator.load(self.workspace.sequence_id, index, seq.name(index), raw)
         if carry and previous is not None and index == previous + 1 and self.carries():
-            self.carry_targets(index)
+            carry_targets(self, index)
         self.navigation.show_index(index)
         if previous is None:
             self.centre = self.opening_centre()
@@ -219,19 +236,6 @@ class MainWindow(QMainWindow):
         if visible:
             return visible[0].centroid
         return salient_point(self.annotator.frame.raw)
-
-    def carry_targets(self, index: int) -> None:
-        store, seq_id, a = self.workspace.store, self.workspace.sequence_id, self.annotator
-        previous = store.targets(seq_id, frame=index - 1)
-        earlier = store.targets(seq_id, frame=index - 2) if index >= 2 else []
-        current = list(a.targets.values())
-        kept = carried_candidates(previous, earlier, current, a.frame.raw,
-                                  lambda seed, src: a.generate(*seed, a.support_for(src)))  # fmt: skip
-        first = None
-        for result, track in kept:
-            t = a.add_generated(result, track)
-            first = first or t.id
-        a.select(first)
 
     # -- painting --------------------------------------------------------------------------
     def region(self) -> tuple[int, int, int, int]:
@@ -269,7 +273,7 @@ class MainWindow(QMainWindow):
         a = self.annotator
         visible = a.visible()
         h, w = a.frame.raw.shape
-        paint_masks(self, visible, (w, h))
+        overlay.paint_masks(self, visible, (w, h))
         seeds = [] if self.overlay.hidden else [t.seed for t in visible]
         self.global_view.set_seeds(seeds)
         self.detail_view.set_seeds(seeds)
@@ -327,34 +331,11 @@ class MainWindow(QMainWindow):
         self.refresh_masks()
 
     def show_footprint(self, col: int, row: int) -> None:
-        """Under the cursor in the detail view: the brush's pixels, or the click's snap disc."""
-        a = self.annotator
-        if a is None or a.frame is None:
-            return
-        from label_irst.gui.brush import stroke_pixels
-
-        radius = a.brush_radius if self.tool != "seed" else self.parameters.snap.value()
-        if self.tool == "seed" and radius < 1:
-            self.detail_view.set_footprint(None)
-            return
-        footprint = stroke_pixels([(col, row)], radius, a.frame.raw.shape)
-        self.detail_view.set_footprint(footprint)
+        overlay.show_footprint(self, col, row)
 
     def set_overlay(self, **changes) -> None:
         """Outline / filled, opacity, hidden (View menu, H and O keys, the Enhancement tab)."""
-        for key, value in changes.items():
-            setattr(self.overlay, key, value)
-        self.enhance.show_overlay(self.overlay.outline, self.overlay.opacity)
-        for name in ("outline", "hide"):
-            action = self.actions.get(name) if isinstance(self.actions, dict) else None
-            if action is not None:
-                action.blockSignals(True)
-                action.setChecked(
-                    self.overlay.outline if name == "outline" else self.overlay.hidden
-                )
-                action.blockSignals(False)
-        if self.annotator is not None and self.annotator.frame is not None:
-            self.refresh_masks()
+        overlay.set_style(self, **changes)
 
     def focus_views(self) -> None:
         """Escape: the keys act on the annotation again (the detail view takes the focus)."""
@@ -552,29 +533,3 @@ class MainWindow(QMainWindow):
         self.prefs.save_window(self)
         self.close_workspace()
         super().closeEvent(event)
-
-
-def paint_masks(window, visible, size) -> None:
-    """Overlays of both views in the window's :class:`OverlayStyle` and colour map palette."""
-    from label_irst.gui.display import overlay_rgba
-
-    a, style = window.annotator, window.overlay
-    w, h = size
-    colours = palette(window.display.settings.colormap)
-    window.global_view.set_region_colour(colours["region"])
-    shown = [] if style.hidden else visible
-    window.global_view.set_overlay(
-        overlay_rgba(shown, (0, 0, w, h), a.selected, colormap=window.display.settings.colormap,
-                     opacity=style.opacity, ring=style.outline)
-    )  # fmt: skip
-    if style.outline:
-        window.detail_view.set_overlay(np.zeros((1, 1, 4), np.uint8))
-        window.detail_view.set_outlines(
-            [(t.mask, colours[t.status], 3.0 if t.id == a.selected else 2.0) for t in shown]
-        )
-    else:
-        window.detail_view.set_outlines([])
-        window.detail_view.set_overlay(
-            overlay_rgba(shown, window.region(), a.selected, outline=True,
-                         colormap=window.display.settings.colormap, opacity=style.opacity)
-        )  # fmt: skip

@@ -1,9 +1,17 @@
-"""Persistent preferences (QSettings): window layout, Rs, generator, display, recent projects."""
+"""Persistent preferences (QSettings): window layout, Rs, generator, display, recent projects.
+
+With ``LABEL_IRST_HOME`` set, they live in ``$LABEL_IRST_HOME/settings.ini`` beside the
+projects kept there (a second installation, a test, a portable setup never touches the user's
+own settings); otherwise in the platform's usual place.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from dataclasses import asdict
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
@@ -16,7 +24,7 @@ MAX_RECENT = 8
 
 class AppSettings:
     def __init__(self, settings: QSettings | None = None):
-        self.q = settings or QSettings("label-irst", "Label-IRST")
+        self.q = settings or default_settings()
 
     def display(self) -> DisplaySettings:
         try:
@@ -81,3 +89,28 @@ class AppSettings:
         self.q.setValue("geometry", window.saveGeometry())
         self.q.setValue("state", window.saveState())
         self.q.sync()
+
+
+def default_settings() -> QSettings:
+    home = os.environ.get("LABEL_IRST_HOME")
+    if home:
+        return QSettings(str(Path(home) / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings("label-irst", "Label-IRST")
+
+
+def recent_label(path: str) -> str:
+    """A recent project as "name — folder of its frames" (the project's folder when its frames
+    cannot be read), so that two projects of the same name can be told apart."""
+    from label_irst.io.project import ProjectStore
+
+    project = Path(path)
+    folder = project.parent
+    try:
+        with ProjectStore.open(project, readonly=True) as store:
+            records = store.sequences()
+        if records:
+            folder = Path(records[0].source)
+            folder = folder if records[0].kind == "folder" else folder.parent
+    except (LabelIrstError, OSError, sqlite3.Error):
+        pass
+    return f"{project.stem} — {folder}"

@@ -1,0 +1,64 @@
+"""Mask overlays of the two views: outline or filled, opacity, hidden, colour-map palette, and
+the footprint under the cursor (the brush's pixels, the click's snap disc)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from label_irst.gui.display import overlay_rgba, palette
+
+
+def paint_masks(window, visible, size) -> None:
+    """Overlays of both views in the window's :class:`OverlayStyle` and colour map palette."""
+    a, style = window.annotator, window.overlay
+    w, h = size
+    colours = palette(window.display.settings.colormap)
+    window.global_view.set_region_colour(colours["region"])
+    shown = [] if style.hidden else visible
+    window.global_view.set_overlay(
+        overlay_rgba(shown, (0, 0, w, h), a.selected, colormap=window.display.settings.colormap,
+                     opacity=style.opacity, ring=style.outline)
+    )  # fmt: skip
+    if style.outline:
+        window.detail_view.set_overlay(np.zeros((1, 1, 4), np.uint8))
+        window.detail_view.set_outlines(
+            [(t.mask, colours[t.status], 3.0 if t.id == a.selected else 2.0) for t in shown]
+        )
+    else:
+        window.detail_view.set_outlines([])
+        window.detail_view.set_overlay(
+            overlay_rgba(shown, window.region(), a.selected, outline=True,
+                         colormap=window.display.settings.colormap, opacity=style.opacity)
+        )  # fmt: skip
+
+
+def show_footprint(window, col: int, row: int) -> None:
+    """Under the cursor in the detail view: the brush's pixels, or the click's snap disc."""
+    a = window.annotator
+    if a is None or a.frame is None:
+        return
+    from label_irst.gui.brush import stroke_pixels
+
+    radius = a.brush_radius if window.tool != "seed" else window.parameters.snap.value()
+    if window.tool == "seed" and radius < 1:
+        window.detail_view.set_footprint(None)
+        return
+    footprint = stroke_pixels([(col, row)], radius, a.frame.raw.shape)
+    window.detail_view.set_footprint(footprint)
+
+
+def set_style(window, **changes) -> None:
+    """Outline / filled, opacity, hidden (View menu, H and O keys, the Enhancement tab)."""
+    for key, value in changes.items():
+        setattr(window.overlay, key, value)
+    window.enhance.show_overlay(window.overlay.outline, window.overlay.opacity)
+    for name in ("outline", "hide"):
+        action = window.actions.get(name) if isinstance(window.actions, dict) else None
+        if action is not None:
+            action.blockSignals(True)
+            action.setChecked(
+                window.overlay.outline if name == "outline" else window.overlay.hidden
+            )
+            action.blockSignals(False)
+    if window.annotator is not None and window.annotator.frame is not None:
+        window.refresh_masks()
