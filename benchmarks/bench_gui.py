@@ -53,13 +53,16 @@ def main() -> None:
     app.processEvents()
 
     # click-to-paint: the click handler (PAMG on the raw frame + store transaction + overlays)
-    # and a synchronous repaint of both views
+    # and a synchronous repaint of both views; Shift+click re-seeds the target under the click
+    # (a plain click on it would only select it)
+    from PySide6.QtCore import Qt
+
     lat = []
     for k in range(60):
         t = truths[0][k % 3]
         x, y = t.x + (k % 3) - 1, t.y
         t0 = time.perf_counter()
-        window.on_click(window.detail_view, x + 0.5, y + 0.5)
+        window.on_click(window.detail_view, x + 0.5, y + 0.5, Qt.KeyboardModifier.ShiftModifier)
         window.detail_view.viewport().repaint()
         window.global_view.viewport().repaint()
         lat.append(time.perf_counter() - t0)
