@@ -133,7 +133,7 @@ def test_brush_defaults_to_one_pixel_with_its_outline_under_the_cursor(window):
     assert window.parameters.brush.value() == 1 and window.annotator.brush_radius == 0.5
     key(window, Qt.Key.Key_E)
     hover(window.detail_view, x, y)
-    (path, _, _) = window.detail_view.cursor_outline.items[0]
+    (path, _, _) = window.detail_view.cursor_outline.items[-1]
     rect = path.boundingRect()
     assert (rect.width(), rect.height()) == (1.0, 1.0)  # one pixel outlined
     click(window.detail_view, x, y)

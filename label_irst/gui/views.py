@@ -225,7 +225,8 @@ class DetailView(_FrameView):
 
     def set_footprint(self, mask, rgb=(255, 255, 255)) -> None:
         """The pixels the next brush stroke or click would use (None hides it)."""
-        items = [] if mask is None else [(edge_path(mask), (*rgb, 220), 1.0)]
+        path = None if mask is None else edge_path(mask)  # dark under light: seen on any pixel
+        items = [] if path is None else [(path, (0, 0, 0, 200), 3.0), (path, (*rgb, 230), 1.0)]
         self.cursor_outline.set_items(items)
 
     def set_region_image(self, rgb: np.ndarray, x0: int, y0: int) -> None:
