@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QDockWidget,
     QLineEdit,
     QWidget,
 )
@@ -56,7 +57,7 @@ class KeyGuard(QObject):
                 return True  # the key press of a shortcut already run
         if kind != QEvent.Type.ShortcutOverride or not isinstance(obj, QWidget):
             return False
-        if obj.window() is not self.window:
+        if _owner(obj) is not self.window:
             return False
         action = self.shortcut_actions().get(event.keyCombination().toCombined())
         if action is None or not self.steals(obj, event):
@@ -83,6 +84,14 @@ class KeyGuard(QObject):
         if isinstance(widget, (QComboBox, QAbstractItemView)):
             return not (plain and key in LIST_KEYS)
         return True
+
+
+def _owner(widget: QWidget) -> QWidget:
+    """The window a widget belongs to; a floating dock belongs to the window it came from."""
+    top = widget.window()
+    if isinstance(top, QDockWidget) and top.parentWidget() is not None:
+        return top.parentWidget().window()
+    return top
 
 
 def _spin_box(widget: QWidget) -> QAbstractSpinBox | None:
