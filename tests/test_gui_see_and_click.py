@@ -105,6 +105,8 @@ def test_outline_mode_covers_no_target_pixel_hide_key_and_opacity(window):
     window.enhance.colormap.setCurrentText("inferno")
     pen = window.global_view.roi.pen.color()
     assert (pen.red(), pen.green(), pen.blue()) == (0, 160, 255)
+    window.parameters.snap.setValue(2)
+    assert window.prefs.overlay() == (False, 1.0) and window.prefs.snap() == 2  # kept
 
 
 def test_detail_view_follows_clicks_and_frames(window):
@@ -138,3 +140,25 @@ def test_brush_defaults_to_one_pixel_with_its_outline_under_the_cursor(window):
     assert (rect.width(), rect.height()) == (1.0, 1.0)  # one pixel outlined
     click(window.detail_view, x, y)
     assert window.annotator.selected_target().mask.area == area - 1
+
+
+def test_global_view_zooms_with_the_wheel_and_keeps_it_across_frames(window):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    view = window.global_view
+    width = view.box.viewRect().width()
+    x, y = truth_pixel(window.truths[0][0])
+    p = QPointF(view.scene_point(x + 0.5, y + 0.5))
+    for _ in range(3):
+        ev = QWheelEvent(p, view.viewport().mapToGlobal(p), QPoint(), QPoint(0, 120),
+                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                         Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+        QApplication.sendEvent(view.viewport(), ev)
+    zoomed = view.box.viewRect()
+    assert zoomed.width() < 0.7 * width and zoomed.contains(QPointF(x, y))
+    key(window, Qt.Key.Key_Right)
+    assert view.box.viewRect().width() == pytest.approx(zoomed.width())
+    key(window, Qt.Key.Key_F)
+    assert view.box.viewRect().width() == pytest.approx(width)

@@ -29,6 +29,7 @@ KEYS = {
     "accept": (("A",), "review queue: accept the candidate and go to the next"),
     "reject_review": (("R",), "review queue: reject the candidate and go to the next"),
     "grid": (("G",), "pixel grid"),
+    "fit": (("F",), "whole frame in the global view (the wheel zooms it)"),
     "hide": (("H",), "hide / show the mask overlay"),
     "outline": (("O",), "overlay: outline only / filled"),
     "show_rejected": (("Shift+H",), "show rejected targets"),
@@ -198,6 +199,7 @@ def build_actions(window) -> dict[str, QAction]:
 
     menu = window.menuBar().addMenu("&View")
     add(menu, "grid", "Pixel grid", toggle_grid)
+    add(menu, "fit", "Whole frame", window.global_view.fit)
     checkable(add(menu, "hide", "Hide masks", lambda: None), False,
               lambda on: window.set_overlay(hidden=on))  # fmt: skip
     checkable(add(menu, "outline", "Masks as outlines", lambda: None),

@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self.tool = "seed"
         self.region_size = 32
         self.centre = (0.0, 0.0)
-        self.overlay = OverlayStyle()
+        self.overlay = OverlayStyle(*self.prefs.overlay())
         self.history = History(lambda states: editing.apply_history(self, states), self)
         self._build()
         self.actions = build_actions(self)
@@ -128,6 +128,9 @@ class MainWindow(QMainWindow):
         self.parameters.brushRadiusChanged.connect(self.set_brush_radius)
         self.enhance.changed.connect(self.set_display)
         self.enhance.overlayChanged.connect(lambda o, a: self.set_overlay(outline=o, opacity=a))
+        self.enhance.show_overlay(self.overlay.outline, self.overlay.opacity)
+        self.parameters.snap.setValue(self.prefs.snap())
+        self.parameters.snap.valueChanged.connect(self.prefs.set_snap)
         self.review.accept.connect(lambda: self.review_step(True))
         self.review.reject.connect(lambda: self.review_step(False))
         self.review.targetChosen.connect(self.go_to_target)

@@ -52,6 +52,7 @@ def set_style(window, **changes) -> None:
     for key, value in changes.items():
         setattr(window.overlay, key, value)
     window.enhance.show_overlay(window.overlay.outline, window.overlay.opacity)
+    window.prefs.set_overlay(window.overlay.outline, window.overlay.opacity)
     for name in ("outline", "hide"):
         action = window.actions.get(name) if isinstance(window.actions, dict) else None
         if action is not None:

@@ -70,6 +70,32 @@ class AppSettings:
         self.q.setValue("guided", "true" if guided else "false")
         self.q.setValue("guided_scale", float(scale))
 
+    def overlay(self) -> tuple[bool, float]:
+        """(outline only, opacity) of the mask overlay."""
+        outline = str(self.q.value("overlay_outline", "true")).lower() == "true"
+        try:
+            opacity = float(self.q.value("overlay_opacity", 0.5))
+        except (TypeError, ValueError):
+            opacity = 0.5
+        return outline, opacity if 0.05 <= opacity <= 1.0 else 0.5
+
+    def set_overlay(self, outline: bool, opacity: float) -> None:
+        self.q.setValue("overlay_outline", "true" if outline else "false")
+        self.q.setValue("overlay_opacity", float(opacity))
+
+    def snap(self) -> float:
+        """The click snap radius in pixels (0: off)."""
+        from label_irst.core.snap import SNAP_RADIUS
+
+        try:
+            radius = float(self.q.value("snap_radius", SNAP_RADIUS))
+        except (TypeError, ValueError):
+            radius = SNAP_RADIUS
+        return radius if 0 <= radius <= 6 else SNAP_RADIUS
+
+    def set_snap(self, radius: float) -> None:
+        self.q.setValue("snap_radius", float(radius))
+
     def recent(self) -> list[str]:
         value = self.q.value("recent", [])
         return [value] if isinstance(value, str) else list(value or [])

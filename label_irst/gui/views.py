@@ -32,6 +32,8 @@ class FrameViewBox(pg.ViewBox):
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
         self.setMouseEnabled(False, False)
         self.paint_drags = False
+        #: the wheel zooms this view itself (else it is reported by ``sigWheel``)
+        self.zooms = False
         #: keyboard modifiers of the last click (Shift+click re-seeds)
         self.modifiers = Qt.KeyboardModifier.NoModifier
 
@@ -55,6 +57,10 @@ class FrameViewBox(pg.ViewBox):
 
     def wheelEvent(self, ev, axis=None):
         ev.accept()
+        if self.zooms:  # the global view: zoom about the pointer (1-2 px misses at < 1x)
+            factor = 0.8 if ev.delta() > 0 else 1.25
+            self.scaleBy((factor, factor), center=self.mapSceneToView(ev.scenePos()))
+            return
         self.sigWheel.emit(1 if ev.delta() > 0 else -1)
 
 
@@ -149,11 +155,21 @@ class GlobalView(_FrameView):
         self.box.addItem(self.roi)
         self.roi.sigRegionChanged.connect(self._roi_moved)
         self._quiet = False
+        self.box.zooms = True
+        self._shape = None
 
     def set_frame(self, rgb: np.ndarray) -> None:
+        """Show a frame; the zoom is kept while the frames keep their size."""
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
-        h, w = rgb.shape[:2]
-        self.box.setRange(QRectF(0, 0, w, h), padding=0.02)
+        if rgb.shape[:2] != self._shape:
+            self._shape = rgb.shape[:2]
+            self.fit()
+
+    def fit(self) -> None:
+        """The whole frame in view."""
+        if self._shape is not None:
+            h, w = self._shape
+            self.box.setRange(QRectF(0, 0, w, h), padding=0.02)
 
     def set_overlay(self, rgba: np.ndarray) -> None:
         self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
