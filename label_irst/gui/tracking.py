@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from label_irst.errors import LabelIrstError
 from label_irst.io.project import Target
 
 SEARCH = 3
 #: a carried mask's area may differ from its source's by this factor at most
-AREA_FACTOR = 2.5
+AREA_FACTOR = 3.0
 #: the seed must depart from the local median by this many robust standard deviations
 PEAK_SIGMAS = 3.0
 
@@ -72,7 +73,10 @@ def carried_candidates(previous, earlier, current, raw, grow) -> list[tuple[obje
     ``grow(seed, source_target)`` runs the generator."""
     out = []
     for seed, source, predicted in carry_seeds(previous, earlier, current, raw):
-        result = grow(seed, source)
+        try:
+            result = grow(seed, source)
+        except LabelIrstError:
+            continue  # nothing to grow there (a flat patch): nothing carried
         if consistent(source, result.mask, predicted, raw, seed):
             out.append((result, source.track_id))
     return out
