@@ -74,7 +74,8 @@ def seed_and_widen(window, x, y):
 
 
 def test_brush_corrections_carry_over_to_the_next_click(window, qtbot):
-    window.parameters.brush.setValue(0.5)  # one pixel per brush click
+    window.parameters.brush.setValue(1)  # one pixel per brush click
+    window.parameters.snap.setValue(0)  # seeds exactly at the clicks, as pamg_plus below
     assert window.conventions.label.text() == "convention: pamg+ default"
     done = 0
     for frame in range(4):

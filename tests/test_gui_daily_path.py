@@ -86,7 +86,7 @@ def test_selecting_a_brush_edited_confirmed_target_never_changes_it(window, monk
     drag(window.detail_view, [(x + 3, y), (x + 4, y)])
     key(window, Qt.Key.Key_S)
     edited = window.annotator.selected_target()
-    assert edited.status == "confirmed" and edited.source == "manual"
+    assert edited.status == "confirmed" and window.annotator.has_manual_edits(edited)
     snapshot = (edited.mask.offset, edited.mask.crop.tobytes(), edited.status)
 
     def same():

@@ -5,7 +5,9 @@ shows is what the file holds, and is reported to ``on_edit(text, [(before, after
 window's undo history). PAMG (Sec. III-A) runs on the raw frame; the view's contrast never
 reaches the generator. Selecting a target never changes it: re-seeding is its own action. A
 change of Rs re-runs the selected *candidate* grown by PAMG at its seed (Sec. III-D1); reviewed
-targets and brush-edited ("manual") ones are never regenerated behind the user's back.
+targets and brush-edited ones (:meth:`has_manual_edits`) are never regenerated behind the user's
+back. A brush stroke keeps the target's source (a corrected click is still a seeded example of
+the project's convention); only a target painted from nothing is "manual".
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from label_irst.core.generators import get_generator
 from label_irst.core.geometry import CroppedMask
 from label_irst.core.pamg import guided_support_radius
 from label_irst.core.result import GeneratedMask
+from label_irst.errors import LabelIrstError
 from label_irst.gui.brush import apply_stroke, stroke_pixels
 from label_irst.io.project import ProjectStore, Target
 
@@ -121,10 +124,26 @@ class FrameAnnotator:
             "re-seed", target, _fill(target.copy(status="candidate", source="pamg"), result)
         )
 
-    @staticmethod
-    def has_manual_edits(target: Target) -> bool:
-        """Painted or erased by hand (a brush stroke makes a target "manual")."""
-        return target.source == "manual"
+    def has_manual_edits(self, target: Target) -> bool:
+        """Painted or erased by hand: drawn from nothing ("manual"), or a stored mask that is not
+        what its generator grows from its stored seed and Rs (a brush stroke changed it; a
+        convention refitted since also counts, which at worst asks one question too many)."""
+        if target.source == "manual":
+            return True
+        if target.mask.area == 0 or not target.generator:
+            return False
+        try:
+            spec = get_generator(target.generator)
+            if self.convention is not None and self.convention.generator == spec.name:
+                regrown = self.convention.generate(
+                    self.frame.raw, target.seed, target.support_radius
+                )
+            else:
+                regrown = spec.fn(self.frame.raw, target.seed, target.support_radius)
+        except LabelIrstError:
+            return True
+        shape = self.frame.raw.shape
+        return not np.array_equal(regrown.mask.to_full(shape), target.mask.to_full(shape))
 
     def add_generated(self, result: GeneratedMask, track_id: int | None, source="pamg") -> Target:
         """Save a generated mask as a candidate (carried targets: not an edit of the user's)."""
@@ -139,6 +158,8 @@ class FrameAnnotator:
         self.support_radius = float(rs)
         target = self.selected_target()
         if target is None or target.source != "pamg" or target.status != "candidate":
+            return None
+        if self.has_manual_edits(target):
             return None
         return self._edit("Rs", target, _fill(target.copy(), self.generate(*target.seed)))
 
@@ -199,6 +220,8 @@ class FrameAnnotator:
         self.store.delete_target(target.id)
         del self.targets[target.id]
         self.selected = None
+        if self.on_saved is not None:
+            self.on_saved(target)  # a deleted confirmed target leaves the convention's examples
         self._report("delete", target, None)
         return target
 
@@ -228,14 +251,12 @@ class FrameAnnotator:
             self._paint_stroke()
 
     def end_stroke(self) -> Target | None:
-        """Finish the stroke: one saved edit, one undo step; the target becomes "manual"."""
+        """Finish the stroke: one saved edit, one undo step."""
         stroke, self._stroke = self._stroke, None
         if stroke is None:
             return None
         target = self.targets[stroke.target_id]
-        return self._edit(
-            "erase" if stroke.erase else "brush", stroke.before, target.copy(source="manual")
-        )
+        return self._edit("erase" if stroke.erase else "brush", stroke.before, target.copy())
 
     def _paint_stroke(self) -> None:
         stroke = self._stroke
@@ -254,6 +275,8 @@ class FrameAnnotator:
         else:
             name = self.frame.name if self.frame and self.frame.index == frame else ""
             self.store.restore_target(state, name)
+        if self.on_saved is not None:
+            self.on_saved(None)  # an undo or redo: counted as an edit of a reviewed target
         if self.frame is not None and frame == self.frame.index:
             self.reload()
             self.selected = target_id if state is not None else None
