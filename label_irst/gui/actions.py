@@ -208,7 +208,7 @@ def build_actions(window) -> dict[str, QAction]:
               window.set_show_rejected)  # fmt: skip
     add(menu, "views", "Focus the views", window.focus_views)
 
-    menu = window.menuBar().addMenu("&Help")
+    menu = window.help_menu = window.menuBar().addMenu("&Help")
     add(menu, "shortcuts", "Keyboard shortcuts", lambda: _shortcuts(window))
     return acts
 

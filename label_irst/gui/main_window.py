@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.actions = build_actions(self)
         self.conventions = ConventionController(self)
+        self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
         self.key_guard = KeyGuard(self)
         self._wire_start_page()
         self.prefs.restore_window(self)
