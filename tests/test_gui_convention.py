@@ -139,3 +139,24 @@ def test_convention_survives_reopening_the_project_in_the_app(window, qtbot):
 
     assert project_generator(window.workspace.store) == "pamg+"
     assert window.workspace.store.meta("generator") == "pamg+"
+
+
+def test_convention_reset_and_freeze_are_undone_by_ctrl_z(window):
+    from label_irst.core.convention import Convention
+    from label_irst.io.convention import save_project_convention
+
+    store = window.workspace.store
+    save_project_convention(store, Convention("pamg+", {"margin": 2}, 12, 7.0))
+    window.conventions.load()
+    window.conventions.reset_action.trigger()
+    assert project_convention(store).is_default
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    QTest.keyClick(window.detail_view, Qt.Key.Key_Z, ctrl)
+    assert project_convention(store).params["margin"] == 2
+    assert window.annotator.convention.params["margin"] == 2
+    window.conventions.freeze_action.trigger()
+    assert project_convention(store).frozen
+    QTest.keyClick(window.detail_view, Qt.Key.Key_Z, ctrl)
+    assert not project_convention(store).frozen and not window.conventions.freeze_action.isChecked()
+    QTest.keyClick(window.detail_view, Qt.Key.Key_Y, ctrl)
+    assert project_convention(store).frozen

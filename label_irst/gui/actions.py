@@ -16,7 +16,10 @@ KEYS = {
     "reject": (("Ctrl+Delete",), "reject the selected target (kept hidden, restorable)"),
     "restore": (("Shift+R",), "restore the selected rejected target as a candidate"),
     "reseed": (("Shift+S",), "re-seed the selected target at its seed (Shift+click: at the click)"),
-    "undo": (("Ctrl+Z",), "undo the last edit (seed, re-seed, brush, confirm, reject, delete)"),
+    "undo": (
+        ("Ctrl+Z",),
+        "undo the last edit (seed, re-seed, brush, confirm, reject, delete, convention reset or freeze)",
+    ),
     "redo": (("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
     "next": (("Right", "PgDown"), "next frame"),
     "prev": (("Left", "PgUp"), "previous frame"),

@@ -184,7 +184,9 @@ class ConventionController(QObject):
         self._timer.stop()
         self.edits = 0
         self._generation += 1
+        before = self.convention
         self._use(reset_project_convention(store, self._generator()))
+        self._record("reset the convention", before)
 
     def set_frozen(self, frozen: bool) -> None:
         from label_irst.io.convention import save_project_convention
@@ -192,7 +194,32 @@ class ConventionController(QObject):
         store = self._store()
         if store is None or self.convention is None:
             return
+        from dataclasses import replace
+
         self._generation += 1
+        before = replace(self.convention, params=dict(self.convention.params))
         self.convention.frozen = bool(frozen)
         save_project_convention(store, self.convention)
         self._use(self.convention)
+        self._record("freeze the convention" if frozen else "unfreeze the convention", before)
+
+    # -- undo ------------------------------------------------------------------------------
+    def _record(self, text: str, before) -> None:
+        """Put a reset or (un)freeze on the window's undo history (Ctrl+Z brings it back)."""
+        from label_irst.gui.history import ConventionChange
+
+        history = getattr(self.window, "history", None)
+        if history is not None and before is not None and self.convention is not None:
+            history.stack.push(ConventionChange(self.restore, text, before, self.convention))
+
+    def restore(self, convention) -> None:
+        """Store and use ``convention`` (undo / redo of a reset or a freeze)."""
+        from label_irst.io.convention import save_project_convention
+
+        store = self._store()
+        if store is None:
+            return
+        self._timer.stop()
+        self._generation += 1
+        save_project_convention(store, convention)
+        self._use(convention)

@@ -1,5 +1,9 @@
 """One undo history for every edit of the annotation (QUndoStack).
 
+Convention changes made by the user (reset, freeze, unfreeze: :class:`ConventionChange`) go
+through it too; the background refits do not (they follow the reviewed targets, and an undo of a
+review is itself followed by the next refit).
+
 Each edit is a :class:`TargetEdit`: the targets it touched, as they were before and after (a
 ``None`` side is a target that did not exist: an added or a deleted one). Seeding, re-seeding,
 brush strokes, confirming, rejecting, restoring and deleting all go through it, on any frame:
@@ -69,3 +73,29 @@ class History:
 
     def clear(self) -> None:
         self.stack.clear()
+
+
+class ConventionChange(QUndoCommand):
+    """The project's convention before and after a reset or a (un)freeze by the user;
+    ``restore(convention)`` stores and uses one of them."""
+
+    def __init__(self, restore, text: str, before, after):
+        super().__init__(text)
+        self._restore = restore
+        self.before, self.after = _copy(before), _copy(after)
+        self._done = True
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._restore(_copy(self.after))
+
+    def undo(self) -> None:
+        self._restore(_copy(self.before))
+
+
+def _copy(convention):
+    from dataclasses import replace
+
+    return replace(convention, params=dict(convention.params))
