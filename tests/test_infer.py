@@ -337,7 +337,7 @@ def test_prelabel_a_project_stores_model_candidates_once(model_path, dataset, tm
 
     path, seq = _project_with_confirmed_target(dataset, tmp_path)
     args = ["prelabel", str(path), "--model", str(model_path), "--device", "cpu"]
-    args += ["--threshold", "0.3", "--json", "--quiet"]
+    args += ["--threshold", "0.3", "--no-track", "--json", "--quiet"]
     assert main([*args, "--out", str(tmp_path / "o1")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["frames"] == 5 and out["targets"] > 0

@@ -14,7 +14,12 @@ def register(sub) -> None:
         "--masks); a second run resumes where the first stopped. For a project, each frame's "
         "guided masks are also stored in it as 'model' candidates for review, replacing "
         "earlier ones and keeping reviewed targets. Masks use the project's generator and "
-        "fitted annotation convention (or --generator / --convention).",
+        "fitted annotation convention (or --generator / --convention). Detections are linked "
+        "into tracks by default: each target gets an integer 'id' stable along its sequence "
+        "(the project's track id); a track starts at a detection scored >= --track-high, "
+        "continues through detections >= --track-low, is kept when it spans at least "
+        "--track-min-length frames, and gaps of up to --track-max-gap frames are filled by a "
+        "guided mask near the predicted position.",
     )
     p.add_argument("data", help="dataset root, folder of frames, or project (.lirst)")
     p.add_argument("--model", required=True, help="model metadata <stem>.json (or one .onnx graph)")
@@ -29,7 +34,21 @@ def register(sub) -> None:
     from label_irst.commands._common import add_convention_arg
 
     add_convention_arg(p)
-    p.add_argument("--threshold", type=float, default=None, help="heatmap score threshold")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="heatmap score threshold with --no-track (default: the model's)",
+    )
+    p.add_argument("--no-track", action="store_true", help="decide frame by frame, no tracks")
+    p.add_argument("--track-high", type=float, default=None, help="score that starts a track")
+    p.add_argument("--track-low", type=float, default=None, help="score that continues a track")
+    p.add_argument(
+        "--track-min-length", type=int, default=None, help="frames a kept track spans at least"
+    )
+    p.add_argument(
+        "--track-max-gap", type=int, default=None, help="missed frames a track survives (filled)"
+    )
     p.add_argument("--split", default=None, help="only sequences of img_idx/SPLIT.txt")
     p.add_argument("--batch", type=int, default=None, help="frames per run (default 1 CPU, 16 GPU)")
     p.add_argument(
@@ -64,6 +83,7 @@ def run(args) -> int:
     if threshold is None:
         threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
     batch = args.batch or (1 if model.provider == "CPUExecutionProvider" else 16)
+    tracking = None if args.no_track else tracker_config(args)
     with ProgressJob("prelabel", quiet=args.quiet) as job:
         report = prelabel(
             args.data,
@@ -77,6 +97,7 @@ def run(args) -> int:
             job=job,
             convention=convention,
             generator=args.generator,
+            tracking=tracking,
         )
     summary = report.summary()
     if args.json:
@@ -85,3 +106,22 @@ def run(args) -> int:
         for key, value in summary.items():
             print(f"{key:>14}: {value}")
     return 0
+
+
+def tracker_config(args):
+    """The tracker settings of the command line, defaults from DEFAULT_TRACKING."""
+    from dataclasses import replace
+
+    from label_irst.errors import LabelIrstError
+    from label_irst.infer.tracks import DEFAULT_TRACKING
+
+    given = {
+        "high": args.track_high,
+        "low": args.track_low,
+        "min_length": args.track_min_length,
+        "max_gap": args.track_max_gap,
+    }
+    try:
+        return replace(DEFAULT_TRACKING, **{k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise LabelIrstError(f"tracking: {exc}") from None

@@ -9,6 +9,13 @@ frame's guided-PAMG masks are also stored in the project as ``model`` candidates
 (:func:`label_irst.infer.project.store_detections`, one transaction per frame).
 The annotation file is rewritten atomically every ``flush`` frames with ``"complete": false``
 until the sequence ends, so a stopped run resumes at the first frame it had not saved.
+
+With ``tracking`` (a :class:`label_irst.core.tracking.TrackerConfig`, the command's default) the
+model runs at the tracker's low threshold, each frame's raw detections are saved as
+``"detections"``, and once the sequence is read they are linked into tracks
+(:func:`label_irst.infer.tracks.finish_sequence`): each frame's ``"targets"`` then carry the
+track ``"id"`` (project candidates its ``track_id``), masks are grown for the tracked targets
+and gaps in a track are filled by guided masks at the local extremum near the predicted position.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ import numpy as np
 from label_irst.batch.progress import Job
 from label_irst.core.convention import Convention
 from label_irst.core.pamg import GUIDED_SCALE, guided_support_radius
+from label_irst.core.tracking import TrackerConfig
 from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD
 from label_irst.infer.project import is_project, project_sequences, store_detections
 from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.sequences import read_sequences
 from label_irst.infer.session import RPRModel
+from label_irst.infer.tracks import finish_sequence, settings, track_summary
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.images import write_mask
 from label_irst.io.project import ProjectStore
@@ -43,6 +52,7 @@ class PrelabelReport:
     sequences: int = 0
     skipped_frames: int = 0
     encoder_runs: int = 0
+    tracks: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -54,6 +64,7 @@ class PrelabelReport:
             "sequences": self.sequences,
             "skipped_frames": self.skipped_frames,
             "encoder_runs": self.encoder_runs,
+            "tracks": self.tracks,
         }
 
 
@@ -96,13 +107,15 @@ def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE, conventio
     return union(guided_results(image, dets, scale, convention=convention), image.shape)
 
 
-def _load_partial(path: Path, frames: list[str]) -> list[dict]:
+def _load_partial(path: Path, frames: list[str], tracking: dict | None = None) -> list[dict]:
     if not path.is_file():
         return []
     try:
         record = json.loads(path.read_text())
         done = list(record["frames"])
     except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if record.get("tracking") != tracking:  # other tracking settings: start the sequence again
         return []
     names = [f.get("frame") for f in done]
     if names != frames[: len(names)]:
@@ -124,9 +137,10 @@ def prelabel(
     job: Job | None = None,
     convention: Convention | None = None,
     generator: str | None = None,
+    tracking: TrackerConfig | None = None,
 ) -> PrelabelReport:
     """Pre-label every sequence of ``data`` (dataset root, frame folder or project) into
-    ``out``; resumes finished work.
+    ``out``; resumes finished work. ``tracking`` links the detections into tracks.
 
     Masks come from ``convention`` when given; else, for a project, from the project's generator
     (or ``generator``) and its stored convention; else from ``generator`` (default pamg+).
@@ -144,19 +158,19 @@ def prelabel(
                 raise LabelIrstError(f"{data}: no readable sequence in the project")
             try:
                 return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline,
-                                 flush, job, convention, store)  # fmt: skip
+                                 flush, job, convention, store, tracking)  # fmt: skip
             finally:
                 for seq in seqs:
                     seq.close()
     convention = convention or resolve_convention(generator, None)
     seqs = read_sequences(data, split)
     return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job,
-                     convention)  # fmt: skip
+                     convention, None, tracking)  # fmt: skip
 
 
 def _prelabel(
     seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job: Job, convention,
-    store=None,
+    store=None, tracking: TrackerConfig | None = None,
 ) -> PrelabelReport:  # fmt: skip
     out = Path(out)
     report = PrelabelReport(provider=model.provider, sequences=len(seqs))
@@ -166,19 +180,24 @@ def _prelabel(
     for seq in seqs:
         stems = seq.stems()
         ann_path = out / "annotations" / f"{seq.name}.json"
-        done = _load_partial(ann_path, stems)
-        record = {"sequence": seq.name, "model": model.path.name, "threshold": threshold}
+        done = _load_partial(ann_path, stems, settings(tracking))
+        record = {"sequence": seq.name, "model": model.path.name, "threshold": threshold,
+                  "tracking": settings(tracking)}  # fmt: skip
+        if tracking is not None:
+            record["threshold"] = tracking.low
         if masks:
             record["generator"] = convention.generator
             record["convention"] = convention.params
-        if len(done) == len(stems):
+        if len(done) == len(stems) and (tracking is None or "tracks" in _record_of(ann_path)):
             done_total += len(stems)
             report.skipped_frames += len(stems)
             job.step(done_total, total)
             continue
         report.skipped_frames += len(done)
         done_total += len(done)
-        runner = SequenceRunner(model, threshold, cache=cache, batch=batch, pipeline=pipeline)
+        runner = SequenceRunner(
+            model, record["threshold"], cache=cache, batch=batch, pipeline=pipeline
+        )
 
         def save(complete: bool, done=done, record=record, ann_path=ann_path) -> None:
             write_text_atomic(
@@ -187,6 +206,16 @@ def _prelabel(
 
         try:
             for t, img, dets in runner.run(seq.read, len(stems), len(done)):
+                if tracking is not None:  # linked, masked and stored once the sequence is read
+                    done.append({"frame": stems[t], "detections": [d.as_dict() for d in dets]})
+                    report.frames += 1
+                    done_total += 1
+                    job.step(done_total, total)
+                    if len(done) % flush == 0:
+                        save(False)
+                    if job.cancelled:
+                        break
+                    continue
                 targets = [d.as_dict() for d in dets]
                 if masks or store is not None:
                     where = f"{seq.name}/{stems[t]}"
@@ -218,8 +247,48 @@ def _prelabel(
             continue
         finally:
             report.encoder_runs += runner.encoder_runs
-        save(len(done) == len(stems))
+        if tracking is not None and len(done) == len(stems) and not job.cancelled:
+            try:
+                tracks = _finish_tracks(
+                    seq, stems, done, tracking, out, masks, store, job, convention
+                )
+            except LabelIrstError as exc:
+                job.warning(f"sequence {seq.name}: {exc}; skipped")
+                report.warnings.append(str(exc))
+                continue
+            record["tracks"] = track_summary(tracks)
+            report.tracks += len(tracks)
+            report.targets += sum(len(e["targets"]) for e in done)
+        save(len(done) == len(stems) and (tracking is None or "tracks" in record))
         if job.cancelled:
             break
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _record_of(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _finish_tracks(seq, stems, done, tracking, out, masks, store, job: Job, convention):
+    """Link a fully read sequence's detections into tracks; masks and project candidates of
+    the tracked targets, with project-wide track ids (per-sequence id + an offset)."""
+    base = store.new_track_id() - 1 if store is not None else 0
+
+    def grow(img, dets, t):
+        where = f"{seq.name}/{stems[t]}"
+        return guided_results(img, dets, warn=lambda m, w=where: job.warning(f"{w}: {m}"),
+                              convention=convention)  # fmt: skip
+
+    def write(t, img, results, targets, ids):
+        if store is not None:
+            ids = [base + i for i in ids]
+            store_detections(store, seq.sequence_id, t, seq.names[t], img.shape, results, ids)
+        if masks:
+            full, _ = union(results, img.shape)
+            write_mask(Path(out) / "masks" / seq.name / f"{stems[t]}.png", full)
+
+    return finish_sequence(done, tracking, seq.read, grow, write, masks or store is not None)

@@ -143,11 +143,15 @@ def store_candidates(
 
 
 def store_detections(
-    store: ProjectStore, sequence_id: int, index: int, name: str, shape, results
+    store: ProjectStore, sequence_id: int, index: int, name: str, shape, results, track_ids=None
 ) -> list[Target]:
-    """Save one frame's guided-PAMG results (None entries ignored) as ``model`` candidates."""
+    """Save one frame's guided-PAMG results (None entries ignored) as ``model`` candidates,
+    each with its track id when ``track_ids`` (one per result) is given."""
+    ids = list(track_ids) if track_ids is not None else [None] * len(results)
     targets = [
-        model_candidate(sequence_id, index, r) for r in results if r is not None and r.mask.area > 0
+        model_candidate(sequence_id, index, r).copy(track_id=i)
+        for r, i in zip(results, ids)
+        if r is not None and r.mask.area > 0
     ]
     return store_candidates(store, sequence_id, index, SOURCE, targets, name, shape)
 
