@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-EXPORT_CHOICES = ["sirstd-pixel", "sirst", "coco", "labelme", "csv"]
+EXPORT_CHOICES = ["sirstd-pixel", "sirst", "coco", "labelme", "csv", "mot"]
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "export",
-        help="export a project or dataset as SIRSTD-Pixel, SIRST, COCO (RLE), labelme or CSV",
+        help="export a project or dataset as SIRSTD-Pixel, SIRST, COCO (RLE), labelme, CSV or "
+        "MOT-challenge tracks",
         description="Written into a temporary folder beside --out, then renamed into place. "
         "Splits are by sequence (kept from the source where given). Only confirmed targets "
         "are exported unless --include-candidates is given; rejected targets never are.",

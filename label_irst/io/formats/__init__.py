@@ -22,6 +22,7 @@ EXPORT_FORMATS = {
     "coco": "coco",
     "labelme": "labelme",
     "csv": "csv_table",
+    "mot": "mot",
 }
 #: Readers in detection order; "folders" reads both SIRST and SIRSTD-Pixel layouts.
 IMPORT_FORMATS = {
