@@ -8,14 +8,24 @@ import json
 def register(sub) -> None:
     p = sub.add_parser(
         "eval-detections",
-        help="score prelabel output against ground truth: pd, fa, auc, miou_circle, miou_mask",
-        description="pd and mIoU in percent (0-100); fa as a fraction of pixels; auc in [0, 1].",
+        help="score prelabel output against ground truth: pd, fa, auc, miou_circle, miou_mask, "
+        "and identity metrics of tracks",
+        description="pd and mIoU in percent (0-100); fa as a fraction of pixels; auc in [0, 1]. "
+        "Identity (ground-truth track ids 'id' or 'track_id' against predicted 'id'): "
+        "id_switches, idf1, id_dominant and mota in percent, false_per_frame; NaN for "
+        "predictions without track ids.",
     )
     p.add_argument("--pred", required=True, help="prelabel output folder")
     p.add_argument("--gt", required=True, help="ground-truth dataset root")
     p.add_argument("--split", default=None, help="only frames of img_idx/SPLIT.txt")
     p.add_argument(
         "--min-score", type=float, default=0.0, help="ignore predictions scored below this"
+    )
+    p.add_argument(
+        "--plot",
+        default=None,
+        metavar="PNG",
+        help="draw the Pd-Fa curve over score thresholds, per frame and with tracking",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -25,13 +35,32 @@ def register(sub) -> None:
 def run(args) -> int:
     from label_irst.commands._common import ProgressJob, json_summary
     from label_irst.infer.evaluate import evaluate_detections
+    from label_irst.infer.identity import evaluate_identity
 
     with ProgressJob("eval-detections", quiet=args.quiet) as job:
         report = evaluate_detections(args.pred, args.gt, args.split, job, args.min_score)
-    summary = json_summary(report.summary(), ".6g")
+        identity = evaluate_identity(args.pred, args.gt, args.split, args.min_score, job)
+    summary = json_summary({**report.summary(), **identity.summary()}, ".6g")
+    if args.plot:
+        summary.update(_plot(args))
     if args.json:
         print(json.dumps(summary))
     else:
         for key, value in summary.items():
             print(f"{key:>14}: {value}")
     return 0
+
+
+def _plot(args) -> dict:
+    """Draw the curves into args.plot; Pd and Fa at the best threshold with Fa <= 1e-5."""
+    from label_irst.infer.curves import FA_TARGET, pd_at_fa, pd_fa_curves, plot_curves
+
+    curves = pd_fa_curves(args.pred, args.gt, args.split)
+    plot_curves(curves, args.plot)
+    out = {"plot": str(args.plot)}
+    for label, curve in curves.items():
+        best = pd_at_fa(curve, FA_TARGET)
+        key = label.replace(" ", "_")
+        out[f"{key}_pd_at_fa_1e-5"] = round(best.pd, 3) if best else None
+        out[f"{key}_threshold_at_fa_1e-5"] = best.threshold if best else None
+    return out

@@ -1,0 +1,138 @@
+"""Pd-Fa curves over score thresholds, per frame and with tracking (Eq. 18), and their plot.
+
+One pass over the scored frames gives, for every threshold of a grid, Pd (percent of
+ground-truth targets with a kept prediction within 3 px), Fa (false-alarm pixels over all
+pixels: an unmatched prediction counts its mask's pixels when masks were written, else its
+disc's) and false detections per frame, as :func:`label_irst.infer.evaluate.evaluate_detections`
+counts them at one threshold.
+
+Two curves come from one tracked ``prelabel`` output: *per frame* thresholds each frame's raw
+detections (``"detections"``) on their own scores; *tracked* thresholds the tracked targets
+(``"targets"``) on their track scores, so whole tracks enter or leave. An untracked output has
+only the per-frame curve (from its ``"targets"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from label_irst.infer.evaluate import _shape_of, discs
+from label_irst.infer.identity import scored_frames
+from label_irst.infer.matching import match
+
+GRID = tuple(round(float(t), 2) for t in np.arange(0.05, 1.0, 0.05))
+FA_TARGET = 1e-5
+FA_FLOOR = 1e-8
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    threshold: float
+    pd: float
+    fa: float
+    false_per_frame: float
+
+
+def _areas(dets: list[dict], shape, masked: bool) -> list[int]:
+    out = []
+    for d in dets:
+        if masked and "mask_area" in d:
+            out.append(int(d["mask_area"]))
+        else:
+            out.append(int((discs(shape, [d]) > 0).sum()))
+    return out
+
+
+def pd_fa_curves(
+    pred: str | Path, gt: str | Path, split: str | None = None, grid=GRID
+) -> dict[str, list[CurvePoint]]:
+    """``{"per frame": [...], "tracked": [...]}`` (tracked only for a tracked output)."""
+    pred = Path(pred)
+    keys = {"per frame": ("detections", "targets"), "tracked": ("targets",)}
+    hits = {k: np.zeros(len(grid)) for k in keys}
+    false_px = {k: np.zeros(len(grid)) for k in keys}
+    false_n = {k: np.zeros(len(grid)) for k in keys}
+    targets = pixels = frames = 0
+    tracked = False
+    shapes: dict[str, tuple[int, int]] = {}
+    for name, scored in scored_frames(pred, gt, split):
+        for f in scored:
+            if name not in shapes:
+                shapes[name] = _shape_of(f.path)
+            shape = shapes[name]
+            gt_pts = [(float(t["x"]), float(t["y"])) for t in f.truth]
+            masked = (pred / "masks" / name / f"{f.frame}.png").is_file()
+            targets += len(gt_pts)
+            pixels += shape[0] * shape[1]
+            frames += 1
+            entry = f.predicted
+            tracked |= "detections" in entry and any("id" in t for t in entry.get("targets", []))
+            for curve, sources in keys.items():
+                source = next((s for s in sources if s in entry), None)
+                dets = [d for d in entry.get(source, []) if isinstance(d, dict)] if source else []
+                scores = np.array([float(d.get("score", 1.0)) for d in dets])
+                areas = np.array(_areas(dets, shape, masked and source == "targets"))
+                for k, thr in enumerate(grid):
+                    keep = np.nonzero(scores >= thr)[0]
+                    used, hit = match([(float(dets[i]["x"]), float(dets[i]["y"])) for i in keep],
+                                      gt_pts)  # fmt: skip
+                    hits[curve][k] += sum(hit)
+                    unmatched = [i for i, u in zip(keep, used) if not u]
+                    false_px[curve][k] += float(areas[unmatched].sum()) if unmatched else 0.0
+                    false_n[curve][k] += len(unmatched)
+    out = {}
+    for curve in keys:
+        if curve == "tracked" and not tracked:
+            continue
+        out[curve] = [
+            CurvePoint(
+                float(thr),
+                100.0 * hits[curve][k] / targets if targets else float("nan"),
+                false_px[curve][k] / pixels if pixels else float("nan"),
+                false_n[curve][k] / frames if frames else float("nan"),
+            )
+            for k, thr in enumerate(grid)
+        ]
+    return out
+
+
+def pd_at_fa(curve: list[CurvePoint], fa_target: float = FA_TARGET) -> CurvePoint | None:
+    """The point of highest Pd whose Fa is at most ``fa_target`` (None if there is none)."""
+    ok = [p for p in curve if p.fa <= fa_target]
+    return max(ok, key=lambda p: (p.pd, -p.fa)) if ok else None
+
+
+def plot_curves(curves: dict[str, list[CurvePoint]], path: str | Path, title: str = "") -> Path:
+    """Pd against Fa (log axis), one line per curve, thresholds marked; written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from label_irst.io.atomic import atomic_path
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
+    for label, curve in curves.items():
+        pts = [p for p in curve if np.isfinite(p.fa) and np.isfinite(p.pd)]
+        fa = [max(p.fa, FA_FLOOR) for p in pts]  # Fa = 0 drawn at the floor
+        ax.plot(fa, [p.pd for p in pts], marker="o", ms=3, label=label)
+        for p, x in list(zip(pts, fa))[::2]:
+            ax.annotate(f"{p.threshold:.2f}", (x, p.pd), fontsize=6, alpha=0.7,
+                        xytext=(2, 2), textcoords="offset points")  # fmt: skip
+    ax.set_xlim(left=FA_FLOOR / 2)
+    ax.axvline(FA_TARGET, color="grey", ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"Fa (false-alarm pixels / pixels; 0 drawn at {FA_FLOOR:g})")
+    ax.set_ylabel("Pd (%)")
+    ax.set_title(title or "Pd-Fa over score thresholds")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    try:
+        with atomic_path(path, ".png") as tmp:
+            fig.savefig(tmp, format="png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return Path(path)
