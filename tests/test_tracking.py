@@ -128,6 +128,13 @@ def test_hysteresis_keeps_weak_frames_of_a_strong_track_only():
     assert link_tracks(below, TrackerConfig(high=0.6, low=0.3)) == []
 
 
+def test_tracks_below_the_minimum_score_are_dropped():
+    path = lambda t: np.array([10.0 + t, 10.0])  # noqa: E731
+    frames, _ = frames_of({1: path}, 10, score=0.7)
+    assert len(link_tracks(frames, TrackerConfig(min_score=0.69))) == 1
+    assert link_tracks(frames, TrackerConfig(min_score=0.71)) == []
+
+
 def test_short_tracks_are_dropped():
     path = lambda t: np.array([10.0 + t, 10.0]) if t < 3 else None  # noqa: E731
     frames, _ = frames_of({1: path}, 10)

@@ -49,6 +49,12 @@ def register(sub) -> None:
     p.add_argument(
         "--track-max-gap", type=int, default=None, help="missed frames a track survives (filled)"
     )
+    p.add_argument(
+        "--track-min-score",
+        type=float,
+        default=None,
+        help="lowest track score kept (mean detection score over its frames, gaps count 0)",
+    )
     p.add_argument("--split", default=None, help="only sequences of img_idx/SPLIT.txt")
     p.add_argument("--batch", type=int, default=None, help="frames per run (default 1 CPU, 16 GPU)")
     p.add_argument(
@@ -120,6 +126,7 @@ def tracker_config(args):
         "low": args.track_low,
         "min_length": args.track_min_length,
         "max_gap": args.track_max_gap,
+        "min_score": args.track_min_score,
     }
     try:
         return replace(DEFAULT_TRACKING, **{k: v for k, v in given.items() if v is not None})

@@ -12,7 +12,7 @@ Each frame gives detections (centre x, y, radius r, score). The tracker links th
   linked, and a track is kept only when one of its detections reaches ``high``; the weaker
   frames before and after that detection are kept with it;
 * a minimum length (first to last observed frame) and a minimum share of observed frames, which
-  remove clutter that flickers;
+  remove clutter that flickers, and a minimum track score;
 * gaps of at most ``max_gap`` frames inside a track are filled with positions interpolated
   between the observed frames around them (``index`` None); :mod:`label_irst.infer.tracks`
   re-seeds guided PAMG at the local extremum near each filled position.
@@ -55,6 +55,7 @@ class TrackerConfig:
     min_length: int = 5
     max_gap: int = 3
     min_observed: float = 0.5
+    min_score: float = 0.0
     gate: float = GATE_999
     noise_px: float = 0.7
     noise_radius: float = 0.3
@@ -232,7 +233,8 @@ def _keep(points: list[TrackPoint], config: TrackerConfig) -> bool:
     length = points[-1].frame - points[0].frame + 1
     if length < config.min_length or len(points) < config.min_observed * length:
         return False
-    return max(p.score for p in points) >= config.high
+    score = sum(p.score for p in points) / length
+    return max(p.score for p in points) >= config.high and score >= config.min_score
 
 
 def fill_gaps(points: list[TrackPoint]) -> list[TrackPoint]:
