@@ -38,6 +38,7 @@ from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import counters, review_queue
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
+from label_irst.gui.track_dock import TrackDock
 from label_irst.gui.views import DetailView, GlobalView
 from label_irst.gui.workspace import Workspace, open_workspace
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.prefs.restore_window(self)
         self._review_timer = QTimer(self, singleShot=True, interval=0)
         self._review_timer.timeout.connect(self.refresh_review)
+        self.tracks = TrackDock(self)
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:

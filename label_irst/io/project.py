@@ -369,6 +369,16 @@ class ProjectStore:
                 )
                 self._log(db, tid, "status", {"status": status})
 
+    def set_track(self, target_ids: list[int], track_id: int | None) -> None:
+        """Give the targets one track id (split and merge of tracks), in one transaction."""
+        with self._transaction() as db:
+            for tid in target_ids:
+                db.execute(
+                    "UPDATE targets SET track_id=?, updated=? WHERE id=?",
+                    (track_id, time.time(), tid),
+                )
+                self._log(db, tid, "track", {"track_id": track_id})
+
     def targets(
         self, sequence_id: int, frame: int | None = None, status: str | None = None
     ) -> list[Target]:

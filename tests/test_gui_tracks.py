@@ -1,0 +1,167 @@
+"""The track list dock and whole-track keys, on the real window offscreen (pytest-qt)."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from label_irst.batch.tracks import track_rows  # noqa: E402
+from label_irst.core.geometry import CroppedMask  # noqa: E402
+from label_irst.core.synthetic import synthetic_sequence  # noqa: E402
+from label_irst.io.images import write_image  # noqa: E402
+from label_irst.io.project import ProjectStore, Target  # noqa: E402
+
+FRAMES, SHAPE = 30, (160, 200)
+CLUTTER = (20, 80)  # a false track, frames 5..12
+
+
+def _disc(x, y, r=1.6):
+    yy, xx = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1]]
+    return (xx - x) ** 2 + (yy - y) ** 2 <= r * r
+
+
+@pytest.fixture
+def prelabelled(tmp_path, monkeypatch):
+    """A 30-frame sequence with 3 moving targets, pre-annotated as model candidates with track
+    ids: target 0 -> track 1, target 1 -> track 2, target 2 broken into tracks 3 (frames 0-14)
+    and 4 (15-29), and a false track 5 on the background (frames 5-12)."""
+    monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
+    frames, truths, masks = synthetic_sequence(frames=FRAMES, shape=SHAPE, count=3, seed=5,
+                                               speed=1.0)  # fmt: skip
+    folder = tmp_path / "frames"
+    for i, f in enumerate(frames):
+        write_image(folder / f"f_{i:02d}.png", f)
+    path = tmp_path / "p.lirst"
+    with ProjectStore.open(path, create=True) as store:
+        sid = store.add_sequence(folder, "folder", FRAMES)
+        for i in range(FRAMES):
+            items = [(masks[i][k], k + 1 if k < 2 else (3 if i < 15 else 4)) for k in range(3)]
+            if 5 <= i <= 12:
+                items.append((_disc(*CLUTTER), 5))
+            for m, track in items:
+                mask = CroppedMask.from_full(m)
+                cx, cy = mask.centroid()
+                t = Target(sid, i, mask, (int(round(cx)), int(round(cy))), source="model",
+                           rho=1.0 + 0.01 * track, track_id=track)  # fmt: skip
+                store.save_target(t.refresh_geometry(), f"f_{i:02d}.png", SHAPE)
+    return path, truths, tmp_path
+
+
+@pytest.fixture
+def window(qtbot, prelabelled):
+    from label_irst.gui.main_window import MainWindow
+
+    settings = QSettings(str(prelabelled[2] / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.resize(1300, 850)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitActive(w)
+    w.open_path(prelabelled[0])
+    w.refresh_review()
+    w.tracks.refresh()
+    return w
+
+
+class Keys:
+    """Key presses as the user makes them (to the focused widget), counted."""
+
+    def __init__(self, window):
+        self.window, self.count = window, 0
+
+    def __call__(self, k, modifier=Qt.KeyboardModifier.NoModifier):
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.activeWindow() is not self.window:
+            self.window.activateWindow()
+            QApplication.processEvents()
+        self.window.detail_view.setFocus()
+        QTest.keyClick(QApplication.focusWidget() or self.window, k, modifier)
+        self.count += 1
+
+
+def _all(window):
+    return window.workspace.store.targets(window.workspace.sequence_id)
+
+
+def test_track_list_shows_each_track_and_jumps_to_it(window):
+    panel = window.tracks.panel
+    assert [r.track_id for r in panel.rows] == [1, 2, 3, 5, 4]  # by first frame
+    assert panel.table.rowCount() == 5
+    row = {r.track_id: r for r in panel.rows}
+    assert (row[3].first, row[3].last, row[3].length) == (0, 14, 15)
+    assert (row[5].first, row[5].last, row[5].frames) == (5, 12, 8)
+    assert row[5].status == "candidate" and abs(row[5].mean_rho - 1.05) < 1e-6
+    texts = [panel.table.item(i, 1).text() for i in range(5)]
+    assert texts[4] == "16–30"  # frames shown 1-based
+    panel.select_track(4)  # selecting a row jumps to the track
+    assert window.annotator.frame.index == 15
+    assert window.annotator.selected_target().track_id == 4
+
+
+def test_scripted_reviewer_confirms_a_sequence_track_by_track(window, prelabelled):
+    truths = prelabelled[1]
+    keys = Keys(window)
+    window.tracks.panel.select_track(1)  # a click on the list starts the review
+    while any(t.status == "candidate" for t in _all(window)):
+        target = window.annotator.selected_target()
+        assert target is not None and target.track_id is not None
+        x, y = target.centroid
+        real = any(np.hypot(t.x - x, t.y - y) <= 3 for t in truths[target.frame])
+        keys(Qt.Key.Key_T if real else Qt.Key.Key_X)  # one key per track
+        assert keys.count <= 10
+    # correction: tracks 3 and 4 are one target: choose both in the list, press M
+    panel = window.tracks.panel
+    panel.select_track(3)
+    model = panel.table.selectionModel()
+    row4 = [r.track_id for r in panel.rows].index(4)
+    model.select(panel.table.model().index(row4, 0),
+                 model.SelectionFlag.Select | model.SelectionFlag.Rows)  # fmt: skip
+    window.annotator.select(None)
+    keys(Qt.Key.Key_M)
+    targets = _all(window)
+    confirmed = [t for t in targets if t.status == "confirmed"]
+    assert len(confirmed) == 3 * FRAMES
+    assert keys.count / len(confirmed) <= 0.1
+    assert all(t.track_id is not None for t in confirmed)
+    assert [t.status for t in targets if t.track_id == 5] == ["rejected"] * 8
+    # every true target carries one track id over all its frames
+    ids_per_target = []
+    for k in range(3):
+        ids = set()
+        for t in confirmed:
+            tx, ty = truths[t.frame][k].x, truths[t.frame][k].y
+            if np.hypot(t.centroid[0] - tx, t.centroid[1] - ty) <= 3:
+                ids.add(t.track_id)
+        ids_per_target.append(ids)
+    assert [len(s) for s in ids_per_target] == [1, 1, 1]
+    assert len(set().union(*ids_per_target)) == 3
+    assert [r.status for r in track_rows(targets)] == ["confirmed"] * 3 + ["rejected"]
+
+
+def test_split_at_the_current_frame_and_refused_merge(window):
+    keys = Keys(window)
+    window.show_frame(10)
+    (mine,) = [t for t in window.annotator.targets.values() if t.track_id == 1]
+    window.annotator.select(mine.id)
+    keys(Qt.Key.Key_K)
+    targets = _all(window)
+    before = {t.frame for t in targets if t.track_id == 1}
+    new_ids = {t.track_id for t in targets if t.frame >= 10 and t.track_id not in (2, 3, 4, 5)}
+    assert before == set(range(10)) and len(new_ids) == 1
+    new = new_ids.pop()
+    assert {t.frame for t in targets if t.track_id == new} == set(range(10, 30))
+    assert window.annotator.selected_target().track_id == new
+    assert new in [r.track_id for r in window.tracks.panel.rows]
+    # merging two tracks that share frames is refused, nothing changes
+    window.tracks.panel.select_track(2)  # the row of track 2 (jumps to its target here)
+    assert window.annotator.frame.index == 10
+    (sel,) = [t for t in window.annotator.targets.values() if t.track_id == new]
+    window.annotator.select(sel.id)  # and the new track's target in the view
+    keys(Qt.Key.Key_M)
+    assert "both hold a target" in window.statusBar().currentMessage()
+    assert {t.track_id for t in _all(window)} == {1, 2, 3, 4, 5, new}
