@@ -140,3 +140,21 @@ def test_eval_detections_command_with_identity_and_plot(gt, tmp_path, capsys):
     assert out["idf1"] == 100.0 and out["id_switches"] == 0 and out["pd"] == 100.0
     assert out["tracked_pd_at_fa_1e-5"] == 100.0 and out["per_frame_pd_at_fa_1e-5"] == 0.0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_repeated_ground_truth_ids_and_a_broken_file_are_one_line_problems(gt, tmp_path, capsys):
+    ann = json.loads((gt / "annotations" / "s.json").read_text())
+    for t in ann["frames"][2]["targets"]:
+        t["id"] = 1  # both targets of frame 2 claim id 1
+    (gt / "annotations" / "s.json").write_text(json.dumps(ann))
+    pred = _pred(tmp_path, "p", lambda k, w: w)
+    r = evaluate_identity(pred, gt)
+    assert any("ground-truth" in w for w in r.warnings)
+    assert r.summary()["id_switches"] >= 0
+    args = ["eval-detections", "--pred", str(pred), "--gt", str(gt), "--json", "--quiet"]
+    assert main(args) == 0
+    assert "repeating an id" in capsys.readouterr().err
+    (pred / "annotations" / "s.json").write_text("{not json")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

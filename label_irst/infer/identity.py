@@ -14,8 +14,9 @@ Detections and targets are matched within 3 px (the Pd rule of Eq. 18):
 * ``id_dominant``: the share of ground-truth target-frames that carry their track's most
   frequent matched id (a perfect tracker with perfect detection scores 1).
 
-Predictions without an id, or repeating an id in one frame, each get a new id, with a warning;
-a prediction file without any id is untracked, and its identity metrics are NaN.
+Predictions without an id, or repeating an id in one frame (ground truth too), each get a new
+id, with a warning; a prediction file without any id is untracked, and its identity metrics are
+NaN, as they are for ground truth without ids (masks only).
 """
 
 from __future__ import annotations
@@ -192,6 +193,9 @@ def evaluate_identity(
                 if g is None:
                     report.gt_ids = False
                     g = next(fresh_ids)
+                elif g in gids:
+                    counts["gt_repeated"] += 1
+                    g = next(fresh_ids)
                 gids.append(g)
             gt_xy = np.array([(float(t["x"]), float(t["y"])) for t in f.truth]).reshape(-1, 2)
             pr_xy = np.array([(float(t["x"]), float(t["y"])) for t in dets]).reshape(-1, 2)
@@ -217,11 +221,16 @@ def evaluate_identity(
         report.pred_tracks += len(pred_count)
         report.dominant += sum(c.most_common(1)[0][1] for c in matched_ids.values())
         report.idtp += _idtp(shared, list(gt_count), list(pred_count))
-    reasons = {"missing": "without an id", "repeated": "repeating an id in their frame"}
-    for what, n in counts.items() if report.tracked else ():
-        msg = f"{n} predicted target(s) {reasons[what]}: each given a new id"
-        report.warnings.append(msg)
-        job.warning(msg)
+    reasons = {
+        "missing": "predicted target(s) without an id",
+        "repeated": "predicted target(s) repeating an id in their frame",
+        "gt_repeated": "ground-truth target(s) repeating an id in their frame",
+    }
+    for what, n in counts.items():
+        if report.tracked or what == "gt_repeated":
+            msg = f"{n} {reasons[what]}: each given a new id"
+            report.warnings.append(msg)
+            job.warning(msg)
     return report
 
 
