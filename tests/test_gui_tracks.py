@@ -165,3 +165,39 @@ def test_split_at_the_current_frame_and_refused_merge(window):
     keys(Qt.Key.Key_M)
     assert "both hold a target" in window.statusBar().currentMessage()
     assert {t.track_id for t in _all(window)} == {1, 2, 3, 4, 5, new}
+
+
+def test_app_pre_annotation_gives_tracks_to_the_dock(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from label_irst.gui.main_window import MainWindow
+    from label_irst.gui.prelabel import default_model
+
+    monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
+    frames, truths, _ = synthetic_sequence(frames=10, shape=(128, 128), count=3, seed=11,
+                                           dtype=np.uint16)  # fmt: skip
+    for i, f in enumerate(frames):
+        write_image(tmp_path / "frames" / f"f_{i}.png", f)
+    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(tmp_path / "frames")
+    worker = w.prelabel_sequence(default_model(), threads=1)
+    with qtbot.waitSignal(worker.finished, timeout=60000):
+        pass
+    QApplication.processEvents()
+    w.tracks.refresh()
+    targets = _all(w)
+    assert targets and all(t.track_id is not None for t in targets)
+    for i in range(10):
+        ids = [t.track_id for t in targets if t.frame == i]
+        assert len(ids) == len(set(ids))
+    rows = w.tracks.panel.rows
+    assert {r.track_id for r in rows} == {t.track_id for t in targets}
+    assert all(r.frames >= 5 for r in rows)  # the default minimum track length
+    on_target = sum(
+        any(np.hypot(s.x - t.centroid[0], s.y - t.centroid[1]) <= 3 for s in truths[t.frame])
+        for t in targets
+    )
+    assert on_target >= 0.8 * len(targets)
+    assert "track(s)" in w.statusBar().currentMessage()

@@ -9,6 +9,12 @@ window saves them as ``model`` candidates, one transaction per frame, replacing 
 earlier ``model`` candidates so that running it twice never duplicates them. A detection whose
 seed falls inside a target already kept on that frame (confirmed, rejected, or from another
 source) is dropped. The review queue shows them lowest rho (Eq. 20) first.
+
+With tracking (the action's default, :data:`label_irst.infer.tracks.DEFAULT_TRACKING`) the
+worker first detects in every frame at the tracker's low threshold, then links the detections
+into tracks (:func:`label_irst.infer.tracks.finish_sequence`, gaps filled) and hands each
+frame's masks with their track ids (``tracked``); the window stores them with project-wide
+track ids, which the Tracks dock lists. Cancel links the frames read so far.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from label_irst.batch.progress import Job
 from label_irst.core.pamg import GUIDED_SCALE
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import store_detections
+from label_irst.infer.tracks import DEFAULT_TRACKING
 from label_irst.io.sequence import open_sequence
 
 MODEL_KEY = "app.rprnet_model"
@@ -47,17 +54,19 @@ class PrelabelWorker(QThread):
     progress = Signal(int, int)
     warned = Signal(str)
     detected = Signal(int, str, object, object)  # frame index, name, (h, w), [GeneratedMask]
+    tracked = Signal(int, str, object, object, object)  # ... and the masks' track ids
     succeeded = Signal(object)  # {"frames", "targets", "provider", "cancelled"}
     failed = Signal(str)
 
     def __init__(
         self, source, names, model: Path, device="auto", threads=None, threshold=None,
-        convention=None,
+        convention=None, tracking=None,
     ):  # fmt: skip
         super().__init__()
         self.convention = convention  # the project's annotation convention (None: pamg+)
         self.source, self.names, self.model = Path(source), list(names), Path(model)
         self.device, self.threads, self.threshold = device, threads, threshold
+        self.tracking = tracking
         self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
 
     def run(self) -> None:
@@ -81,6 +90,11 @@ class PrelabelWorker(QThread):
         summary = {"frames": 0, "targets": 0, "provider": model.provider, "cancelled": False}
         sequence = open_sequence(self.source)
         count = len(self.names)
+        if self.tracking is not None:
+            try:
+                return self._tracked(SequenceRunner(model, self.tracking.low), sequence, summary)
+            finally:
+                sequence.close()
         try:
             runner = SequenceRunner(model, threshold)
             self.job.step(0, count)
@@ -102,8 +116,40 @@ class PrelabelWorker(QThread):
             sequence.close()
         return summary
 
+    def _tracked(self, runner, sequence, summary: dict) -> dict:
+        """Detect in every frame, link into tracks, then emit each frame's masks and ids."""
+        from label_irst.infer.prelabel import guided_results
+        from label_irst.infer.tracks import finish_sequence
 
-def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker | None:
+        count = len(self.names)
+        raw = []
+        self.job.step(0, count)
+        for t, _image, dets in runner.run(sequence.frame, count):
+            raw.append({"frame": self.names[t], "detections": [d.as_dict() for d in dets]})
+            summary["frames"] += 1
+            self.job.step(t + 1, count)
+            if self.job.cancelled:
+                summary["cancelled"] = True
+                break
+
+        def grow(image, dets, t):
+            warn = lambda m, n=self.names[t]: self.job.warning(f"{n}: {m}")  # noqa: E731
+            return guided_results(image, dets, GUIDED_SCALE, warn, self.convention)
+
+        def write(t, image, results, targets, ids):
+            kept = [(r, i) for r, i in zip(results, ids) if r is not None and r.mask.area > 0]
+            self.tracked.emit(t, self.names[t], image.shape, [r for r, _ in kept],
+                              [i for _, i in kept])  # fmt: skip
+            summary["targets"] += len(kept)
+
+        tracks = finish_sequence(raw, self.tracking, sequence.frame, grow, write, True)
+        summary["tracks"] = len(tracks)
+        return summary
+
+
+def start(
+    window, model: Path, threads=None, threshold=None, tracking=DEFAULT_TRACKING
+) -> PrelabelWorker | None:
     """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
     from label_irst.gui.workers import run_with_progress
 
@@ -113,11 +159,20 @@ def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker |
     window.workspace.store.set_meta(MODEL_KEY, str(Path(model).resolve()))
     worker = PrelabelWorker(
         seq.source, seq.names, model, threads=threads, threshold=threshold,
-        convention=window.conventions.convention,
+        convention=window.conventions.convention, tracking=tracking,
     )  # fmt: skip
     worker.added = 0  # candidates stored (a detection inside a kept target is dropped)
     owner = (window.workspace.store.path, window.workspace.sequence_id)
     worker.detected.connect(lambda *args: _count(worker, save_frame(window, *args, owner=owner)))
+    base = window.workspace.store.new_track_id() - 1  # per-sequence ids -> project-wide ones
+    worker.tracked.connect(
+        lambda i, name, shape, results, ids: _count(
+            worker,
+            save_frame(
+                window, i, name, shape, results, owner=owner, track_ids=[base + k for k in ids]
+            ),
+        )
+    )
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
     worker.succeeded.connect(lambda summary: finished(window, {**summary, "added": worker.added}))
@@ -126,7 +181,7 @@ def start(window, model: Path, threads=None, threshold=None) -> PrelabelWorker |
     return worker
 
 
-def save_frame(window, index: int, name: str, shape, results, owner=None) -> None:
+def save_frame(window, index: int, name: str, shape, results, owner=None, track_ids=None) -> None:
     """Store one frame's candidates (one transaction) and refresh the frame on screen.
 
     ``owner`` (project path, sequence id) is the sequence the run started on: results that
@@ -137,7 +192,7 @@ def save_frame(window, index: int, name: str, shape, results, owner=None) -> Non
     if owner is not None and owner != (window.workspace.store.path, window.workspace.sequence_id):
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
-    saved = store_detections(store, seq_id, index, name, shape, results)
+    saved = store_detections(store, seq_id, index, name, shape, results, track_ids)
     annotator = window.annotator
     if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
         annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
@@ -153,9 +208,10 @@ def finished(window, summary: dict) -> None:
     """Status bar: what was found and on which execution provider."""
     provider = summary["provider"].removesuffix("ExecutionProvider")
     how = "stopped after" if summary["cancelled"] else "done:"
+    tracks = f" in {summary['tracks']} track(s)" if "tracks" in summary else ""
     window.statusBar().showMessage(
         f"RPR-Net {how} {summary['frames']} frame(s), "
-        f"{summary.get('added', summary['targets'])} candidate(s) added "
+        f"{summary.get('added', summary['targets'])} candidate(s) added{tracks} "
         f"on the {provider} provider: review them (A / R)",
         15000,
     )
