@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from label_irst.batch.tracks import merge_tracks, set_track_status, split_track, track_rows
+from label_irst.batch.tracks import (
+    merge_tracks,
+    set_track_status,
+    split_track,
+    stored_track_rows,
+    track_rows,
+)
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
 from label_irst.io.project import ProjectStore, Target
@@ -27,6 +33,7 @@ def store(tmp_path):
 def test_rows_status_and_whole_track_status(store):
     s, sid = store
     rows = track_rows(s.targets(sid))
+    assert stored_track_rows(s, sid) == rows
     assert [(r.track_id, r.first, r.last, r.frames, r.mean_rho) for r in rows] == [
         (1, 0, 3, 4, 1.0), (3, 1, 2, 2, 3.0), (2, 4, 5, 2, 2.0)]  # fmt: skip
     s.set_status([s.targets(sid, frame=0)[0].id], "rejected")
@@ -35,6 +42,7 @@ def test_rows_status_and_whole_track_status(store):
     assert row[1].status == "3/4 confirmed" and row[2].status == "candidate"
     assert set_track_status(s, sid, 1, "rejected") == 3
     assert {r.track_id: r.status for r in track_rows(s.targets(sid))}[1] == "rejected"
+    assert stored_track_rows(s, sid) == track_rows(s.targets(sid))
 
 
 def test_split_and_merge(store):

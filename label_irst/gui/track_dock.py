@@ -1,6 +1,6 @@
 """The track list of the open sequence (a dock) and the keys that act on whole tracks.
 
-Each row is one track (:func:`label_irst.batch.tracks.track_rows`): id, frames (first-last),
+Each row is one track (:func:`label_irst.batch.tracks.stored_track_rows`): id, frames (first-last),
 length, number of targets, mean rho (Eq. 20) and status. Selecting a row jumps to the track:
 the current frame when the track is in it, else its first candidate frame, else its first frame.
 
@@ -32,7 +32,7 @@ from label_irst.batch.tracks import (
     merge_tracks,
     set_track_status,
     split_track,
-    track_rows,
+    stored_track_rows,
 )
 from label_irst.errors import LabelIrstError
 from label_irst.gui.review import review_queue
@@ -159,7 +159,9 @@ class TrackDock:
     def refresh(self) -> None:
         if not self._ready():
             return
-        self.panel.show_rows(track_rows(self._targets()), self.selected_track())
+        w = self.window
+        rows = stored_track_rows(w.workspace.store, w.workspace.sequence_id)
+        self.panel.show_rows(rows, self.selected_track())
 
     def message(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 4000)

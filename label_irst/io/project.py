@@ -431,6 +431,19 @@ class ProjectStore:
             args.append(status)
         return [int(r[0]) for r in self._db.execute(sql + " ORDER BY f.idx", args)]
 
+    def track_stats(self, sequence_id: int) -> list[tuple]:
+        """Per track of a sequence, without reading masks: (track id, first frame, last frame,
+        targets, mean rho, candidates, confirmed, rejected), by track id."""
+        rows = self._db.execute(
+            "SELECT t.track_id, MIN(f.idx), MAX(f.idx), COUNT(*), AVG(t.rho),"
+            " SUM(t.status='candidate'), SUM(t.status='confirmed'), SUM(t.status='rejected')"
+            " FROM targets t JOIN frames f ON f.id = t.frame_id"
+            " WHERE f.sequence_id=? AND t.track_id IS NOT NULL GROUP BY t.track_id"
+            " ORDER BY t.track_id",
+            (sequence_id,),
+        )
+        return rows.fetchall()
+
     def new_track_id(self) -> int:
         row = self._db.execute("SELECT MAX(track_id) FROM targets").fetchone()
         return int(row[0] or 0) + 1
