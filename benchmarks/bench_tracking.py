@@ -2,14 +2,15 @@
 
 1. prelabel the first ``--calibration-sequences`` *training* sequences and the test sequences
    once, frame by frame, at a low threshold (0.05): the raw detections;
-2. on the training sequences only: the per-frame threshold (lowest on a 0.05 grid with
+2. on the training sequences only: the per-frame threshold (lowest on a 0.01 grid with
    Fa <= 1e-5) and the tracker settings (grid over --track-high / --track-low /
-   --track-min-length / --track-max-gap, then the track-score threshold, the lowest with
-   Fa <= 1e-5) that give the highest Pd at Fa <= 1e-5;
+   --track-min-length / --track-max-gap / minimum observed share, then the track-score
+   threshold on a 0.01 grid) that give the highest Pd at Fa <= 1e-5;
 3. on the test sequences: Pd, Fa, false detections per frame and identity metrics, per frame at
    its training threshold and tracked with the training settings (tracks linked from the same
    raw detections exactly as ``prelabel`` does, gap filling by guided PAMG included), plus both
-   Pd-Fa curves and the per-frame Pd at the tracked run's test Fa.
+   Pd-Fa curves and the per-frame Pd at the tracked run's test Fa. With ``--keep DIR`` the
+   predictions stay in DIR, and a second run reuses the model's output there (prelabel resumes).
 
     .venv/bin/python benchmarks/bench_tracking.py --data DATA --model models/rprnet.json \\
         --plot docs/tracks_pd_fa.png
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from bench_prelabel_accuracy import LOW, subset
 
-from label_irst.infer.curves import FA_TARGET, pd_at_fa, pd_fa_curves, plot_curves
+from label_irst.infer.curves import FA_TARGET, FINE_GRID, pd_at_fa, pd_fa_curves, plot_curves
 from label_irst.infer.decode import Detection
 from label_irst.infer.evaluate import evaluate_detections
 from label_irst.infer.identity import evaluate_identity
@@ -41,6 +42,7 @@ GRID = {
     "low": (0.2, 0.3, 0.4),
     "min_length": (3, 5, 8),
     "max_gap": (2, 4),
+    "min_observed": (0.5, 0.8),
 }
 
 
@@ -87,14 +89,16 @@ def main() -> None:
     model = load_model(args.model, "cpu", 1)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(args.keep) if args.keep else Path(tmp)
-        calib = subset(data, "train", args.calibration_sequences, tmp / "calib")
-        test = subset(data, "test", args.test_sequences, tmp / "test")
+        calib, test = tmp / "calib", tmp / "test"
+        if not calib.is_dir():  # a kept folder from an earlier run is reused
+            subset(data, "train", args.calibration_sequences, calib)
+            subset(data, "test", args.test_sequences, test)
         prelabel(calib, model, tmp / "calib_raw", threshold=LOW)
         t0 = time.perf_counter()
         test_run = prelabel(test, model, tmp / "test_raw", threshold=LOW)
         model_s = time.perf_counter() - t0
         # per frame: the lowest threshold with Fa <= 1e-5 on the training sequences
-        per_frame_train = pd_fa_curves(tmp / "calib_raw", calib)["per frame"]
+        per_frame_train = pd_fa_curves(tmp / "calib_raw", calib, grid=FINE_GRID)["per frame"]
         thr_frame = min(p.threshold for p in per_frame_train if p.fa <= FA_TARGET)
         # tracking: every setting of the grid, then the track-score threshold
         trials = []
@@ -104,7 +108,7 @@ def main() -> None:
                 continue
             folder = tmp / "calib_trk" / "_".join(map(str, values))
             track_from_raw(tmp / "calib_raw", calib, folder, config)
-            best = pd_at_fa(pd_fa_curves(folder, calib)["tracked"], FA_TARGET)
+            best = pd_at_fa(pd_fa_curves(folder, calib, grid=FINE_GRID)["tracked"], FA_TARGET)
             if best is not None:
                 trials.append((best.pd, -best.fa, values, best.threshold))
         trials.sort(reverse=True)
@@ -118,8 +122,8 @@ def main() -> None:
         trk_id = evaluate_identity(tmp / "test_trk", test).summary()
         unfiltered = replace(chosen, min_score=0.0)
         track_from_raw(tmp / "test_raw", test, tmp / "test_trk_all", unfiltered)
-        curves = pd_fa_curves(tmp / "test_trk_all", test)
-        per_frame_test = pd_fa_curves(tmp / "test_raw", test)["per frame"]
+        curves = pd_fa_curves(tmp / "test_trk_all", test, grid=FINE_GRID)
+        per_frame_test = pd_fa_curves(tmp / "test_raw", test, grid=FINE_GRID)["per frame"]
         same_fa = [p for p in per_frame_test if p.fa <= max(trk_sum["fa"], 0.0)]
         per_frame_at_tracked_fa = max(same_fa, key=lambda p: p.pd) if same_fa else None
         if args.plot:
@@ -129,7 +133,7 @@ def main() -> None:
                 args.plot,
                 f"RPR-Net on {args.test_sequences} held-out synthetic sequences",
             )  # fmt: skip
-    frames = test_run.frames
+    frames = test_run.frames + test_run.skipped_frames
     print(
         json.dumps(
             {
@@ -148,6 +152,10 @@ def main() -> None:
                 "test_per_frame_best_pd_at_tracked_fa": asdict(per_frame_at_tracked_fa)
                 if per_frame_at_tracked_fa
                 else None,
+                "test_at_fa_1e-5_for_information": {
+                    k: asdict(pd_at_fa(v, FA_TARGET))
+                    for k, v in (("per frame", per_frame_test), ("tracked", curves["tracked"]))
+                },
                 "test_curves": {
                     "per frame": [asdict(p) for p in per_frame_test],
                     "tracked": [asdict(p) for p in curves["tracked"]],

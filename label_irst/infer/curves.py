@@ -24,6 +24,7 @@ from label_irst.infer.identity import scored_frames
 from label_irst.infer.matching import match
 
 GRID = tuple(round(float(t), 2) for t in np.arange(0.05, 1.0, 0.05))
+FINE_GRID = tuple(round(float(t), 2) for t in np.arange(0.05, 1.0, 0.01))
 FA_TARGET = 1e-5
 FA_FLOOR = 1e-8
 
@@ -119,7 +120,9 @@ def plot_curves(curves: dict[str, list[CurvePoint]], path: str | Path, title: st
         pts = [p for p in curve if np.isfinite(p.fa) and np.isfinite(p.pd)]
         fa = [max(p.fa, FA_FLOOR) for p in pts]  # Fa = 0 drawn at the floor
         ax.plot(fa, [p.pd for p in pts], marker="o", ms=3, label=label)
-        for p, x in list(zip(pts, fa))[::2]:
+        for p, x in zip(pts, fa):
+            if abs(p.threshold * 10 - round(p.threshold * 10)) > 1e-6:
+                continue  # thresholds labelled at 0.1, 0.2, ...
             ax.annotate(f"{p.threshold:.2f}", (x, p.pd), fontsize=6, alpha=0.7,
                         xytext=(2, 2), textcoords="offset points")  # fmt: skip
     ax.set_xlim(left=FA_FLOOR / 2)
