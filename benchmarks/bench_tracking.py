@@ -111,7 +111,11 @@ def main() -> None:
             best = pd_at_fa(pd_fa_curves(folder, calib, grid=FINE_GRID)["tracked"], FA_TARGET)
             if best is not None:
                 trials.append((best.pd, -best.fa, values, best.threshold))
-        trials.sort(reverse=True)
+        # best Pd, then lowest Fa; ties: the shorter minimum length (it suits short sequences),
+        # then the longer gap, then the larger observed share
+        setting = dict(zip(GRID, range(len(GRID))))
+        trials.sort(key=lambda t: (-t[0], -t[1], t[2][setting["min_length"]],
+                                   -t[2][setting["max_gap"]], -t[2][setting["min_observed"]]))  # fmt: skip
         pd_train, _, values, min_score = trials[0]
         chosen = replace(DEFAULT_TRACKING, **dict(zip(GRID, values)), min_score=min_score)
         # test

@@ -194,7 +194,7 @@ def test_app_pre_annotation_gives_tracks_to_the_dock(qtbot, tmp_path, monkeypatc
         assert len(ids) == len(set(ids))
     rows = w.tracks.panel.rows
     assert {r.track_id for r in rows} == {t.track_id for t in targets}
-    assert all(r.frames >= 5 for r in rows)  # the default minimum track length
+    assert all(r.frames >= 3 for r in rows)  # the default minimum track length
     on_target = sum(
         any(np.hypot(s.x - t.centroid[0], s.y - t.centroid[1]) <= 3 for s in truths[t.frame])
         for t in targets
