@@ -103,6 +103,27 @@ def test_track_list_shows_each_track_and_jumps_to_it(window):
     assert window.annotator.selected_target().track_id == 4
 
 
+def test_trails_follow_the_tracks_of_the_current_frame(window, prelabelled):
+    truths = prelabelled[1]
+    window.show_frame(10)
+    window.tracks.refresh()
+    paths = window.tracks.trails[0].paths
+    assert len(paths) == 4  # tracks 1, 2, 3 and the clutter track 5 are on frame 10
+    lengths = []
+    for path in paths:
+        (x, y) = path[-1]
+        on_target = any(np.hypot(t.x + 0.5 - x, t.y + 0.5 - y) <= 1.5 for t in truths[10])
+        on_clutter = np.hypot(x - CLUTTER[0] - 0.5, y - CLUTTER[1] - 0.5) <= 1
+        assert on_target or on_clutter
+        lengths.append((on_clutter, len(path)))
+    # the targets' trails span frames 2..10; the clutter track began on frame 5
+    assert sorted(lengths) == [(False, 9)] * 3 + [(True, 6)]
+    assert window.tracks.trails[1].paths == paths  # the detail view draws the same
+    window.show_frame(0)
+    window.tracks.refresh()
+    assert window.tracks.trails[0].paths == []  # nothing before the first frame
+
+
 def test_scripted_reviewer_confirms_a_sequence_track_by_track(window, prelabelled):
     truths = prelabelled[1]
     keys = Keys(window)

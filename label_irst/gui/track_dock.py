@@ -8,6 +8,7 @@ Keys (menu Tracks): T confirms the track of the selected target (or of the row c
 list, or of the review queue's head) and moves on to the next candidate's track; X rejects it;
 K splits it at the current frame (targets from this frame on get a new track id); M merges the
 tracks selected in the list (Ctrl-click), or the selected target's track with the row chosen.
+Both views draw short trails of the tracks on the current frame (:mod:`label_irst.gui.trails`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from label_irst.batch.tracks import (
 )
 from label_irst.errors import LabelIrstError
 from label_irst.gui.review import review_queue
+from label_irst.gui.trails import TrailItem, trail_paths
 
 KEYS = {"confirm_track": "T", "reject_track": "X", "split_track": "K", "merge_tracks": "M"}
 COLUMNS = ("track", "frames", "length", "targets", "mean ρ", "status")
@@ -123,6 +125,9 @@ class TrackDock:
         self.panel = TrackPanel()
         self.dock = window._dock(self.panel, "Tracks", Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel.trackChosen.connect(self.go_to)
+        self.trails = [TrailItem(), TrailItem()]  # short track paths on both views
+        window.global_view.box.addItem(self.trails[0])
+        window.detail_view.box.addItem(self.trails[1])
         window._review_timer.timeout.connect(self.refresh)
         menu = window.menuBar().addMenu("&Tracks")
         self.actions: dict[str, QAction] = {}
@@ -162,6 +167,9 @@ class TrackDock:
         w = self.window
         rows = stored_track_rows(w.workspace.store, w.workspace.sequence_id)
         self.panel.show_rows(rows, self.selected_track())
+        paths = trail_paths(w.workspace.store, w.workspace.sequence_id, w.annotator.frame.index)
+        for item in self.trails:
+            item.set_paths(list(paths.values()))
 
     def message(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 4000)

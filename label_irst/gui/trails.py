@@ -1,0 +1,67 @@
+"""Short trails: the path of each track shown on the current frame over the frames before it.
+
+While stepping or playing a sequence, every tracked target of the current frame (not rejected)
+gets a polyline through its track's centroids in the last :data:`LENGTH` frames, drawn on both
+views (pixel (x, y) covers [x, x + 1) in view coordinates, so a centroid is drawn at +0.5).
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter, QPen
+
+from label_irst.io.project import ProjectStore
+
+LENGTH = 8
+
+
+def trail_paths(
+    store: ProjectStore, sequence_id: int, index: int, length: int = LENGTH
+) -> dict[int, list[tuple[float, float]]]:
+    """Track id -> centroids (x, y) from frame ``index - length`` to ``index``, for the tracks
+    with a target (not rejected) on frame ``index``; tracks with one point are left out."""
+    frames = {
+        j: [t for t in store.targets(sequence_id, frame=j) if t.status != "rejected"]
+        for j in range(max(index - length, 0), index + 1)
+    }
+    here = {t.track_id for t in frames[index] if t.track_id is not None}
+    paths: dict[int, list[tuple[float, float]]] = {tid: [] for tid in here}
+    for j in sorted(frames):
+        for t in frames[j]:
+            if t.track_id in paths:
+                paths[t.track_id].append((float(t.centroid[0]), float(t.centroid[1])))
+    return {tid: pts for tid, pts in paths.items() if len(pts) >= 2}
+
+
+class TrailItem(pg.GraphicsObject):
+    """Polylines through centroids, drawn with a thin cosmetic pen above the overlay."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths: list[list[tuple[float, float]]] = []
+        self._rect = QRectF()
+        self.setZValue(8)
+
+    def set_paths(self, paths: list[list[tuple[float, float]]]) -> None:
+        self.prepareGeometryChange()
+        self.paths = [[(x + 0.5, y + 0.5) for x, y in p] for p in paths if len(p) >= 2]
+        points = [q for p in self.paths for q in p]
+        if points:
+            xs, ys = zip(*points)
+            self._rect = QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+        else:
+            self._rect = QRectF()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        pen = QPen(pg.mkColor("#ffd54f"))
+        pen.setCosmetic(True)
+        pen.setWidthF(1.5)
+        painter.setPen(pen)
+        for path in self.paths:
+            for (x0, y0), (x1, y1) in zip(path, path[1:]):
+                painter.drawLine(pg.Point(x0, y0), pg.Point(x1, y1))
