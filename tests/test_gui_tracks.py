@@ -124,6 +124,21 @@ def test_trails_follow_the_tracks_of_the_current_frame(window, prelabelled):
     assert window.tracks.trails[0].paths == []  # nothing before the first frame
 
 
+def test_review_queue_groups_by_track(window):
+    review = window.review
+    window.refresh_review()
+    assert review.list.count() == 3 * FRAMES + 8  # one row per candidate
+    review.by_track.setChecked(True)  # the filter change refreshes the queue
+    window.refresh_review()
+    rows = [review.list.item(i).text() for i in range(review.list.count())]
+    assert len(rows) == 5 and all(r.startswith("track ") for r in rows)
+    assert any("track 5  8 candidate(s)  frames 6–13" in r for r in rows)
+    assert any("track 3  15 candidate(s)  frames 1–15" in r for r in rows)
+    item = next(review.list.item(i) for i in range(5) if rows[i].startswith("track 4 "))
+    review.list.itemClicked.emit(item)  # a click on a track row goes to that track
+    assert window.annotator.selected_target().track_id == 4
+
+
 def test_scripted_reviewer_confirms_a_sequence_track_by_track(window, prelabelled):
     truths = prelabelled[1]
     keys = Keys(window)

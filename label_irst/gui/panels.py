@@ -225,6 +225,7 @@ class ReviewPanel(QWidget):
             "ρ (Eq. 20): how clearly the mask's edge stands out from its surroundings; a low ρ "
             "is a doubtful mask. By frame: one frame after the other"
         )
+        self.by_track = QCheckBox("one row per track")
         self.list = QListWidget()
         self.list.setToolTip(self.order.toolTip())
         buttons = QHBoxLayout()
@@ -232,19 +233,34 @@ class ReviewPanel(QWidget):
         self.reject_button = QPushButton("Reject (R)")
         buttons.addWidget(self.accept_button)
         buttons.addWidget(self.reject_button)
-        for w in (self.counters, self.suspects, self.order, self.list):
+        for w in (self.counters, self.suspects, self.order, self.by_track, self.list):
             layout.addWidget(w)
         layout.addLayout(buttons)
         self.accept_button.clicked.connect(self.accept)
         self.reject_button.clicked.connect(self.reject)
         self.suspects.toggled.connect(self.filterChanged)
         self.order.currentIndexChanged.connect(lambda _: self.filterChanged.emit(False))
+        self.by_track.toggled.connect(self.filterChanged)
         self.list.itemActivated.connect(self._chosen)
         self.list.itemClicked.connect(self._chosen)
 
     def show_queue(self, queue: list[Target], reviewed: int, remaining: int) -> None:
         self.counters.setText(f"reviewed {reviewed} · remaining {remaining}")
         self.list.clear()
+        if self.by_track.isChecked():  # the track's first candidate in the queue stands for it
+            from label_irst.gui.review import group_by_track
+
+            for t, n, first, last in group_by_track(queue)[:500]:
+                text = (
+                    f"track {t.track_id}  {n} candidate(s)  frames {first + 1}–{last + 1}  "
+                    f"ρ={t.rho:.2f}"
+                    if t.track_id is not None
+                    else f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.mask.area}"
+                )
+                item = QListWidgetItem(text)
+                item.setData(256, (t.frame, t.id))
+                self.list.addItem(item)
+            return
         for t in queue[:500]:
             item = QListWidgetItem(
                 f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.mask.area}"

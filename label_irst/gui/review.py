@@ -46,3 +46,22 @@ def counters(targets: list[Target]) -> tuple[int, int]:
     from the project, so it counts as neither."""
     remaining = sum(t.status == "candidate" for t in targets)
     return len(targets) - remaining, remaining
+
+
+def group_by_track(queue: list[Target]) -> list[tuple[Target, int, int, int]]:
+    """One entry per track of a review queue, in queue order: (its first candidate in the
+    queue, candidates of the track, first frame, last frame); untracked candidates stay single
+    (count 1)."""
+    out: list[list] = []
+    by_track: dict[int, list] = {}
+    for t in queue:
+        if t.track_id is None:
+            out.append([t, 1, t.frame, t.frame])
+        elif t.track_id in by_track:
+            entry = by_track[t.track_id]
+            entry[1] += 1
+            entry[2], entry[3] = min(entry[2], t.frame), max(entry[3], t.frame)
+        else:
+            entry = by_track[t.track_id] = [t, 1, t.frame, t.frame]
+            out.append(entry)
+    return [tuple(e) for e in out]
