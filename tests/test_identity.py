@@ -158,3 +158,30 @@ def test_repeated_ground_truth_ids_and_a_broken_file_are_one_line_problems(gt, t
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_track_leaving_the_frame_is_scored_without_error(gt, tmp_path):
+    # ground-truth target 1 leaves the 50-px-wide frame from frame 8 on (x = 51, 53); the
+    # predicted track follows it out, partly outside the picture
+    ann = json.loads((gt / "annotations" / "s.json").read_text())
+    for k in (8, 9):
+        ann["frames"][k]["targets"][0]["x"] = 51.0 + 2 * (k - 8)
+    (gt / "annotations" / "s.json").write_text(json.dumps(ann))
+
+    def outside(k):
+        return (
+            [{"x": 51.0 + 2 * (k - 8), "y": 10.0, "radius": 1.5, "score": 0.9, "id": 7}]
+            if k >= 8
+            else []
+        )
+
+    pred = _pred(tmp_path, "p", lambda k, w: w if (w == 2 or k < 8) else None, outside)
+    frames = json.loads((pred / "annotations" / "s.json").read_text())
+    for f in frames["frames"][8:]:  # target 1 is predicted only by the outside track 7
+        f["targets"] = [t for t in f["targets"] if "id" in t]
+    (pred / "annotations" / "s.json").write_text(json.dumps(frames))
+    s = evaluate_identity(pred, gt).summary()
+    assert s["id_switches"] == 1 and s["pred_tracks"] == 3
+    curves = pd_fa_curves(pred, gt)
+    assert all(math.isfinite(p.fa) for p in curves["per frame"])
+    assert main(["eval-detections", "--pred", str(pred), "--gt", str(gt), "--quiet"]) == 0

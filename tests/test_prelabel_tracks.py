@@ -170,3 +170,25 @@ def test_bad_tracking_flags_are_one_line_errors(data, tmp_path, capsys):
     assert main([*args, "--track-high", "0.2", "--track-low", "0.5", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "low" in err and "Traceback" not in err
+
+
+def test_a_track_leaving_the_frame_ends_there_with_its_gaps_filled():
+    from label_irst.infer.prelabel import guided_results
+
+    # the spot runs out through the right border (width 60) after frame 5
+    positions = [(50, 20), (52, 20), (54, 20), (56, 20), (58, 20), (59.6, 20), (62, 20), (64, 20)]
+    frames = _spot_frames(positions)
+    done = [
+        {"frame": f"{k:02d}",
+         "detections": [] if k in (4, 6, 7) else [{"x": x, "y": y, "radius": 1.5, "score": 0.9}]}
+        for k, (x, y) in enumerate(positions)
+    ]  # fmt: skip
+    warnings = []
+
+    def grow(img, dets, t):
+        return guided_results(img, dets, warn=warnings.append)
+
+    tracks = finish_sequence(done, TRACKING, frames.__getitem__, grow, None, need_images=False)
+    assert [(t.first, t.last) for t in tracks] == [(0, 5)]  # no point outside the frame
+    assert [len(f["targets"]) for f in done] == [1, 1, 1, 1, 1, 1, 0, 0]
+    assert done[4]["targets"][0]["filled"] and 57 <= done[4]["targets"][0]["x"] <= 59
