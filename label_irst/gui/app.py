@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,20 @@ def _warm_up() -> None:
             pass
 
 
+def _check_display(screenshot: bool) -> None:
+    """Raise a one-line LabelIrstError instead of letting Qt abort where it cannot show a window.
+
+    ``--screenshot`` needs no screen: without a usable display it renders offscreen.
+    """
+    from label_irst.gui.qtcheck import display_problem
+
+    problem = display_problem()
+    if problem and screenshot:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif problem:
+        raise LabelIrstError(problem)
+
+
 def run(path: str | None = None, demo: bool = False, screenshot: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -30,6 +45,8 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
     from label_irst.gui.main_window import MainWindow
     from label_irst.gui.qtcheck import binding_fault
 
+    if QApplication.instance() is None:
+        _check_display(bool(screenshot))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     fault = binding_fault()
     if fault:
