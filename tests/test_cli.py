@@ -258,4 +258,4 @@ def test_demo_runs(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "mIoU" in out
-    assert len(list((tmp_path / "demo" / "pred").glob("*.png"))) == 8
+    assert len(list((tmp_path / "demo" / "pred").glob("*.png"))) == 24

@@ -1,7 +1,16 @@
-"""The headless demo: synthetic frames -> points at the true centres -> masks -> summary."""
+"""The demo sequence and the headless demo: synthetic frames -> points at the true centres ->
+masks -> summary.
+
+One sequence serves both demos (``label-irst demo`` and ``label-irst gui --demo``):
+:data:`DEMO` frames of 16-bit procedural clutter with targets moving at constant velocity
+(:func:`label_irst.core.synthetic.synthetic_sequence`), written under a root as
+``images/frame_NNNN.png``, ``masks/`` (the exact half-maximum discs) and ``points.csv`` (the true
+centres).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -9,14 +18,47 @@ import numpy as np
 from label_irst.batch.convert import points_to_masks
 from label_irst.batch.progress import Job
 from label_irst.core.metrics import iou
-from label_irst.core.synthetic import synthetic_sequence
+from label_irst.core.synthetic import SpotTruth, synthetic_sequence
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.images import read_mask, write_image, write_mask
 
 
-def write_demo_sequence(root: Path, frames: int = 8, seed: int = 0) -> Path:
+@dataclass(frozen=True)
+class DemoSettings:
+    frames: int = 24
+    shape: tuple[int, int] = (256, 320)
+    targets: int = 3
+    speed: float = 1.5  # px/frame
+    seed: int = 7
+
+    def describe(self) -> str:
+        h, w = self.shape
+        return (
+            f"{self.frames} synthetic 16-bit frames ({w}x{h}, procedural clutter, "
+            f"{self.targets} targets moving {self.speed:g} px/frame, seed {self.seed})"
+        )
+
+
+DEMO = DemoSettings()
+
+
+def demo_sequence(
+    settings: DemoSettings = DEMO,
+) -> tuple[list[np.ndarray], list[list[SpotTruth]], list[list[np.ndarray]]]:
+    """(frames, per-frame truths, per-frame per-target masks) of the demo sequence."""
+    return synthetic_sequence(
+        frames=settings.frames,
+        shape=settings.shape,
+        count=settings.targets,
+        seed=settings.seed,
+        dtype=np.uint16,
+        speed=settings.speed,
+    )
+
+
+def write_demo_sequence(root: Path, settings: DemoSettings = DEMO) -> Path:
     """Write frames, truth masks and a points.csv of the true centres under ``root``."""
-    images, truths, masks = synthetic_sequence(frames=frames, count=3, seed=seed)
+    images, truths, masks = demo_sequence(settings)
     lines = ["image,x,y"]
     for i, (frame, frame_truths, frame_masks) in enumerate(zip(images, truths, masks)):
         stem = f"frame_{i:04d}"

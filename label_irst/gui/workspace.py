@@ -1,7 +1,7 @@
 """What the app opens: a project file, or a folder / video / image with its default project.
 
 A folder opened without a project gets one in the user data folder (frames are never written
-to, so read-only data folders work). ``--demo`` writes a generated synthetic sequence there.
+to, so read-only data folders work). ``--demo`` writes the demo sequence and its project there.
 """
 
 from __future__ import annotations
@@ -68,19 +68,9 @@ def open_workspace(path: str | os.PathLike, project: str | os.PathLike | None = 
     return Workspace(store, sequence, seq_id)
 
 
-def write_demo(folder: Path | None = None, frames: int = 24) -> Path:
-    """Write (once) a synthetic moving-target sequence of 16-bit frames and return its folder."""
-    import numpy as np
+def write_demo(root: Path | None = None, warn=None) -> Path:
+    """Write (once) the demo sequence and its project (one confirmed target, RPR-Net candidates
+    in the review queue; :mod:`label_irst.infer.demo`) and return the project file."""
+    from label_irst.infer.demo import write_demo_project
 
-    from label_irst.core.synthetic import synthetic_sequence
-    from label_irst.io.images import write_image
-
-    folder = folder or data_home() / "demo" / "frames"
-    if folder.is_dir() and len(list(folder.glob("frame_*.png"))) == frames:
-        return folder
-    images, _, _ = synthetic_sequence(
-        frames=frames, shape=(256, 320), count=3, seed=7, dtype=np.uint16
-    )
-    for i, image in enumerate(images):
-        write_image(folder / f"frame_{i:04d}.png", image)
-    return folder
+    return write_demo_project(root or data_home() / "demo", warn=warn)

@@ -1,0 +1,120 @@
+"""The demo project: the demo sequence as a user's first minutes leave it (Sec. III-C2).
+
+* one target confirmed on the first frame: PAMG seeded at its true centre, as one click gives;
+* RPR-Net (the shipped model at its calibrated threshold) + guided PAMG on the first
+  :data:`PRELABELLED_FRAMES` frames: ``model`` candidates waiting in the review queue
+  (Sequence > Pre-annotate does the rest of the sequence);
+* :func:`detect` also scores the model over the whole sequence against the synthetic truth
+  (Pd and false alarms per frame, the 3 px centroid rule), which ``label-irst demo`` prints.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from label_irst.batch.demo import DEMO, DemoSettings, demo_sequence, write_demo_sequence
+from label_irst.core.generators import get_generator
+from label_irst.errors import LabelIrstError
+from label_irst.infer.decode import DEFAULT_THRESHOLD, Detection
+from label_irst.infer.matching import match
+from label_irst.infer.prelabel import guided_results
+from label_irst.infer.project import store_detections
+from label_irst.infer.rprnet import SequenceRunner
+from label_irst.infer.session import load_model
+from label_irst.io.project import ProjectStore, Target
+from label_irst.io.sequence import open_sequence
+
+#: The model shipped in ``models/`` (its metadata record).
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+PRELABELLED_FRAMES = 3
+PROJECT_NAME = "demo.lirst"
+
+
+@dataclass
+class DemoDetections:
+    """The model's detections on the demo sequence, scored against its truth."""
+
+    model: str
+    threshold: float
+    frames: int
+    targets: int
+    found: int
+    false_alarms: int
+    detections: list[list[Detection]]
+
+    @property
+    def pd(self) -> float:
+        return 100.0 * self.found / max(self.targets, 1)
+
+    @property
+    def false_alarms_per_frame(self) -> float:
+        return self.false_alarms / max(self.frames, 1)
+
+
+def detect(
+    settings: DemoSettings = DEMO, model_path: str | Path = SHIPPED_MODEL, threads: int | None = 1
+) -> DemoDetections:
+    """Run the model over the demo sequence at its calibrated threshold and score it."""
+    images, truths, _ = demo_sequence(settings)
+    model = load_model(model_path, "cpu", threads=threads)
+    threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
+    found = false_alarms = targets = 0
+    detections: list[list[Detection]] = []
+    for t, _img, dets in SequenceRunner(model, threshold).run(lambda i: images[i], len(images)):
+        pred_hit, gt_hit = match([(d.x, d.y) for d in dets], [(s.x, s.y) for s in truths[t]])
+        found += sum(gt_hit)
+        targets += len(gt_hit)
+        false_alarms += len(pred_hit) - sum(pred_hit)
+        detections.append(dets)
+    return DemoDetections(
+        Path(model_path).name, threshold, len(images), targets, found, false_alarms, detections
+    )
+
+
+def write_demo_project(
+    root: Path,
+    settings: DemoSettings = DEMO,
+    model_path: str | Path | None = SHIPPED_MODEL,
+    prelabelled: int = PRELABELLED_FRAMES,
+    warn=None,
+) -> Path:
+    """Write (once) the demo sequence under ``root`` and its project ``root/demo.lirst``.
+
+    The project is built under a temporary name and renamed, so it is complete or absent.
+    Without a model (``None`` or a missing file) the project holds only the confirmed target.
+    """
+    project = root / PROJECT_NAME
+    if project.is_file():
+        return project
+    write_demo_sequence(root, settings)
+    images, truths, _ = demo_sequence(settings)
+    sequence = open_sequence(root / "images")
+    names, kind = list(sequence.names), sequence.kind
+    sequence.close()
+    detections = None
+    if model_path is not None and Path(model_path).is_file():
+        try:
+            detections = detect(settings, model_path).detections
+        except LabelIrstError as exc:
+            if warn is not None:
+                warn(f"demo pre-annotation skipped: {exc}")
+    partial = root / f".{PROJECT_NAME}.partial"
+    partial.unlink(missing_ok=True)
+    with ProjectStore.open(partial, create=True) as store:
+        seq_id = store.add_sequence(root / "images", kind, len(names))
+        first = truths[0][0]
+        result = get_generator(None).fn(images[0], (round(first.x), round(first.y)), 20.0)
+        target = Target(
+            seq_id, 0, result.mask, result.seed, source="pamg", status="confirmed",
+            rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
+            generator=result.generator, track_id=store.new_track_id(),
+        )  # fmt: skip
+        store.save_target(target.refresh_geometry(), names[0], images[0].shape)
+        for t, dets in enumerate((detections or [])[:prelabelled]):
+            results = guided_results(images[t], dets)
+            store_detections(store, seq_id, t, names[t], images[t].shape, results)
+    os.replace(partial, project)
+    partial.with_name(partial.name + ".lock").unlink(missing_ok=True)
+    return project

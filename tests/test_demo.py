@@ -1,0 +1,82 @@
+"""The two demos: one sequence, figures that say what they measure, a GUI demo that shows the
+workflow (one confirmed target, model candidates waiting in the review queue)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from label_irst.batch.demo import DEMO, DemoSettings, run_demo
+from label_irst.cli import main
+from label_irst.infer.demo import PROJECT_NAME, write_demo_project
+from label_irst.io.images import read_image
+from label_irst.io.project import ProjectStore
+
+SMALL = DemoSettings(frames=5, shape=(96, 128), targets=2, seed=3)
+
+
+def test_headless_demo_explains_its_figures(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert f"{DEMO.frames} synthetic 16-bit frames" in out
+    assert "gui --demo" in out
+    assert "75.8" in out and "sirst-v1" in out  # says why its mIoU differs from the README's
+    assert "false alarms per frame" in out and "Pd" in out
+    assert len(out.strip().splitlines()) <= 6
+
+
+def test_both_demos_open_the_same_frames(tmp_path):
+    run_demo(tmp_path / "headless")
+    project = write_demo_project(tmp_path / "gui", model_path=None)
+    with ProjectStore.open(project, readonly=True) as store:
+        (record,) = store.sequences()
+    frames = sorted((tmp_path / "headless" / "images").glob("*.png"))
+    assert len(frames) == DEMO.frames == record.frame_count
+    for path in frames:
+        gui_frame = read_image(tmp_path / "gui" / "images" / path.name)
+        assert gui_frame.dtype == np.uint16
+        assert np.array_equal(read_image(path), gui_frame)
+
+
+def test_demo_project_holds_one_confirmed_target_and_model_candidates(tmp_path):
+    project = write_demo_project(tmp_path, SMALL, prelabelled=2)
+    with ProjectStore.open(project, readonly=True) as store:
+        targets = store.targets(store.sequences()[0].id)
+    confirmed = [t for t in targets if t.status == "confirmed"]
+    candidates = [t for t in targets if t.status == "candidate"]
+    assert len(confirmed) == 1 and confirmed[0].frame == 0 and confirmed[0].mask.area > 0
+    assert candidates and all(t.source == "model" and t.frame < 2 for t in candidates)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert write_demo_project(tmp_path, SMALL) == project  # written once, then reused
+
+
+def test_demo_project_without_a_model_keeps_the_confirmed_target(tmp_path):
+    project = write_demo_project(tmp_path, SMALL, model_path=tmp_path / "missing.json")
+    with ProjectStore.open(project, readonly=True) as store:
+        targets = store.targets(store.sequences()[0].id)
+    assert [t.status for t in targets] == ["confirmed"]
+    assert project.name == PROJECT_NAME
+
+
+def test_gui_demo_opens_with_candidates_in_the_queue_and_one_confirmed(
+    qtbot, tmp_path, monkeypatch
+):
+    pytest.importorskip("pytestqt")
+    from PySide6.QtCore import QSettings
+
+    from label_irst.gui.main_window import MainWindow
+    from label_irst.gui.workspace import write_demo
+
+    monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    window.open_path(write_demo())
+    window.refresh_review()
+    store, seq = window.workspace.store, window.workspace.sequence_id
+    statuses = [t.status for t in store.targets(seq)]
+    assert statuses.count("confirmed") == 1
+    assert window.review.list.count() >= 1
+    assert window.review.list.count() == statuses.count("candidate")
+    assert "reviewed 1" in window.review.counters.text()
+    assert len(window.workspace.sequence) == DEMO.frames
