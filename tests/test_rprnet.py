@@ -191,7 +191,7 @@ def test_training_can_start_from_another_checkpoint(tmp_path):
     torch.save({"model": src.state_dict(), "config": src.config}, tmp_path / "a.pt")
     dst = RPRNet()
     load_weights(dst, tmp_path / "a.pt", True, "cpu")
-    assert float(dst.head.heatmap[-1].bias) == pytest.approx(0.25)
+    assert float(dst.head.heatmap[-1].bias.detach()) == pytest.approx(0.25)
     with pytest.raises(LabelIrstError, match="different model variant"):
         load_weights(RPRNet(temporal=False), tmp_path / "a.pt", False, "cpu")
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
