@@ -27,6 +27,14 @@ def register(sub) -> None:
         metavar="PNG",
         help="draw the Pd-Fa curve over score thresholds, per frame and with tracking",
     )
+    p.add_argument(
+        "--by",
+        action="append",
+        choices=["speed", "scr"],
+        default=[],
+        help="also Pd per bin of the targets' speed (0, <0.5, 0.5-2, >2 px/frame) or SCR "
+        "(<2, 2-4, 4-6, 6-8, >=8); repeatable",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -43,11 +51,27 @@ def run(args) -> int:
     summary = json_summary({**report.summary(), **identity.summary()}, ".6g")
     if args.plot:
         summary.update(_plot(args))
+    by = {}
+    if args.by:
+        from label_irst.infer.evaluate_bins import pd_by
+
+        for key in dict.fromkeys(args.by):
+            by[key] = pd_by(args.pred, args.gt, key, args.split, args.min_score)
     if args.json:
+        for key, rows in by.items():
+            summary[f"pd_by_{key}"] = [json_summary(row, ".6g") for row in rows]
         print(json.dumps(summary))
     else:
         for key, value in summary.items():
             print(f"{key:>14}: {value}")
+        for key, rows in by.items():
+            cells = ", ".join(
+                f"{r['bin']}: {r['pd']:.1f} % ({r['hits']}/{r['targets']})"
+                if r["targets"]
+                else f"{r['bin']}: no target"
+                for r in rows
+            )
+            print(f"{'pd by ' + key:>14}: {cells}")
     return 0
 
 

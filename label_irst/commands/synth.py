@@ -28,6 +28,30 @@ def register(sub) -> None:
         default=0.2,
         help="share of sequences (and of background scenes) held out for img_idx/test.txt",
     )
+    p.add_argument(
+        "--static-share",
+        type=float,
+        default=0.0,
+        help="share of targets fixed in the image (speed 0; default 0)",
+    )
+    p.add_argument(
+        "--hover-share",
+        type=float,
+        default=0.0,
+        help="share of targets hovering: a fixed point plus 0.05-0.3 px jitter per frame",
+    )
+    p.add_argument(
+        "--stop-start-share",
+        type=float,
+        default=0.0,
+        help="share of targets that stop and start (phases of 2-6 frames)",
+    )
+    p.add_argument(
+        "--procedural-share",
+        type=float,
+        default=0.0,
+        help="with --backgrounds: share of sequences on a procedural background instead",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -49,8 +73,14 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
 
 def run(args) -> int:
     from label_irst.commands._common import ProgressJob
+    from label_irst.core.synthetic_sequences import MotionMix
+    from label_irst.errors import LabelIrstError
     from label_irst.io.synth import write_synthetic_dataset
 
+    try:
+        mix = MotionMix(args.static_share, args.hover_share, args.stop_start_share)
+    except ValueError as exc:
+        raise LabelIrstError(f"--static-share, --hover-share, --stop-start-share: {exc}") from None
     with ProgressJob("synth", quiet=args.quiet) as job:
         summary = write_synthetic_dataset(
             args.out,
@@ -61,6 +91,8 @@ def run(args) -> int:
             shape=parse_size(args.size),
             test_fraction=args.test_fraction,
             job=job,
+            mix=mix,
+            procedural_share=args.procedural_share,
         )
     info = {
         "sequences": summary.sequences,

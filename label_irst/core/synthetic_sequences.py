@@ -9,6 +9,13 @@ with SCR about 1 to 10: the mean added intensity over the target's own mask is S
 local background standard deviation sigma_B. Some targets are dark, some enter or leave the
 frame. Sensor noise is added last.
 
+A :class:`MotionMix` turns a share of the targets into ones that do not simply move: **static**
+(fixed in the image, as a target flying at the camera or a tracked one), **hovering** (fixed
+anchor plus per-frame Gaussian jitter of 0.05-0.3 px, a hovering drone) and **stop-and-start**
+(the moving track, advanced only in moving phases of 2-6 frames). Every annotated target carries
+its ``speed``: its mean displacement in the image to the neighbouring frames (px/frame; 0 for
+a static target) and its ``motion`` kind.
+
 A target's exact mask is the set of pixels where its own spot reaches half of its peak (at least
 the pixel under its centre); its annotation is the mask's centroid and effective radius
 r = sqrt(area / pi) (Sec. III-C1) and its bounding box. Everything follows from one RNG seed.
@@ -17,7 +24,7 @@ r = sqrt(area / pi) (Sec. III-C1) and its bounding box. Everything follows from 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -39,6 +46,8 @@ class TrackedTarget:
     mask: np.ndarray  # bool crop of the frame at bbox (x0, y0, x1, y1 exclusive)
     scr: float
     dark: bool
+    speed: float = 0.0  # px/frame, mean displacement to the neighbouring frames
+    motion: str = "moving"
 
     def annotation(self) -> dict:
         return {
@@ -49,7 +58,35 @@ class TrackedTarget:
             "bbox": list(self.bbox),
             "scr": round(self.scr, 2),
             "dark": self.dark,
+            "speed": round(self.speed, 3),
+            "motion": self.motion,
         }
+
+
+@dataclass(frozen=True)
+class MotionMix:
+    """Shares of targets that are static, hover with jitter, or stop and start; the rest move."""
+
+    static: float = 0.0
+    hover: float = 0.0
+    stop_start: float = 0.0
+
+    def __post_init__(self) -> None:
+        shares = (self.static, self.hover, self.stop_start)
+        if any(not 0.0 <= v <= 1.0 for v in shares) or sum(shares) > 1.0 + 1e-9:
+            raise ValueError("motion shares must lie in [0, 1] and add up to at most 1")
+
+    def active(self) -> bool:
+        return self.static + self.hover + self.stop_start > 0.0
+
+    def draw(self, rng: np.random.Generator) -> str:
+        u = rng.random()
+        for kind, share in (("static", self.static), ("hover", self.hover),
+                            ("stop-start", self.stop_start)):  # fmt: skip
+            if u < share:
+                return kind
+            u -= share
+        return "moving"
 
 
 @dataclass(frozen=True)
@@ -68,12 +105,33 @@ class Track:
     angle: float
     scr: float
     dark: bool
+    motion: str = "moving"
+    #: hovering: per-frame (dx, dy) jitter around (x0, y0); stop-and-start: per-frame moving
+    #: time (frames actually moved so far) that replaces t in the motion model
+    jitter: tuple[tuple[float, float], ...] = ()
+    clock: tuple[int, ...] = ()
 
     def position(self, t: int) -> tuple[float, float]:
+        if self.jitter:
+            dx, dy = self.jitter[min(max(t, 0), len(self.jitter) - 1)]
+            return self.x0 + dx, self.y0 + dy
+        if self.clock:
+            t = self.clock[min(max(t, 0), len(self.clock) - 1)]
         return (
             self.x0 + self.vx * t + 0.5 * self.ax * t * t,
             self.y0 + self.vy * t + 0.5 * self.ay * t * t,
         )
+
+    def speed(self, t: int, frames: int) -> float:
+        """Mean displacement (px/frame) from frame t to its neighbours inside the sequence."""
+        x, y = self.position(t)
+        steps = [
+            math.hypot(x - px, y - py)
+            for n in (t - 1, t + 1)
+            if 0 <= n < frames
+            for px, py in [self.position(n)]
+        ]
+        return float(np.mean(steps)) if steps else 0.0
 
 
 def camera_offsets(frames: int, rng: np.random.Generator) -> np.ndarray:
@@ -91,10 +149,37 @@ def shifted(base: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return cv2.warpAffine(base, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
+def still_or_stop_start(
+    track: Track, kind: str, shape: tuple[int, int], frames: int, rng: np.random.Generator
+) -> Track:
+    """A moving track turned into a static, hovering or stop-and-start one."""
+    if kind == "stop-start":
+        moving, clock, state = [], [0], bool(rng.random() < 0.5)
+        while len(moving) < frames:
+            moving += [state] * int(rng.integers(2, 7))
+            state = not state
+        for step in moving[: frames - 1]:
+            clock.append(clock[-1] + int(step))
+        return replace(track, motion=kind, clock=tuple(clock))
+    h, w = shape
+    x0, y0 = float(rng.uniform(8, w - 8)), float(rng.uniform(8, h - 8))
+    jitter: tuple[tuple[float, float], ...] = ()
+    if kind == "hover":
+        steps = rng.normal(0.0, rng.uniform(0.05, 0.3), (frames, 2))
+        jitter = tuple((float(a), float(b)) for a, b in steps)
+    return replace(track, x0=x0, y0=y0, vx=0.0, vy=0.0, ax=0.0, ay=0.0, motion=kind, jitter=jitter)
+
+
 def random_tracks(
-    shape: tuple[int, int], frames: int, rng: np.random.Generator, count: int
+    shape: tuple[int, int],
+    frames: int,
+    rng: np.random.Generator,
+    count: int,
+    mix: MotionMix | None = None,
 ) -> list[Track]:
-    """``count`` tracks; about one in five enters or leaves the frame during the sequence."""
+    """``count`` tracks; about one in five enters or leaves the frame during the sequence.
+    With an active ``mix``, a share of them is then made static, hovering or stop-and-start
+    (the moving tracks and every draw before are those of the same seed without a mix)."""
     h, w = shape
     tracks = []
     for k in range(count):
@@ -135,6 +220,12 @@ def random_tracks(
                 dark=bool(rng.random() < 0.15),
             )
         )
+    if mix is not None and mix.active():
+        kinds = [mix.draw(rng) for _ in tracks]
+        tracks = [
+            tr if kind == "moving" else still_or_stop_start(tr, kind, shape, frames, rng)
+            for tr, kind in zip(tracks, kinds)
+        ]
     return tracks
 
 
@@ -198,7 +289,11 @@ def local_sigma(base: np.ndarray, x: float, y: float, noise_sigma: float, half: 
 
 
 def render_sequence(
-    base: np.ndarray, frames: int, rng: np.random.Generator, count: int | None = None
+    base: np.ndarray,
+    frames: int,
+    rng: np.random.Generator,
+    count: int | None = None,
+    mix: MotionMix | None = None,
 ) -> tuple[list[np.ndarray], list[list[TrackedTarget]]]:
     """Render one sequence over a float background (8-bit grey scale).
 
@@ -207,7 +302,7 @@ def render_sequence(
     """
     shape = base.shape
     count = int(rng.integers(1, 6)) if count is None else count
-    tracks = random_tracks(shape, frames, rng, count)
+    tracks = random_tracks(shape, frames, rng, count, mix)
     offsets = camera_offsets(frames, rng)
     noise_sigma = float(rng.uniform(*NOISE_SIGMA))
     amplitude = {}
@@ -250,6 +345,8 @@ def render_sequence(
                     mask=crop.copy(),
                     scr=tr.scr,
                     dark=tr.dark,
+                    speed=tr.speed(t, frames),
+                    motion=tr.motion,
                 )
             )
         frame += rng.normal(0.0, noise_sigma, shape)

@@ -8,7 +8,10 @@ Layout (Sec. III-D)::
     ROOT/img_idx/train.txt, test.txt   "<seq>/<frame>" lines
 
 With real backgrounds, whole scenes (the file-name prefix before the first "_") are held out
-for the test sequences, so a detector is scored on backgrounds it never saw.
+for the test sequences, so a detector is scored on backgrounds it never saw; ``procedural_share``
+of the sequences then use a procedural background of the same size instead. A
+:class:`~label_irst.core.synthetic_sequences.MotionMix` makes a share of the targets static,
+hovering or stop-and-start; every annotated target has its ``speed`` (px/frame) and ``motion``.
 """
 
 from __future__ import annotations
@@ -96,10 +99,14 @@ def write_synthetic_dataset(
     shape: tuple[int, int] | None = None,
     test_fraction: float = 0.2,
     job=None,
+    mix: ss.MotionMix | None = None,
+    procedural_share: float = 0.0,
 ) -> SynthSummary:
     """Render ``sequences`` sequences of ``frames`` frames into ``out`` (deterministic in seed)."""
     if sequences < 1 or frames < 1:
         raise LabelIrstError("--sequences and --frames must be at least 1")
+    if not 0.0 <= procedural_share <= 1.0:
+        raise LabelIrstError("--procedural-share must lie in [0, 1]")
     if not 0.0 <= test_fraction < 1.0:
         raise LabelIrstError("--test-fraction must lie in [0, 1)")
     root = Path(out)
@@ -128,10 +135,17 @@ def write_synthetic_dataset(
             bg_path = pool[int(seq_rng.integers(len(pool)))]
             base = load_background(bg_path, shape)
             source = bg_path.name
+            # a separate stream, so the other sequences stay those of the same seed without it
+            if (
+                procedural_share > 0
+                and np.random.default_rng([seed, s, 1]).random() < procedural_share
+            ):
+                base = ss.procedural_background(base.shape, seq_rng)
+                source = "procedural"
         else:
             base = ss.procedural_background(shape or DEFAULT_SHAPE, seq_rng)
             source = "procedural"
-        images, targets = ss.render_sequence(base, frames, seq_rng)
+        images, targets = ss.render_sequence(base, frames, seq_rng, mix=mix)
         record = {
             "sequence": name,
             "background": source,
