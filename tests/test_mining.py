@@ -68,3 +68,17 @@ def test_train_command_mines_each_epoch(tmp_path, capsys):
     assert record["epoch"] == 1 and record["hard_negatives"] >= 0
     assert main(["train", *args, "--hard-negatives", "1.5"]) == 2
     assert "--hard-negatives" in capsys.readouterr().err
+
+
+def test_repeated_frame_triplets_are_the_current_frame_three_times(tmp_path):
+    sampler = _sampler(tmp_path)
+    sampler.hard_bias = 0.0
+    rng = np.random.default_rng(1)
+    assert not any(np.array_equal(t[0], t[2]) for t, _ in (sampler.sample(rng) for _ in range(10)))
+    sampler.repeat_frame = 1.0
+    for _ in range(10):
+        triplet, pts = sampler.sample(rng)
+        assert np.array_equal(triplet[0], triplet[1]) and np.array_equal(triplet[1], triplet[2])
+    code = main(["train", str(tmp_path / "data"), "--out", str(tmp_path / "ck"),
+                 "--repeat-frame", "1.5", "--quiet"])  # fmt: skip
+    assert code == 2

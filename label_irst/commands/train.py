@@ -47,6 +47,14 @@ def register(sub) -> None:
         "(0 = the paper's recipe; default 0)",
     )
     p.add_argument("--mine-frames", type=int, default=48, help="training frames searched per epoch")
+    p.add_argument(
+        "--repeat-frame",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of triplets made of the current frame repeated (a static camera and target: "
+        "temporal context that does not reward motion alone; default 0)",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -64,6 +72,8 @@ def run(args) -> int:
 
     if not 0.0 <= args.hard_negatives < 1.0:
         raise LabelIrstError("--hard-negatives must lie in [0, 1)")
+    if not 0.0 <= args.repeat_frame <= 1.0:
+        raise LabelIrstError("--repeat-frame must lie in [0, 1]")
     if args.crop % 16 or args.crop < 32:
         raise LabelIrstError("--crop must be a multiple of 16, at least 32")
     cfg = TrainConfig(
@@ -84,6 +94,7 @@ def run(args) -> int:
         init=args.init,
         hard_negatives=args.hard_negatives,
         mine_frames=max(args.mine_frames, 1),
+        repeat_frame=args.repeat_frame,
     )
     with ProgressJob("train", quiet=args.quiet) as job:
         record = train(args.data, args.out, cfg, job, log=lambda m: print(m, file=sys.stderr))

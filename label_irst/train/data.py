@@ -4,7 +4,9 @@ Frames are normalised over the whole frame (as at inference), then a crop of ``c
 multiple of 16) is cut, centred near a target most of the time; first and last frames use
 themselves as the missing neighbour (replication, as at inference). With ``hard_bias`` > 0 that
 share of crops is centred on hard negatives (:mod:`label_irst.train.mining`) when there are
-some. Random flips and 90-degree rotations are applied to the whole triplet.
+some. Random flips and 90-degree rotations are applied to the whole triplet. With
+``repeat_frame`` > 0 that share of triplets is {I(t), I(t), I(t)}: the current frame repeated, as
+a static camera sees a static target, so that a target is not learnt as "what moves" alone.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ class TripletSampler:
         crop: int = 128,
         target_bias: float = 0.8,
         hard_bias: float = 0.0,
+        repeat_frame: float = 0.0,
     ):
         if crop % 16:
             raise ValueError("crop must be a multiple of 16")
         self.crop = crop
+        self.repeat_frame = repeat_frame
         self.target_bias = target_bias
         self.hard_bias = hard_bias
         #: (sequence, frame, x, y) of false alarms to centre crops on (filled by mining)
@@ -102,6 +106,8 @@ class TripletSampler:
             pts = [(y, x, r) for x, y, r in pts]
         if rng.random() < 0.25:  # reversed time: motion cues must work both ways
             triplet = triplet[::-1]
+        if self.repeat_frame > 0 and rng.random() < self.repeat_frame:
+            triplet = triplet[[1, 1, 1]]
         return np.ascontiguousarray(triplet), pts
 
     def batch(

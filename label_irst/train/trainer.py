@@ -48,6 +48,7 @@ class TrainConfig:
     init: str | None = None
     hard_negatives: float = 0.0
     mine_frames: int = 48
+    repeat_frame: float = 0.0
 
 
 @dataclass
@@ -167,7 +168,9 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
         sup = supervision(data, train_seqs, cfg.supervision)
         val_mode = "masks" if val_seqs and val_seqs[0].mask_dir else cfg.supervision
         val_sup = supervision(data, val_seqs, val_mode) if val_seqs else {}
-    sampler = TripletSampler(train_seqs, sup, cfg.crop, hard_bias=cfg.hard_negatives)
+    sampler = TripletSampler(
+        train_seqs, sup, cfg.crop, hard_bias=cfg.hard_negatives, repeat_frame=cfg.repeat_frame
+    )
     model = RPRNet(temporal=cfg.temporal, gate=cfg.gate).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=WEIGHT_DECAY)
     total_steps = cfg.epochs * cfg.steps
