@@ -8,6 +8,9 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="generate synthetic frames, convert points to masks, summarise")
     p.add_argument("--out", default=None, help="folder to keep the demo files (default: temporary)")
     p.add_argument("--generator", default=None, help="generator (default: the best one)")
+    p.add_argument(
+        "--model", default=None, help="RPR-Net metadata record (default: the shipped model)"
+    )
     p.set_defaults(func=run)
 
 
@@ -34,7 +37,7 @@ def run(args) -> int:
             "README's 75.8 is per-target mIoU on sirst-v1's real targets, seeds at random)"
         )
         try:
-            found = detect(DEMO, SHIPPED_MODEL)
+            found = detect(DEMO, args.model or SHIPPED_MODEL)
         except LabelIrstError as exc:
             print(f"RPR-Net pre-annotation skipped: {exc}")
         else:
