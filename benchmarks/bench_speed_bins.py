@@ -8,19 +8,44 @@ Reads one low-threshold ``prelabel`` run (e.g. ``--threshold 0.05``) of a synthe
 * the lowest threshold on a 0.05 grid at which these frames meet Fa <= ``--fa-target`` and Pd
   there (with its speed bins).
 
+With ``--calibration-sequences N`` the threshold is instead calibrated as the model card's is:
+the lowest one (0.01 grid) with Fa <= ``--fa-target`` on the first N *training* sequences of
+``--gt`` (pre-labelled here at 0.05).
+
     .venv/bin/python benchmarks/bench_speed_bins.py --pred PRED --gt DATA --split test \\
-        --model models/rprnet.json
+        --model models/rprnet.json [--calibration-sequences 8]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from label_irst.infer.evaluate import evaluate_detections
 from label_irst.infer.evaluate_bins import pd_by
+from label_irst.infer.prelabel import prelabel
+from label_irst.infer.session import load_model
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_prelabel_accuracy import LOW, subset  # noqa: E402
+
+
+def calibrate(model_path: str, data: Path, count: int, fa_target: float) -> float:
+    """The lowest 0.01-grid threshold with Fa <= fa_target on ``count`` training sequences."""
+    model = load_model(model_path, "cpu", 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        calib = subset(data, "train", count, Path(tmp) / "calib")
+        prelabel(calib, model, Path(tmp) / "pred", threshold=LOW)
+        for thr in np.round(np.arange(LOW, 0.96, 0.01), 2):
+            s = evaluate_detections(Path(tmp) / "pred", calib, min_score=float(thr)).summary()
+            if s["fa"] <= fa_target:
+                return float(thr)
+    return 0.95
 
 
 def bins(pred, gt, split, threshold, key):
@@ -36,9 +61,12 @@ def main() -> None:
     ap.add_argument("--model", default="models/rprnet.json")
     ap.add_argument("--threshold", type=float, default=None)
     ap.add_argument("--fa-target", type=float, default=1e-5)
+    ap.add_argument("--calibration-sequences", type=int, default=0)
     args = ap.parse_args()
     threshold = args.threshold
-    if threshold is None:
+    if args.calibration_sequences:
+        threshold = calibrate(args.model, Path(args.gt), args.calibration_sequences, args.fa_target)
+    elif threshold is None:
         with open(args.model) as fh:
             threshold = float(json.load(fh)["threshold"])
     out = {"model": args.model, "threshold": threshold}
