@@ -80,3 +80,9 @@ def test_gui_demo_opens_with_candidates_in_the_queue_and_one_confirmed(
     assert window.review.list.count() == statuses.count("candidate")
     assert "reviewed 1" in window.review.counters.text()
     assert len(window.workspace.sequence) == DEMO.frames
+
+
+def test_headless_demo_without_the_model_still_runs(tmp_path, capsys):
+    assert main(["demo", "--model", str(tmp_path / "missing.json")]) == 0
+    out = capsys.readouterr().out
+    assert "pre-annotation skipped" in out and "mask IoU" in out
