@@ -1,7 +1,8 @@
 """Pd per speed and SCR bin of an RPR-Net run, and Pd at Fa <= 1e-5 (issue: still targets).
 
-Reads one low-threshold ``prelabel`` run (e.g. ``--threshold 0.05``) of a synthetic set made with
-``label-irst synth ... --static-share/--hover-share/--stop-start-share`` and reports:
+Reads one low-threshold, per-frame ``prelabel`` run (``--no-track --threshold 0.05``) of a
+synthetic set made with ``label-irst synth ... --static-share/--hover-share/--stop-start-share``
+and reports:
 
 * Pd / Fa at the model's own threshold (``--threshold``, default: its metadata record's), with
   Pd per speed bin (0, < 0.5, 0.5-2, > 2 px/frame) and per SCR bin;
