@@ -1,4 +1,4 @@
-"""Pd per speed and SCR bin of an RPR-Net run, and Pd at Fa <= 1e-5 (issue: still targets).
+"""Pd per speed and SCR bin of an RPR-Net run, and Pd at Fa <= 1e-5 (still and slow targets).
 
 Reads one low-threshold, per-frame ``prelabel`` run (``--no-track --threshold 0.05``) of a
 synthetic set made with ``label-irst synth ... --static-share/--hover-share/--stop-start-share``
