@@ -55,14 +55,12 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
     app.setOrganizationName("label-irst")
     window = MainWindow()
     window.resize(1400, 860)
-    # shown before a project opens: a status message posted while the window is hidden would
-    # otherwise be drawn over the status bar's own labels once the window appears
-    window.show()
     if demo:
         window.open_demo()
     elif path:
         window.open_path(path)  # a LabelIrstError here becomes the CLI's one-line error
     if screenshot:
+        window.show()
         out = Path(screenshot)
 
         def grab():
@@ -81,5 +79,6 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
     import threading
 
     threading.Thread(target=_warm_up, daemon=True).start()
+    window.show()
     code = app.exec()
     return code
