@@ -59,8 +59,13 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
         window.open_demo()
     elif path:
         window.open_path(path)  # a LabelIrstError here becomes the CLI's one-line error
+    window.show()
+    # a status message posted while the window was hidden (opening a project) would be drawn
+    # over the status bar's own labels once they appear: post it again on the shown window
+    if message := window.statusBar().currentMessage():
+        window.statusBar().clearMessage()
+        window.statusBar().showMessage(message, 5000)
     if screenshot:
-        window.show()
         out = Path(screenshot)
 
         def grab():
@@ -79,6 +84,5 @@ def run(path: str | None = None, demo: bool = False, screenshot: str | None = No
     import threading
 
     threading.Thread(target=_warm_up, daemon=True).start()
-    window.show()
     code = app.exec()
     return code
