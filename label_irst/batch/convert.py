@@ -98,15 +98,20 @@ def _convert(
             continue
         mask = np.zeros(image.shape, bool)
         grown = 0
+        valid = []
         for (x, y), box in seeds[stem]:
-            try:
-                if box is not None and not box.inside(image.shape[1], image.shape[0]):
-                    raise LabelIrstError(
-                        f"box {box.x0:g},{box.y0:g},{box.x1:g},{box.y1:g} lies outside the image"
-                    )
-                result = convention.generate(image, (x, y), support_radius)
-            except LabelIrstError as exc:
-                job.warning(f"skipped a seed of {stem}: {exc}")
+            if box is not None and not box.inside(image.shape[1], image.shape[0]):
+                job.warning(
+                    f"skipped a seed of {stem}: box {box.x0:g},{box.y0:g},{box.x1:g},"
+                    f"{box.y1:g} lies outside the image"
+                )
+                report.skipped += 1
+                continue
+            valid.append(((x, y), box))
+        results = _grow_frame(convention, image, [s for s, _ in valid], support_radius)
+        for ((x, y), box), result in zip(valid, results):
+            if isinstance(result, LabelIrstError):
+                job.warning(f"skipped a seed of {stem}: {result}")
                 report.skipped += 1
                 continue
             result.mask.paint(mask)
@@ -128,6 +133,21 @@ def _convert(
     writer.writerows(report.rows)
     write_text_atomic(out / "targets.csv", buffer.getvalue())
     return report
+
+
+def _grow_frame(convention: Convention, image, seeds, support_radius) -> list:
+    """Every seed of one frame in one batch (one network call for a learned generator); if
+    the generator refuses a seed, seed by seed, the refusal in that seed's place."""
+    try:
+        return convention.generate_many(image, seeds, support_radius)
+    except LabelIrstError:
+        out = []
+        for seed in seeds:
+            try:
+                out.append(convention.generate(image, seed, support_radius))
+            except LabelIrstError as exc:
+                out.append(exc)
+        return out
 
 
 def _convention(generator: str | None, convention: Convention | None) -> Convention:

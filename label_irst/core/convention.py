@@ -99,6 +99,21 @@ class Convention:
         """The generator's mask for ``seed`` with this convention's parameters."""
         return _generate(self.generator, self.params, image, seed, support_radius)
 
+    def generate_many(
+        self, image: np.ndarray, seeds, support_radius: float = 20.0
+    ) -> list[GeneratedMask]:
+        """One mask per seed of one frame (batched where the generator can: one network call
+        for ``edgsp``); ``support_radius`` is one value or one per seed. A seed the generator
+        refuses raises, as :meth:`generate` does."""
+        seeds = list(seeds)
+        if self.generator in PAMG_FAMILY or not seeds:
+            radii = _radii(support_radius, len(seeds))
+            return [self.generate(image, s, r) for s, r in zip(seeds, radii)]
+        from label_irst.core.generators import get_generator
+
+        grown = get_generator(self.generator).many(image, seeds, support_radius)
+        return [_with_margin(g, int(self.params.get("margin", 0)), image) for g in grown]
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -188,9 +203,18 @@ def _grow(generator: str, params: dict, image, seed, support_radius) -> Generate
     return get_generator(generator).fn(image, seed, support_radius)
 
 
+def _radii(support_radius, n: int) -> list[float]:
+    if np.ndim(support_radius) == 0:
+        return [float(support_radius)] * n
+    return [float(r) for r in support_radius]
+
+
 def _generate(generator: str, params: dict, image, seed, support_radius) -> GeneratedMask:
     result = _grow(generator, params, image, seed, support_radius)
-    margin = int(params.get("margin", 0))
+    return _with_margin(result, int(params.get("margin", 0)), image)
+
+
+def _with_margin(result: GeneratedMask, margin: int, image: np.ndarray) -> GeneratedMask:
     if margin == 0:
         return result
     mask = apply_margin(result.mask, margin, image.shape)

@@ -26,6 +26,17 @@ class GeneratorSpec:
     #: True when ``fn`` accepts ``size_prior=(width, height)`` (the ground-truth bbox size, Prior
     #: mode of Table I, Sec. IV-B1); such generators also work without it (Blind mode).
     uses_prior: bool = False
+    #: ``batch_fn(image, seeds, support_radius) -> list[GeneratedMask]`` grows every seed of one
+    #: frame at once (learned generators run one network call); None: ``fn`` per seed.
+    batch_fn: Callable | None = None
+
+    def many(self, image: np.ndarray, seeds, support_radius: float) -> list[GeneratedMask]:
+        """One mask per seed of one frame, batched where the generator can; ``support_radius``
+        is one value or one per seed."""
+        if self.batch_fn is not None:
+            return self.batch_fn(image, list(seeds), support_radius)
+        radii = support_radius if np.ndim(support_radius) else [support_radius] * len(seeds)
+        return [self.fn(image, s, r) for s, r in zip(seeds, radii)]
 
 
 _REGISTRY: dict[str, GeneratorSpec] = {}
@@ -33,8 +44,23 @@ _REGISTRY: dict[str, GeneratorSpec] = {}
 DEFAULT_GENERATOR = "pamg+"
 
 
-def register(name: str, fn: GeneratorFn, summary: str, uses_prior: bool = False) -> None:
-    _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior)
+def register(
+    name: str, fn: GeneratorFn, summary: str, uses_prior: bool = False, batch_fn=None
+) -> None:
+    _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior, batch_fn)
+
+
+def _deferred(module: str, attr: str) -> Callable:
+    """``module.attr``, imported at the first call: a learned generator's runtime (ONNX
+    Runtime) is not loaded by the registry, only by its first click."""
+
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+
+    call.__name__ = attr
+    return call
 
 
 _LOADED = False
@@ -56,6 +82,12 @@ def _load_builtin() -> None:
         "PAMG with a homogeneity floor (eps = 0.2 of the local range), best on sirst-v1",
     )
     register("square3", baseline.square3, "3x3 square at the seed (floor baseline)")
+    register(
+        "edgsp",
+        _deferred("label_irst.infer.edgsp", "edgsp"),
+        "EDGSP: learned point-prompt network on a 32 px crop (TEI, DPE, BBM; ONNX Runtime)",
+        batch_fn=_deferred("label_irst.infer.edgsp", "edgsp_batch"),
+    )
     try:  # peers live in their own modules and register themselves when present
         from label_irst.core import peers  # noqa: F401
     except ImportError:

@@ -79,6 +79,12 @@ def guided_results(
     convention's generator and parameters (default: pamg+ as shipped): one GeneratedMask per
     detection, None where the generator refused the seed (``warn`` says why)."""
     convention = convention or Convention()
+    dets = list(dets)
+    try:  # one batch per frame (one network call for a learned generator)
+        radii = [guided_support_radius(d.radius, scale) for d in dets]
+        return convention.generate_many(image, [(d.x, d.y) for d in dets], radii)
+    except LabelIrstError:
+        pass  # some seed was refused: seed by seed, None in its place
     out = []
     for d in dets:
         try:

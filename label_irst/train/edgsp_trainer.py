@@ -1,0 +1,302 @@
+"""Training of the EDGSP generator (``label-irst train-generator``).
+
+Loss: binary cross-entropy of Eq. 3's saliency map plus a soft-IoU term per crop (the metric is
+the per-target IoU). Adam, cosine learning rate; each epoch draws fresh jittered, augmented
+crops (:mod:`label_irst.train.edgsp_data`). A fixed part of the examples (``val_fraction``,
+drawn with the run's seed) is held out and scored after every epoch with the inference path
+itself (network, threshold, BBM): mean per-target IoU over a random and a centroid click each.
+
+``<out>.train/checkpoint.pt`` is rewritten atomically after every epoch (weights, optimiser,
+history, RNG state), so ``--resume`` carries on where a run stopped; ``--init`` starts from
+another model's weights (``<stem>.pt`` beside its ``.json``). At the end the epoch with the
+best held-out IoU is exported: ``<out>.onnx``, ``<out>.json`` (metadata record and model card
+fields) and ``<out>.pt``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from label_irst.core import edgsp as prompts
+from label_irst.core.metrics import cropped_iou
+from label_irst.errors import LabelIrstError
+from label_irst.io.atomic import atomic_path, write_text_atomic
+from label_irst.train.edgsp_data import _centroid_pixel, draw_epoch, jitter_seed
+from label_irst.train.edgsp_model import WithSigmoid, build, parameters
+
+FORMAT = "label-irst/edgsp-onnx/1"
+OPSET = 17
+
+
+@dataclass
+class GeneratorTrainConfig:
+    epochs: int = 30
+    per_example: int = 8
+    batch: int = 64
+    lr: float = 3e-3
+    crop: int = prompts.CROP
+    sigma: float = prompts.SIGMA
+    width: int = 16
+    val_fraction: float = 0.1
+    seed: int = 0
+    threads: int = 1
+    split: str | None = None
+    init: str | None = None
+    iou_weight: float = 1.0
+
+
+@dataclass
+class TrainResult:
+    metadata: Path
+    history: list = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_miou: float = float("nan")
+    init_val_miou: float | None = None
+    seconds: float = 0.0
+
+
+def split_examples(examples, fraction: float, seed: int):
+    """(train, held-out) with a fixed permutation; at least one held out when fraction > 0."""
+    order = np.random.default_rng(seed).permutation(len(examples))
+    n_val = 0 if fraction <= 0 else max(1, int(round(fraction * len(examples))))
+    if n_val >= len(examples):
+        raise LabelIrstError(f"{len(examples)} example(s) cannot be split for validation")
+    val = [examples[i] for i in order[:n_val]]
+    return [examples[i] for i in order[n_val:]], val
+
+
+@torch.no_grad()
+def score(net, examples, crop: int, sigma: float, seed: int = 1, threshold=prompts.THRESHOLD):
+    """Mean per-target IoU (%) of the inference path over a random and a centroid click each."""
+    if not examples:
+        return float("nan")
+    net.eval()
+    rng = np.random.default_rng(seed)
+    ious = []
+    for ex in examples:
+        for click in (jitter_seed(ex, rng), _centroid_pixel(ex.mask)):
+            x, offs, _, clicks = prompts.network_input(ex.image, [click], crop, sigma)
+            prob = torch.sigmoid(net(torch.from_numpy(x)))[0, 0].numpy()
+            mask = prompts.box_matching(prob, offs[0], clicks[0], ex.image.shape, threshold)
+            ious.append(cropped_iou(mask, ex.mask))
+    return 100.0 * float(np.mean(ious))
+
+
+def _loss(logits, target, iou_weight: float):
+    bce = F.binary_cross_entropy_with_logits(logits, target)
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum(dim=(1, 2, 3))
+    union = (p + target - p * target).sum(dim=(1, 2, 3))
+    soft_iou = (inter + 1.0) / (union + 1.0)
+    return bce + iou_weight * (1.0 - soft_iou).mean()
+
+
+def _load_init(path: str | Path):
+    p = Path(path)
+    if p.suffix in (".json", ".onnx"):
+        p = p.with_suffix(".pt")
+    if not p.is_file():
+        raise LabelIrstError(f"--init {path}: no weights file {p.name} (a trained model's .pt)")
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=False)
+        net = build(state["config"])
+        net.load_state_dict(state["model"])
+    except Exception as exc:  # a foreign or truncated file: one line, no traceback
+        raise LabelIrstError(f"--init {p}: not an EDGSP weights file ({exc})") from None
+    return net, state
+
+
+def train_generator(
+    examples, out: str | Path, cfg: GeneratorTrainConfig, source: dict, resume: bool = False,
+    progress=None, should_stop=None,
+) -> TrainResult:  # fmt: skip
+    """Train on ``examples`` and export to ``out`` (a path stem: ``models/edgsp``)."""
+    if len(examples) < 2:
+        raise LabelIrstError(f"{len(examples)} training example(s): at least 2 targets needed")
+    torch.set_num_threads(max(1, cfg.threads))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.with_name(out.name + ".train")
+    work.mkdir(exist_ok=True)
+    ckpt_path = work / "checkpoint.pt"
+    train, val = split_examples(examples, cfg.val_fraction, cfg.seed)
+    init_state = None
+    if cfg.init:
+        net, init_state = _load_init(cfg.init)
+        cfg.crop = int(init_state.get("crop", cfg.crop))
+        cfg.sigma = float(init_state.get("sigma", cfg.sigma))
+    else:
+        torch.manual_seed(cfg.seed)
+        net = build({"width": cfg.width})
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    steps_per_epoch = math.ceil(len(train) * cfg.per_example / cfg.batch)
+    total = cfg.epochs * steps_per_epoch
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / max(total, 1))) + 0.01
+    )
+    history: list[dict] = []
+    start_epoch, best, best_state, spent = 0, -1.0, None, 0.0
+    init_val = score(net, val, cfg.crop, cfg.sigma) if cfg.init else None
+    if cfg.init:
+        best, best_state = init_val, _state(net)
+    rng = np.random.default_rng(cfg.seed)
+    if resume and ckpt_path.is_file():
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        net = build(state["config"])
+        net.load_state_dict(state["model"])
+        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        opt.load_state_dict(state["optimizer"])
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / max(total, 1))) + 0.01
+        )
+        sched.load_state_dict(state["scheduler"])
+        history, start_epoch = state["history"], state["epoch"]
+        best, best_state = state["best"], state["best_state"]
+        init_val, spent = state.get("init_val"), state.get("seconds", 0.0)
+        rng.bit_generator.state = state["rng"]
+    t0 = time.perf_counter() - spent
+    for epoch in range(start_epoch, cfg.epochs):
+        net.train()
+        xs, ys = draw_epoch(train, cfg.per_example, cfg.crop, cfg.sigma, rng)
+        order = rng.permutation(len(xs))
+        losses = []
+        for s in range(steps_per_epoch):
+            idx = order[s * cfg.batch : (s + 1) * cfg.batch]
+            if len(idx) == 0:
+                break
+            logits = net(torch.from_numpy(xs[idx]))
+            loss = _loss(logits, torch.from_numpy(ys[idx]), cfg.iou_weight)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+            if should_stop is not None and should_stop():
+                raise LabelIrstError("training cancelled; the last finished epoch is kept")
+        val_miou = score(net, val, cfg.crop, cfg.sigma)
+        record = {
+            "epoch": epoch + 1,
+            "loss": float(np.mean(losses)),
+            "val_miou": val_miou,
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+        history.append(record)
+        if not val or val_miou > best:
+            best, best_state = val_miou, _state(net)
+        with atomic_path(ckpt_path, suffix=".pt") as tmp:
+            torch.save(
+                {
+                    "model": net.state_dict(),
+                    "config": net.config,
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "history": history,
+                    "epoch": epoch + 1,
+                    "best": best,
+                    "best_state": best_state,
+                    "init_val": init_val,
+                    "seconds": time.perf_counter() - t0,
+                    "rng": rng.bit_generator.state,
+                    "train_config": asdict(cfg),
+                },
+                tmp,
+            )
+        if progress is not None:
+            progress(epoch + 1, cfg.epochs, record)
+    seconds = time.perf_counter() - t0
+    final = build(net.config)
+    final.load_state_dict(best_state if best_state is not None else net.state_dict())
+    best_epoch = max(history, key=lambda r: r["val_miou"])["epoch"] if val and history else 0
+    if cfg.init and best_state is not None and history and best <= init_val:
+        best_epoch = 0  # no epoch beat the initial weights on the held-out targets
+    training = {
+        "source": source,
+        "examples": len(examples),
+        "train_examples": len(train),
+        "held_out_examples": len(val),
+        "config": {**asdict(cfg), "init": Path(cfg.init).name if cfg.init else None},
+        "history": history,
+        "best_epoch": best_epoch,
+        "held_out_miou": best if val else None,
+        "init_held_out_miou": init_val,
+        "seconds": round(seconds, 1),
+        "machine": f"{platform.machine()}, {cfg.threads} torch thread(s)",
+    }
+    meta = export(final, out, cfg, training)
+    return TrainResult(meta, history, best_epoch, best, init_val, seconds)
+
+
+def _state(net) -> dict:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
+def metadata(net, stem: str, cfg: GeneratorTrainConfig, training: dict) -> dict:
+    return {
+        "format": FORMAT,
+        "model": "EDGSP",
+        "graph": f"{stem}.onnx",
+        "weights": f"{stem}.pt",
+        "inputs": ["x"],
+        "outputs": ["prob"],
+        "channels": ["TEI energy", "local SCR", "Sobel edge", "Gaussian prompt"],
+        "crop": cfg.crop,
+        "sigma": cfg.sigma,
+        "threshold": prompts.THRESHOLD,
+        "architecture": {**net.config, "parameters": parameters(net)},
+        "training": training,
+    }
+
+
+def export(net, out: Path, cfg: GeneratorTrainConfig, training: dict) -> Path:
+    """Write ``<out>.onnx``, ``<out>.pt`` and ``<out>.json``; returns the metadata path."""
+    net = net.eval().cpu()
+    stem = out.name
+    record = metadata(net, stem, cfg, training)
+    dummy = torch.zeros(2, prompts.CHANNELS, cfg.crop, cfg.crop)
+    graph = out.with_name(f"{stem}.onnx")
+    with atomic_path(graph, suffix=".onnx") as tmp:
+        torch.onnx.export(
+            WithSigmoid(net),
+            (dummy,),
+            str(tmp),
+            input_names=["x"],
+            output_names=["prob"],
+            dynamic_axes={"x": {0: "batch"}, "prob": {0: "batch"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    with atomic_path(out.with_name(f"{stem}.pt"), suffix=".pt") as tmp:
+        torch.save(
+            {"model": net.state_dict(), "config": net.config, "crop": cfg.crop,
+             "sigma": cfg.sigma},
+            tmp,
+        )  # fmt: skip
+    meta = out.with_name(f"{stem}.json")
+    write_text_atomic(meta, json.dumps(record, indent=1))
+    return meta
+
+
+@torch.no_grad()
+def parity(net, meta: str | Path, n: int = 3, seed: int = 0) -> float:
+    """Max abs difference between torch and the exported graph on random inputs."""
+    import onnxruntime as ort
+
+    meta = Path(meta)
+    record = json.loads(meta.read_text())
+    x = np.random.default_rng(seed).normal(size=(n, 4, record["crop"], record["crop"]))
+    x = x.astype(np.float32)
+    ref = torch.sigmoid(net.eval()(torch.from_numpy(x))).numpy()
+    sess = ort.InferenceSession(
+        str(meta.parent / record["graph"]), providers=["CPUExecutionProvider"]
+    )
+    got = sess.run(None, {"x": x})[0]
+    return float(np.abs(ref - got).max())
