@@ -133,3 +133,14 @@ def box_matching(
         keep[cy, cx] = True
     ys, xs = np.nonzero(keep)
     return CroppedMask.from_pixels(ys + r0, xs + c0)
+
+
+def held_out_split(count: int, fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
+    """Indices (train, held-out) of ``count`` examples: a fixed permutation drawn with ``seed``,
+    its first round(fraction * count) held out (at least one when fraction > 0). Training and
+    the app's adoption check (gui/learn.py) hold back the same targets with it."""
+    order = np.random.default_rng(seed).permutation(count)
+    n_val = 0 if fraction <= 0 else max(1, int(round(fraction * count)))
+    if n_val >= count:
+        raise ValueError(f"{count} example(s) cannot be split for validation")
+    return sorted(int(i) for i in order[n_val:]), [int(i) for i in order[:n_val]]

@@ -33,6 +33,7 @@ from label_irst.gui.display import DisplayPipeline, OverlayStyle, salient_point
 from label_irst.gui.frames import FrameCache
 from label_irst.gui.history import History
 from label_irst.gui.keys import KeyGuard
+from label_irst.gui.learn import LearnController
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import counters, review_queue
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.actions = build_actions(self)
         self.conventions = ConventionController(self)
+        self.learning = LearnController(self)
         self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
         self.key_guard = KeyGuard(self)
         self._wire_start_page()
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         guided, scale = self.parameters.guided()
         self.annotator.guided_scale = scale if guided else None
         self.annotator.on_saved = self.conventions.note_edit
+        self.learning.load()
         self.conventions.load()
         self.navigation.set_sequence(workspace.sequence.names)
         self.prefs.add_recent(str(workspace.store.path))
@@ -536,6 +539,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.conventions.wait()
+        self.learning.stop()
         self.prefs.save_window(self)
         self.close_workspace()
         super().closeEvent(event)

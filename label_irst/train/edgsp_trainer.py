@@ -65,13 +65,12 @@ class TrainResult:
 
 
 def split_examples(examples, fraction: float, seed: int):
-    """(train, held-out) with a fixed permutation; at least one held out when fraction > 0."""
-    order = np.random.default_rng(seed).permutation(len(examples))
-    n_val = 0 if fraction <= 0 else max(1, int(round(fraction * len(examples))))
-    if n_val >= len(examples):
-        raise LabelIrstError(f"{len(examples)} example(s) cannot be split for validation")
-    val = [examples[i] for i in order[:n_val]]
-    return [examples[i] for i in order[n_val:]], val
+    """(train, held-out) examples (:func:`label_irst.core.edgsp.held_out_split`)."""
+    try:
+        train, val = prompts.held_out_split(len(examples), fraction, seed)
+    except ValueError as exc:
+        raise LabelIrstError(str(exc)) from None
+    return [examples[i] for i in train], [examples[i] for i in val]
 
 
 @torch.no_grad()
