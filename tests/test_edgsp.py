@@ -162,7 +162,11 @@ def test_missing_or_corrupt_model_is_one_line_and_the_registry_falls_back(tmp_pa
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(LabelIrstError, match="not a model metadata record"):
         runtime.load_edgsp(tmp_path / "bad.json")
-    (tmp_path / "m.json").write_text(json.dumps({"format": runtime.FORMAT, "graph": "m.onnx"}))
+    record = {"format": runtime.FORMAT, "graph": "m.onnx", "crop": 32, "threshold": 0.5}
+    (tmp_path / "m.json").write_text(json.dumps({**record, "tta": 9}))
+    with pytest.raises(LabelIrstError, match="bad crop, tta or threshold"):
+        runtime.load_edgsp(tmp_path / "m.json")
+    (tmp_path / "m.json").write_text(json.dumps(record))
     (tmp_path / "m.onnx").write_bytes(b"\x00garbage" * 10)
     with pytest.raises(LabelIrstError, match="cannot load the ONNX graph") as err:
         runtime.load_edgsp(tmp_path / "m.json")
@@ -229,6 +233,20 @@ def test_box2mask_with_edgsp_runs_one_batch_per_frame(tiny_model, tmp_path, monk
     (tmp_path / "points.csv").write_text("image,x,y\na.png,20,20\na.png,44,40\n")
     args = ["point2mask", str(images), "--points", str(tmp_path / "points.csv")]
     assert main([*args, "--out", str(tmp_path / "out"), "--generator", "edgsp"]) == 0
-    assert calls == [2]
+    tta = json.loads(tiny_model[1].with_suffix(".json").read_text())["tta"]
+    assert calls == [2 * tta]  # both seeds, every view, one session call
     assert cv2.imread(str(tmp_path / "out" / "a.png"), cv2.IMREAD_UNCHANGED).max() == 255
     runtime.forget_models()
+
+
+def test_test_time_views_map_back_onto_the_click_window():
+    rng = np.random.default_rng(3)
+    window = rng.random((33, 33)).astype(np.float32)
+    for tta in (1, 2, 4, 8):
+        views = np.stack([prompts._dihedral(window, t)[:32, :32] for t in range(tta)])
+        np.testing.assert_allclose(prompts.merge_tta(views, tta)[0], window[:32, :32], atol=1e-6)
+    img, _ = blob_frame((40, 50), [(25, 20)])
+    x, offs, _, clicks = prompts.network_input(img, [(25, 20), (3, 2)], tta=4)
+    assert x.shape == (8, 4, 32, 32) and len(offs) == len(clicks) == 2
+    # every view keeps the click on the centre pixel: the prompt channel peaks there
+    assert all(np.unravel_index(np.argmax(v[3]), (32, 32)) == (16, 16) for v in x)

@@ -24,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--crop", type=int, default=32, help="crop size around the click (even)")
     p.add_argument("--width", type=int, default=16, help="feature channels")
+    p.add_argument(
+        "--tta", type=int, default=4, choices=[1, 2, 4, 8], help="views per click at inference"
+    )
     p.add_argument("--val-fraction", type=float, default=0.1, help="held-out share of targets")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -66,7 +69,7 @@ def run(args) -> int:
     cfg = GeneratorTrainConfig(
         epochs=args.epochs, per_example=args.per_example, batch=args.batch, lr=args.lr,
         crop=args.crop, width=args.width, val_fraction=args.val_fraction, seed=args.seed,
-        threads=args.threads, split=args.split, init=args.init,
+        threads=args.threads, split=args.split, init=args.init, tta=args.tta,
     )  # fmt: skip
 
     def progress(done, total, record):

@@ -89,23 +89,61 @@ def channels(win: np.ndarray, sigma: float = SIGMA) -> tuple[np.ndarray, str]:
     return out, polarity
 
 
+def _dihedral(a: np.ndarray, t: int) -> np.ndarray:
+    """Transform t in 0..7 of a square array: rotation by (t % 4) x 90 deg, then a left-right
+    flip for t >= 4 (the 8 symmetries of the square, test-time augmentation)."""
+    a = np.rot90(a, t % 4)
+    return a[:, ::-1] if t >= 4 else a
+
+
+def _undo_dihedral(a: np.ndarray, t: int) -> np.ndarray:
+    a = a[:, ::-1] if t >= 4 else a
+    return np.rot90(a, -(t % 4))
+
+
 def network_input(
-    image: np.ndarray, seeds, size: int = CROP, sigma: float = SIGMA
+    image: np.ndarray, seeds, size: int = CROP, sigma: float = SIGMA, tta: int = 1
 ) -> tuple[np.ndarray, list[tuple], list[str], list[tuple[int, int]]]:
-    """A batch (N, 4, S, S) for ``seeds`` (x, y) on one frame, with each crop's offset,
-    polarity and click pixel."""
+    """A batch (N * tta, 4, S, S) for ``seeds`` (x, y) on one frame, with each click's crop
+    offset, polarity and click pixel. With ``tta`` > 1 every click is seen through the first
+    ``tta`` symmetries of :func:`_dihedral` (its S + 1 window, centred on the click, is
+    transformed and then cut to S, so the click stays on the centre pixel);
+    :func:`merge_tta` maps the maps back and averages them."""
     if image.ndim != 2:
         raise ValueError("EDGSP reads one grey frame (2-D)")
-    batch = np.empty((len(seeds), CHANNELS, size, size), np.float32)
+    batch = np.empty((len(seeds) * tta, CHANNELS, size, size), np.float32)
     offsets, polarities, clicks = [], [], []
     for i, seed in enumerate(seeds):
         xy = click_pixel(seed, image.shape)
-        win, off = crop_at(image, xy, size)
-        batch[i], pol = channels(win, sigma)
+        win, off = crop_at(image, xy, size + 1)  # same offset as the S crop (S even)
+        for t in range(tta):
+            view = np.ascontiguousarray(_dihedral(win, t)[:size, :size])
+            batch[i * tta + t], pol = channels(view, sigma)
+            if t == 0:
+                polarities.append(pol)
         offsets.append(off)
-        polarities.append(pol)
         clicks.append(xy)
     return batch, offsets, polarities, clicks
+
+
+def merge_tta(probs: np.ndarray, tta: int) -> np.ndarray:
+    """(N * tta, S, S) maps of :func:`network_input` -> (N, S, S), each pixel the mean of the
+    views that saw it."""
+    if tta == 1:
+        return probs
+    n, size = probs.shape[0] // tta, probs.shape[1]
+    out = np.empty((n, size, size), np.float32)
+    for i in range(n):
+        acc = np.zeros((size + 1, size + 1), np.float32)
+        seen = np.zeros((size + 1, size + 1), np.float32)
+        for t in range(tta):
+            p = np.zeros((size + 1, size + 1), np.float32)
+            m = np.zeros((size + 1, size + 1), np.float32)
+            p[:size, :size], m[:size, :size] = probs[i * tta + t], 1.0
+            acc += _undo_dihedral(p, t)
+            seen += _undo_dihedral(m, t)
+        out[i] = (acc / np.maximum(seen, 1.0))[:size, :size]
+    return out
 
 
 def box_matching(

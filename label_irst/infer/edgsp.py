@@ -56,6 +56,10 @@ class EDGSPModel:
         return float(self.meta.get("sigma", prompts.SIGMA))
 
     @property
+    def tta(self) -> int:
+        return int(self.meta.get("tta", 1))
+
+    @property
     def threshold(self) -> float:
         return float(self.meta.get("threshold", prompts.THRESHOLD))
 
@@ -72,9 +76,9 @@ class EDGSPModel:
         if image.ndim != 2 or image.size == 0:
             raise LabelIrstError(f"EDGSP needs one non-empty grey frame, got shape {image.shape}")
         batch, offsets, polarities, clicks = prompts.network_input(
-            image, seeds, self.crop, self.sigma
+            image, seeds, self.crop, self.sigma, self.tta
         )
-        probs = self.probabilities(batch)
+        probs = prompts.merge_tta(self.probabilities(batch), self.tta)
         radii = support_radius if np.ndim(support_radius) else [support_radius] * len(clicks)
         out = []
         for prob, off, pol, click, rs in zip(probs, offsets, polarities, clicks, radii):
@@ -96,6 +100,13 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
         raise LabelIrstError(f"{p}: not a model metadata record (JSON); {EXPECTED}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise LabelIrstError(f"{p}: not an EDGSP metadata record ({FORMAT}); {EXPECTED}")
+    try:
+        crop, tta, threshold = int(meta["crop"]), int(meta.get("tta", 1)), float(meta["threshold"])
+        ok = crop >= 8 and crop % 2 == 0 and 1 <= tta <= 8 and 0.0 < threshold < 1.0
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise LabelIrstError(f"{p}: bad crop, tta or threshold in the metadata record; {EXPECTED}")
     return p, meta
 
 

@@ -52,6 +52,10 @@ class GeneratorTrainConfig:
     split: str | None = None
     init: str | None = None
     iou_weight: float = 1.0
+    #: views per click at inference (test-time augmentation, core.edgsp.network_input)
+    tta: int = 4
+    #: jittered clicks per held-out target (plus its centroid) in validation
+    val_clicks: int = 4
 
 
 @dataclass
@@ -73,21 +77,48 @@ def split_examples(examples, fraction: float, seed: int):
     return [examples[i] for i in train], [examples[i] for i in val]
 
 
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+
 @torch.no_grad()
-def score(net, examples, crop: int, sigma: float, seed: int = 1, threshold=prompts.THRESHOLD):
-    """Mean per-target IoU (%) of the inference path over a random and a centroid click each."""
-    if not examples:
-        return float("nan")
+def held_out_maps(net, examples, cfg, seed: int = 1) -> list:
+    """Saliency maps of the inference path (with ``cfg.tta`` views) for ``cfg.val_clicks``
+    jittered clicks and the centroid click of every example: (example, click, map, offset)."""
     net.eval()
     rng = np.random.default_rng(seed)
-    ious = []
+    out = []
     for ex in examples:
-        for click in (jitter_seed(ex, rng), _centroid_pixel(ex.mask)):
-            x, offs, _, clicks = prompts.network_input(ex.image, [click], crop, sigma)
-            prob = torch.sigmoid(net(torch.from_numpy(x)))[0, 0].numpy()
-            mask = prompts.box_matching(prob, offs[0], clicks[0], ex.image.shape, threshold)
-            ious.append(cropped_iou(mask, ex.mask))
+        clicks = [jitter_seed(ex, rng) for _ in range(cfg.val_clicks)] + [_centroid_pixel(ex.mask)]
+        x, offs, _, pixels = prompts.network_input(ex.image, clicks, cfg.crop, cfg.sigma, cfg.tta)
+        probs = prompts.merge_tta(torch.sigmoid(net(torch.from_numpy(x)))[:, 0].numpy(), cfg.tta)
+        out += [(ex, c, p, o) for c, p, o in zip(pixels, probs, offs)]
+    return out
+
+
+def miou(maps, threshold: float = prompts.THRESHOLD) -> float:
+    """Mean per-target IoU (%) of BBM masks of ``maps`` at ``threshold``."""
+    if not maps:
+        return float("nan")
+    ious = [
+        cropped_iou(prompts.box_matching(p, o, c, ex.image.shape, threshold), ex.mask)
+        for ex, c, p, o in maps
+    ]
     return 100.0 * float(np.mean(ious))
+
+
+def choose_threshold(maps) -> tuple[float, float]:
+    """The threshold of THRESHOLDS with the best held-out mIoU (ties: nearest 0.5)."""
+    if not maps:
+        return prompts.THRESHOLD, float("nan")
+    scores = {t: miou(maps, t) for t in THRESHOLDS}
+    best = max(scores.values())
+    t = min((t for t in THRESHOLDS if scores[t] >= best - 1e-9), key=lambda t: abs(t - 0.5))
+    return t, scores[t]
+
+
+def score(net, examples, cfg) -> float:
+    """Held-out mIoU (%) at the default threshold."""
+    return miou(held_out_maps(net, examples, cfg)) if examples else float("nan")
 
 
 def _loss(logits, target, iou_weight: float):
@@ -144,7 +175,7 @@ def train_generator(
     )
     history: list[dict] = []
     start_epoch, best, best_state, spent = 0, -1.0, None, 0.0
-    init_val = score(net, val, cfg.crop, cfg.sigma) if cfg.init else None
+    init_val = score(net, val, cfg) if cfg.init else None
     if cfg.init:
         best, best_state = init_val, _state(net)
     rng = np.random.default_rng(cfg.seed)
@@ -181,7 +212,7 @@ def train_generator(
             losses.append(loss.item())
             if should_stop is not None and should_stop():
                 raise LabelIrstError("training cancelled; the last finished epoch is kept")
-        val_miou = score(net, val, cfg.crop, cfg.sigma)
+        val_miou = score(net, val, cfg)
         record = {
             "epoch": epoch + 1,
             "loss": float(np.mean(losses)),
@@ -217,6 +248,7 @@ def train_generator(
     best_epoch = max(history, key=lambda r: r["val_miou"])["epoch"] if val and history else 0
     if cfg.init and best_state is not None and history and best <= init_val:
         best_epoch = 0  # no epoch beat the initial weights on the held-out targets
+    threshold, tuned = choose_threshold(held_out_maps(final, val, cfg)) if val else (0.5, None)
     training = {
         "source": source,
         "examples": len(examples),
@@ -226,11 +258,12 @@ def train_generator(
         "history": history,
         "best_epoch": best_epoch,
         "held_out_miou": best if val else None,
+        "held_out_miou_at_threshold": tuned,
         "init_held_out_miou": init_val,
         "seconds": round(seconds, 1),
         "machine": f"{platform.machine()}, {cfg.threads} torch thread(s)",
     }
-    meta = export(final, out, cfg, training)
+    meta = export(final, out, cfg, training, threshold)
     return TrainResult(meta, history, best_epoch, best, init_val, seconds)
 
 
@@ -238,7 +271,7 @@ def _state(net) -> dict:
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
 
-def metadata(net, stem: str, cfg: GeneratorTrainConfig, training: dict) -> dict:
+def metadata(net, stem: str, cfg: GeneratorTrainConfig, training: dict, threshold: float) -> dict:
     return {
         "format": FORMAT,
         "model": "EDGSP",
@@ -249,17 +282,20 @@ def metadata(net, stem: str, cfg: GeneratorTrainConfig, training: dict) -> dict:
         "channels": ["TEI energy", "local SCR", "Sobel edge", "Gaussian prompt"],
         "crop": cfg.crop,
         "sigma": cfg.sigma,
-        "threshold": prompts.THRESHOLD,
+        "threshold": threshold,
+        "tta": cfg.tta,
         "architecture": {**net.config, "parameters": parameters(net)},
         "training": training,
     }
 
 
-def export(net, out: Path, cfg: GeneratorTrainConfig, training: dict) -> Path:
+def export(
+    net, out: Path, cfg: GeneratorTrainConfig, training: dict, threshold: float = 0.5
+) -> Path:
     """Write ``<out>.onnx``, ``<out>.pt`` and ``<out>.json``; returns the metadata path."""
     net = net.eval().cpu()
     stem = out.name
-    record = metadata(net, stem, cfg, training)
+    record = metadata(net, stem, cfg, training, threshold)
     dummy = torch.zeros(2, prompts.CHANNELS, cfg.crop, cfg.crop)
     graph = out.with_name(f"{stem}.onnx")
     with atomic_path(graph, suffix=".onnx") as tmp:
