@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--crop", type=int, default=32, help="crop size around the click (even)")
     p.add_argument("--width", type=int, default=16, help="feature channels")
     p.add_argument(
-        "--tta", type=int, default=4, choices=[1, 2, 4, 8], help="views per click at inference"
+        "--tta", type=int, default=2, choices=[1, 2, 4, 8], help="views per click at inference"
     )
     p.add_argument("--val-fraction", type=float, default=0.1, help="held-out share of targets")
     p.add_argument("--seed", type=int, default=0)

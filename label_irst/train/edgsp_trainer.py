@@ -53,7 +53,7 @@ class GeneratorTrainConfig:
     init: str | None = None
     iou_weight: float = 1.0
     #: views per click at inference (test-time augmentation, core.edgsp.network_input)
-    tta: int = 4
+    tta: int = 2
     #: jittered clicks per held-out target (plus its centroid) in validation
     val_clicks: int = 4
 
@@ -143,6 +143,15 @@ def _load_init(path: str | Path):
     except Exception as exc:  # a foreign or truncated file: one line, no traceback
         raise LabelIrstError(f"--init {p}: not an EDGSP weights file ({exc})") from None
     return net, state
+
+
+def _init_threshold(init: str | None) -> float:
+    if init:
+        try:
+            return float(json.loads(Path(init).with_suffix(".json").read_text())["threshold"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return prompts.THRESHOLD
 
 
 def train_generator(
@@ -248,7 +257,10 @@ def train_generator(
     best_epoch = max(history, key=lambda r: r["val_miou"])["epoch"] if val and history else 0
     if cfg.init and best_state is not None and history and best <= init_val:
         best_epoch = 0  # no epoch beat the initial weights on the held-out targets
-    threshold, tuned = choose_threshold(held_out_maps(final, val, cfg)) if val else (0.5, None)
+    if val:
+        threshold, tuned = choose_threshold(held_out_maps(final, val, cfg))
+    else:  # nothing held out: keep the initial model's threshold
+        threshold, tuned = _init_threshold(cfg.init), None
     training = {
         "source": source,
         "examples": len(examples),
