@@ -129,6 +129,144 @@ def _load_partial(path: Path, frames: list[str], tracking: dict | None = None) -
     return done
 
 
+@dataclass
+class UnitOptions:
+    """What a unit of work needs besides its frames (sent as is to a cluster worker).
+
+    ``grow``: grow guided masks (for mask files or project candidates); ``masks``: mask files
+    are written (targets then carry ``mask_area``).
+    """
+
+    threshold: float
+    cache: bool = True
+    batch: int = 1
+    pipeline: bool = True
+    grow: bool = False
+    masks: bool = False
+    tracking: bool = False
+    convention: Convention | None = None
+
+
+@dataclass
+class FrameResult:
+    """One frame of a unit, nothing written: its annotation entry (``targets``, or raw
+    ``detections`` when tracking), frame shape, guided masks (None where not grown) and the
+    encoder runs it cost."""
+
+    t: int
+    entry: dict
+    shape: tuple[int, int]
+    results: list | None
+    encoded: int = 0
+
+
+def label_unit(seq, model: RPRModel, opts: UnitOptions, start: int, stop: int, warn=None):
+    """Yield a :class:`FrameResult` for each frame t in [start, stop) of ``seq``: RPR-Net
+    detections (Sec. III-C2) and, without tracking, their guided masks. Writes nothing; the
+    single-machine driver and the cluster workers (:mod:`label_irst.infer.ray_runner`) both
+    call it, so their outputs are the same."""
+    stems = seq.stems()
+    runner = SequenceRunner(
+        model, opts.threshold, cache=opts.cache, batch=opts.batch, pipeline=opts.pipeline
+    )
+    runs = 0
+    for t, img, dets in runner.run(seq.read, len(stems), start, stop):
+        encoded, runs = runner.encoder_runs - runs, runner.encoder_runs
+        if opts.tracking:  # linked, masked and stored once the sequence is read
+            entry = {"frame": stems[t], "detections": [d.as_dict() for d in dets]}
+            yield FrameResult(t, entry, img.shape, None, encoded)
+            continue
+        targets = [d.as_dict() for d in dets]
+        results = None
+        if opts.grow:
+            where = f"{seq.name}/{stems[t]}"
+            results = guided_results(
+                img, dets, warn=None if warn is None else lambda m, w=where: warn(f"{w}: {m}"),
+                convention=opts.convention,
+            )  # fmt: skip
+            if opts.masks:
+                for d, g in zip(targets, results):
+                    d["mask_area"] = int(g.area) if g is not None else 0
+        yield FrameResult(t, {"frame": stems[t], "targets": targets}, img.shape, results, encoded)
+
+
+def track_unit(seq, done: list[dict], tracking: TrackerConfig, opts: UnitOptions, warn=None):
+    """Link a fully read sequence's detections into tracks (:func:`finish_sequence`), nothing
+    written: (per-frame targets, track summary, [(t, shape, guided masks, per-sequence track
+    ids)] of the frames whose masks or candidates are to be stored)."""
+    stems = seq.stems()
+    done = [dict(e) for e in done]
+    writes = []
+
+    def grow(img, dets, t):
+        where = f"{seq.name}/{stems[t]}"
+        return guided_results(
+            img, dets, warn=None if warn is None else lambda m, w=where: warn(f"{w}: {m}"),
+            convention=opts.convention,
+        )  # fmt: skip
+
+    def write(t, img, results, targets, ids):
+        writes.append((t, img.shape, results, ids))
+
+    tracks = finish_sequence(done, tracking, seq.read, grow, write, opts.grow)
+    return [e["targets"] for e in done], track_summary(tracks), writes
+
+
+@dataclass
+class SequenceState:
+    """The driver's view of one sequence: its annotation record, the frames done so far."""
+
+    seq: object
+    stems: list[str]
+    path: Path
+    record: dict
+    done: list[dict]
+    finished: bool
+
+    def save(self, complete: bool) -> None:
+        """Rewrite the annotation file atomically (temporary file + rename)."""
+        record = {**self.record, "complete": complete, "frames": self.done}
+        write_text_atomic(self.path, json.dumps(record, indent=0))
+
+
+def sequence_state(seq, out: Path, model_name: str, opts: UnitOptions, tracking) -> SequenceState:
+    """What is already done of ``seq`` in ``out`` (resume), and its annotation record."""
+    stems = seq.stems()
+    path = out / "annotations" / f"{seq.name}.json"
+    done = _load_partial(path, stems, settings(tracking))
+    record = {"sequence": seq.name, "model": model_name, "threshold": opts.threshold,
+              "tracking": settings(tracking)}  # fmt: skip
+    if opts.masks:
+        record["generator"] = opts.convention.generator
+        record["convention"] = opts.convention.params
+    finished = len(done) == len(stems) and (tracking is None or "tracks" in _record_of(path))
+    return SequenceState(seq, stems, path, record, done, finished)
+
+
+def write_frame(state: SequenceState, t, shape, results, out: Path, masks: bool, store, ids=None):
+    """Store one frame's guided masks: project candidates (one transaction) and the union
+    mask file (atomic)."""
+    seq = state.seq
+    if store is not None and results is not None:  # project sequences name their frames
+        store_detections(store, seq.sequence_id, t, seq.names[t], shape, results, ids)
+    if masks and results is not None:
+        full, _ = union(results, shape)
+        write_mask(out / "masks" / seq.name / f"{state.stems[t]}.png", full)
+
+
+def finish_tracks(state: SequenceState, tracked, out: Path, masks: bool, store) -> int:
+    """Write what :func:`track_unit` returned: masks and candidates with project-wide track
+    ids (per-sequence id + an offset), each frame's targets; the number of tracks."""
+    targets, summary, writes = tracked
+    base = store.new_track_id() - 1 if store is not None else 0
+    for t, shape, results, ids in writes:
+        write_frame(state, t, shape, results, out, masks, store, [base + i for i in ids])
+    for entry, frame_targets in zip(state.done, targets):
+        entry["targets"] = frame_targets
+    state.record["tracks"] = summary
+    return len(summary)
+
+
 def prelabel(
     data: str | Path,
     model: RPRModel,
@@ -144,9 +282,11 @@ def prelabel(
     convention: Convention | None = None,
     generator: str | None = None,
     tracking: TrackerConfig | None = None,
+    ray=None,
 ) -> PrelabelReport:
     """Pre-label every sequence of ``data`` (dataset root, frame folder or project) into
-    ``out``; resumes finished work. ``tracking`` links the detections into tracks.
+    ``out``; resumes finished work. ``tracking`` links the detections into tracks. ``ray``
+    (a :class:`label_irst.infer.ray_runner.RayOptions`) runs the units on a Ray cluster.
 
     Masks come from ``convention`` when given; else, for a project, from the project's generator
     (or ``generator``) and its stored convention; else from ``generator`` (default pamg+).
@@ -164,112 +304,80 @@ def prelabel(
                 raise LabelIrstError(f"{data}: no readable sequence in the project")
             try:
                 return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline,
-                                 flush, job, convention, store, tracking)  # fmt: skip
+                                 flush, job, convention, store, tracking, ray)  # fmt: skip
             finally:
                 for seq in seqs:
                     seq.close()
     convention = convention or resolve_convention(generator, None)
     seqs = read_sequences(data, split)
     return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job,
-                     convention, None, tracking)  # fmt: skip
+                     convention, None, tracking, ray)  # fmt: skip
 
 
 def _prelabel(
     seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job: Job, convention,
-    store=None, tracking: TrackerConfig | None = None,
+    store=None, tracking: TrackerConfig | None = None, ray=None,
 ) -> PrelabelReport:  # fmt: skip
     out = Path(out)
+    opts = UnitOptions(
+        tracking.low if tracking is not None else threshold, cache, batch, pipeline,
+        grow=masks or store is not None, masks=masks, tracking=tracking is not None,
+        convention=convention,
+    )  # fmt: skip
+    states = [sequence_state(seq, out, model.path.name, opts, tracking) for seq in seqs]
     report = PrelabelReport(provider=model.provider, sequences=len(seqs))
-    total = sum(len(s.frames) for s in seqs)
-    done_total = 0
     t0 = time.perf_counter()
-    for seq in seqs:
-        stems = seq.stems()
-        ann_path = out / "annotations" / f"{seq.name}.json"
-        done = _load_partial(ann_path, stems, settings(tracking))
-        record = {"sequence": seq.name, "model": model.path.name, "threshold": threshold,
-                  "tracking": settings(tracking)}  # fmt: skip
-        if tracking is not None:
-            record["threshold"] = tracking.low
-        if masks:
-            record["generator"] = convention.generator
-            record["convention"] = convention.params
-        if len(done) == len(stems) and (tracking is None or "tracks" in _record_of(ann_path)):
+    if ray is not None:
+        from label_irst.infer.ray_runner import run_on_cluster
+
+        run_on_cluster(ray, states, model, opts, tracking, out, store, flush, job, report)
+    else:
+        _run_local(states, model, opts, tracking, out, store, flush, job, report)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _run_local(states, model, opts, tracking, out, store, flush, job: Job, report) -> None:
+    total = sum(len(s.stems) for s in states)
+    done_total = 0
+    for state in states:
+        seq, stems, done = state.seq, state.stems, state.done
+        if state.finished:
             done_total += len(stems)
             report.skipped_frames += len(stems)
             job.step(done_total, total)
             continue
         report.skipped_frames += len(done)
         done_total += len(done)
-        runner = SequenceRunner(
-            model, record["threshold"], cache=cache, batch=batch, pipeline=pipeline
-        )
-
-        def save(complete: bool, done=done, record=record, ann_path=ann_path) -> None:
-            write_text_atomic(
-                ann_path, json.dumps({**record, "complete": complete, "frames": done}, indent=0)
-            )
-
         try:
-            for t, img, dets in runner.run(seq.read, len(stems), len(done)):
-                if tracking is not None:  # linked, masked and stored once the sequence is read
-                    done.append({"frame": stems[t], "detections": [d.as_dict() for d in dets]})
-                    report.frames += 1
-                    done_total += 1
-                    job.step(done_total, total)
-                    if len(done) % flush == 0:
-                        save(False)
-                    if job.cancelled:
-                        break
-                    continue
-                targets = [d.as_dict() for d in dets]
-                if masks or store is not None:
-                    where = f"{seq.name}/{stems[t]}"
-                    results = guided_results(
-                        img, dets, warn=lambda m, w=where: job.warning(f"{w}: {m}"),
-                        convention=convention,
-                    )  # fmt: skip
-                    if store is not None:  # project sequences name their frames
-                        store_detections(
-                            store, seq.sequence_id, t, seq.names[t], img.shape, results
-                        )
-                if masks:
-                    full, areas = union(results, img.shape)
-                    write_mask(out / "masks" / seq.name / f"{stems[t]}.png", full)
-                    for d, a in zip(targets, areas):
-                        d["mask_area"] = a
-                done.append({"frame": stems[t], "targets": targets})
+            for fr in label_unit(seq, model, opts, len(done), len(stems), job.warning):
+                report.encoder_runs += fr.encoded
+                write_frame(state, fr.t, fr.shape, fr.results, out, opts.masks, store)
+                done.append(fr.entry)
                 report.frames += 1
-                report.targets += len(targets)
+                report.targets += len(fr.entry.get("targets", ()))
                 done_total += 1
                 job.step(done_total, total)
                 if len(done) % flush == 0:
-                    save(False)
+                    state.save(False)
                 if job.cancelled:
                     break
         except LabelIrstError as exc:
             job.warning(f"sequence {seq.name}: {exc}; skipped")
             report.warnings.append(str(exc))
             continue
-        finally:
-            report.encoder_runs += runner.encoder_runs
         if tracking is not None and len(done) == len(stems) and not job.cancelled:
             try:
-                tracks = _finish_tracks(
-                    seq, stems, done, tracking, out, masks, store, job, convention
-                )
+                tracked = track_unit(seq, done, tracking, opts, job.warning)
+                report.tracks += finish_tracks(state, tracked, out, opts.masks, store)
             except LabelIrstError as exc:
                 job.warning(f"sequence {seq.name}: {exc}; skipped")
                 report.warnings.append(str(exc))
                 continue
-            record["tracks"] = track_summary(tracks)
-            report.tracks += len(tracks)
             report.targets += sum(len(e["targets"]) for e in done)
-        save(len(done) == len(stems) and (tracking is None or "tracks" in record))
+        state.save(len(done) == len(stems) and (tracking is None or "tracks" in state.record))
         if job.cancelled:
             break
-    report.seconds = time.perf_counter() - t0
-    return report
 
 
 def _record_of(path: Path) -> dict:
@@ -277,24 +385,3 @@ def _record_of(path: Path) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-
-
-def _finish_tracks(seq, stems, done, tracking, out, masks, store, job: Job, convention):
-    """Link a fully read sequence's detections into tracks; masks and project candidates of
-    the tracked targets, with project-wide track ids (per-sequence id + an offset)."""
-    base = store.new_track_id() - 1 if store is not None else 0
-
-    def grow(img, dets, t):
-        where = f"{seq.name}/{stems[t]}"
-        return guided_results(img, dets, warn=lambda m, w=where: job.warning(f"{w}: {m}"),
-                              convention=convention)  # fmt: skip
-
-    def write(t, img, results, targets, ids):
-        if store is not None:
-            ids = [base + i for i in ids]
-            store_detections(store, seq.sequence_id, t, seq.names[t], img.shape, results, ids)
-        if masks:
-            full, _ = union(results, img.shape)
-            write_mask(Path(out) / "masks" / seq.name / f"{stems[t]}.png", full)
-
-    return finish_sequence(done, tracking, seq.read, grow, write, masks or store is not None)

@@ -53,9 +53,15 @@ class SequenceRunner:
         load: Callable[[int], np.ndarray],
         count: int,
         start: int = 0,
+        stop: int | None = None,
     ) -> Iterator[tuple[int, np.ndarray, list[Detection]]]:
-        """Yield (t, frame, detections) for t = start .. count-1, in order."""
-        if count <= 0 or start >= count:
+        """Yield (t, frame, detections) for t = start .. stop-1 (default: count-1), in order.
+
+        A range [start, stop) of a longer sequence reads its temporal context (frames start-1
+        and stop, replicated at the sequence's ends), so detections are those of a whole run.
+        """
+        stop = count if stop is None else min(stop, count)
+        if count <= 0 or start >= stop:
             return
         frames: dict[int, np.ndarray] = {}
         feats: dict[int, np.ndarray] = {}
@@ -100,8 +106,8 @@ class SequenceRunner:
         pending = None
         t = start
         try:
-            while t < count:
-                chunk = list(range(t, min(t + self.batch, count)))
+            while t < stop:
+                chunk = list(range(t, min(t + self.batch, stop)))
                 if self.cache:
                     if pending is not None:
                         put(pending[0], pending[1].result())
@@ -110,7 +116,7 @@ class SequenceRunner:
                     if needed:
                         put(needed, encode_job(needed))
                     ahead = triplets(
-                        list(range(chunk[-1] + 1, min(chunk[-1] + 1 + self.batch, count)))
+                        list(range(chunk[-1] + 1, min(chunk[-1] + 1 + self.batch, stop)))
                     )
                     if ahead and pool is not None:  # encode the next frames while the head runs
                         pending = (ahead, pool.submit(encode_job, ahead))
