@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,train]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,train,cluster]"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q "$@"

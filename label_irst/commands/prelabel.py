@@ -64,6 +64,7 @@ def register(sub) -> None:
         help="CPU threads per graph (default 1: the next frame is encoded beside the head)",
     )
     p.add_argument("--no-cache", action="store_true", help="re-encode all 3 frames of each triplet")
+    add_ray_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -79,6 +80,7 @@ def run(args) -> int:
     from label_irst.infer.session import load_model
 
     logging.basicConfig(format="label-irst: %(message)s", stream=sys.stderr)
+    ray = ray_options(args)
     from label_irst.io.convention import read_convention
 
     convention = None
@@ -104,6 +106,7 @@ def run(args) -> int:
             convention=convention,
             generator=args.generator,
             tracking=tracking,
+            ray=ray,
         )
     summary = report.summary()
     if args.json:
@@ -111,7 +114,49 @@ def run(args) -> int:
     else:
         for key, value in summary.items():
             print(f"{key:>14}: {value}")
-    return 0
+    return 1 if report.warnings else 0  # a sequence skipped: exit 1 once the rest is done
+
+
+def add_ray_args(p) -> None:
+    """--ray [ADDRESS] and the settings of a cluster run (docs/cluster.md)."""
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Ray cluster (extra 'cluster'): no ADDRESS starts a local one, 'auto' or "
+        "ray://HOST:PORT connects to a running one; DATA must be on storage every node sees",
+    )
+    p.add_argument(
+        "--ray-workers", type=int, default=None, help="workers (default: fill the cluster)"
+    )
+    p.add_argument(
+        "--ray-gpus",
+        type=float,
+        default=1.0,
+        help="GPUs per worker on a GPU cluster (0.5: two share one)",
+    )
+    p.add_argument(
+        "--ray-chunk", type=int, default=1000, help="frames per unit; longer sequences are cut"
+    )
+
+
+def ray_options(args):
+    """The RayOptions of --ray (None without it); Ray itself must be importable."""
+    if args.ray is None:
+        return None
+    from label_irst.errors import LabelIrstError
+    from label_irst.infer.ray_runner import RayOptions, require_ray
+
+    require_ray()
+    if (args.ray_workers is not None and args.ray_workers < 1) or args.ray_chunk < 1:
+        raise LabelIrstError("--ray-workers and --ray-chunk take a positive number")
+    if not 0 < args.ray_gpus <= 64:
+        raise LabelIrstError("--ray-gpus takes a positive number of GPUs per worker")
+    address = None if args.ray == "local" else args.ray
+    return RayOptions(address, args.ray_workers, args.ray_gpus, max(args.threads, 1),
+                      args.ray_chunk, device=args.device)  # fmt: skip
 
 
 def tracker_config(args):
