@@ -365,6 +365,8 @@ def _run_local(states, model, opts, tracking, out, store, flush, job: Job, repor
         except LabelIrstError as exc:
             job.warning(f"sequence {seq.name}: {exc}; skipped")
             report.warnings.append(str(exc))
+            if done:  # the frames read before the bad one are kept
+                state.save(False)
             continue
         if tracking is not None and len(done) == len(stems) and not job.cancelled:
             try:

@@ -20,6 +20,7 @@ is skipped with a warning.
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -84,8 +85,11 @@ def _can_read(paths: list[str]) -> str | None:
     """Run on a worker: None when every path can be opened and read, else why not."""
     for path in paths:
         try:
-            with open(path, "rb") as fh:
-                fh.read(1)
+            if os.path.isdir(path):  # a project's frame folder
+                os.listdir(path)
+            else:
+                with open(path, "rb") as fh:
+                    fh.read(1)
         except OSError as exc:
             return f"{path}: {exc.strerror or exc}"
     return None
