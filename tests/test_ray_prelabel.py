@@ -4,7 +4,9 @@ resumed; bad sequences are skipped with exit 1; without Ray, one line naming the
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from label_irst.batch.progress import Job
 from label_irst.cli import main
 from label_irst.infer.prelabel import prelabel
 from label_irst.infer.ray_runner import RayOptions, _can_read
+from label_irst.infer.sequences import Sequence, read_sequences
 from label_irst.infer.session import load_model
 from label_irst.io.images import read_image, write_image
 
@@ -142,3 +145,50 @@ def test_without_ray_one_line_names_the_extra(data, tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and '".[cluster]"' in err
     assert not (tmp_path / "o").exists()
+
+
+@dataclass
+class _Crashing(Sequence):
+    """A sequence whose reader kills its worker process at frame 2: once (``marker`` not yet
+    there) or every time (``marker`` None)."""
+
+    marker: Path | None = None
+
+    def read(self, index: int):
+        if index == 2 and (self.marker is None or not self.marker.exists()):
+            if self.marker is not None:
+                self.marker.touch()
+            os._exit(1)
+        return super().read(index)
+
+
+def _run_seqs(seqs, out, job=None):
+    from label_irst.core.convention import Convention
+    from label_irst.infer.prelabel import _prelabel
+    from label_irst.infer.tracks import DEFAULT_TRACKING
+
+    model = load_model(MODEL, "cpu", threads=1)
+    options = RayOptions(workers=2, retries=1)
+    return _prelabel(seqs, model, out, True, 0.5, 1, True, True, 100, job or Job(),
+                     Convention(), None, DEFAULT_TRACKING, options)  # fmt: skip
+
+
+def test_a_dead_worker_is_restarted_and_its_task_retried(data, single, tmp_path):
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    seqs = read_sequences(data)
+    seqs[1] = _Crashing(**{**vars(seqs[1]), "marker": tmp_path / "crashed-once"})
+    report = _run_seqs(seqs, tmp_path / "o")
+    assert (tmp_path / "crashed-once").exists() and not report.warnings
+    assert _files(tmp_path / "o") == _files(single)
+
+
+def test_a_sequence_that_keeps_killing_its_worker_is_skipped(data, single, tmp_path):
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    seqs = read_sequences(data)
+    seqs[0] = _Crashing(**vars(seqs[0]))
+    job = Job()
+    report = _run_seqs(seqs, tmp_path / "o", job)
+    assert len(report.warnings) == 1 and "seq0000" in job.warnings[0]
+    got = _files(tmp_path / "o")
+    assert not any("seq0000" in k for k in got)
+    assert got == {k: v for k, v in _files(single).items() if "seq0000" not in k}

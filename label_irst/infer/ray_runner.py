@@ -192,6 +192,7 @@ def run_on_cluster(options: RayOptions, states, model, opts, tracking, out, stor
 def _schedule(ray, workers, units, states, model, opts, tracking, out, store, job, report, total,
               done_total) -> None:  # fmt: skip
     idle = list(workers)
+    alive = len(workers)
     pending: dict = {}
     arrived: dict[int, dict[int, list]] = {}  # sequence -> range start -> frame results
     failed: set[int] = set()
@@ -242,7 +243,11 @@ def _schedule(ray, workers, units, states, model, opts, tracking, out, store, jo
                 result, warnings, error = ray.get(ref)
             except ray.exceptions.RayActorError as exc:  # retries spent: the worker is gone
                 fail(i, f"worker failed ({type(exc).__name__})")
-                if not idle and not pending:
+                alive -= 1
+                if alive == 0:  # every worker is gone: the sequences left are not done
+                    for unit in units:
+                        if unit[1] not in failed:
+                            fail(unit[1], "no worker left")
                     units.clear()
                 continue
             except ray.exceptions.RayError as exc:
