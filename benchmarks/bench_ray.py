@@ -1,7 +1,8 @@
 """Throughput of `label-irst prelabel --ray` with 1 and 2 local workers against the
 single-machine run, on one synthetic set (`label-irst synth --out DATA --sequences 4 --frames 20`).
 
-The local Ray cluster is started once (its start-up is timed apart); each run then counts
+One single-machine run warms up (numba compiles PAMG) before the timed one. The local Ray
+cluster is started once (its start-up is timed apart); each run then counts
 from the first unit sent: creating the workers (each loads the model), RPR-Net, tracking,
 guided masks (--masks) and the driver's writes. Every run must give the single run's files.
 
@@ -42,8 +43,9 @@ def main() -> None:
     model = load_model(args.model, "cpu", 1)
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
-        single = Path(tmp) / "single"
-        report = prelabel(args.data, model, single, masks=args.masks, tracking=DEFAULT_TRACKING)
+        for name in ("warm-up", "single"):  # the first run compiles the numba functions
+            single = Path(tmp) / name
+            report = prelabel(args.data, model, single, masks=args.masks, tracking=DEFAULT_TRACKING)
         rows["single machine"] = {"frames": report.frames, "seconds": round(report.seconds, 2)}
         t0 = time.perf_counter()
         ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
