@@ -67,6 +67,8 @@ def connected(options: RayOptions):
         kwargs.update(address="local", include_dashboard=False)
         if options.workers:
             kwargs["num_cpus"] = options.workers * max(options.threads, 1)
+    elif options.address.startswith("ray://"):  # Ray Client takes few settings
+        kwargs = {"address": options.address}
     else:
         kwargs["address"] = options.address
     try:
@@ -152,8 +154,10 @@ def run_on_cluster(options: RayOptions, states, model, opts, tracking, out, stor
         report.skipped_frames += len(state.done)
         done_total += len(state.done)
         n = len(state.stems)
-        for a in range(len(state.done), n, max(options.chunk, 1)):
-            units.append(("detect", i, a, min(a + options.chunk, n)))
+        # a whole number of batches per range: frames are batched as in one run over the sequence
+        step = max(options.chunk // opts.batch, 1) * opts.batch
+        for a in range(len(state.done), n, step):
+            units.append(("detect", i, a, min(a + step, n)))
         if len(state.done) == n:  # read before, tracks not linked yet
             units.append(("track", i, n, n))
     job.step(done_total, total)
