@@ -36,7 +36,7 @@ from label_irst.gui.keys import KeyGuard
 from label_irst.gui.learn import LearnController
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
-from label_irst.gui.review import counters, review_queue
+from label_irst.gui.review import counters, queue_rows, review_queue
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
 from label_irst.gui.track_dock import TrackDock
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
     def refresh_review(self) -> None:
         if self.workspace is None:
             return
-        everything = self.workspace.store.targets(self.workspace.sequence_id)
+        everything = queue_rows(self.workspace.store, self.workspace.sequence_id)
         reviewed, remaining = counters(everything)
         self.review.show_queue(
             self.queue(everything, self.review.suspects.isChecked()), reviewed, remaining
@@ -481,14 +481,14 @@ class MainWindow(QMainWindow):
             return
         selected = self.annotator.selected_target()
         if selected is None or selected.status != "candidate":
-            queue = self.queue(self.workspace.store.targets(self.workspace.sequence_id))
+            queue = self.queue(queue_rows(self.workspace.store, self.workspace.sequence_id))
             if not queue:
                 self.statusBar().showMessage("review queue is empty", 3000)
                 return
             self.go_to_target(queue[0].frame, queue[0].id)
         (self.annotator.confirm if accept else self.annotator.reject)()
         self.refresh_masks()
-        queue = self.queue(self.workspace.store.targets(self.workspace.sequence_id))
+        queue = self.queue(queue_rows(self.workspace.store, self.workspace.sequence_id))
         if queue:
             self.go_to_target(queue[0].frame, queue[0].id)
 

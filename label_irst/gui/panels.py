@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from label_irst.core.enhance import COLORMAPS, WINDOW_MODES, DisplaySettings
 from label_irst.core.generators import available
 from label_irst.core.snap import SNAP_RADIUS
-from label_irst.io.project import Target
+from label_irst.gui.review import QueueRow, group_by_track
 
 TOOLS = ("seed", "brush", "erase")
 
@@ -243,29 +243,32 @@ class ReviewPanel(QWidget):
         self.by_track.toggled.connect(self.filterChanged)
         self.list.itemActivated.connect(self._chosen)
         self.list.itemClicked.connect(self._chosen)
+        self._shown: list[tuple[str, tuple[int, int]]] = []
 
-    def show_queue(self, queue: list[Target], reviewed: int, remaining: int) -> None:
+    def show_queue(self, queue: list[QueueRow], reviewed: int, remaining: int) -> None:
+        """Show the queue (its first 500 rows); the list is rebuilt only when its rows changed,
+        so a frame step that changes nothing keeps the list, its scroll and its current row."""
         self.counters.setText(f"reviewed {reviewed} · remaining {remaining}")
-        self.list.clear()
+        rows = []
         if self.by_track.isChecked():  # the track's first candidate in the queue stands for it
-            from label_irst.gui.review import group_by_track
-
             for t, n, first, last in group_by_track(queue)[:500]:
                 text = (
                     f"track {t.track_id}  {n} candidate(s)  frames {first + 1}–{last + 1}  "
                     f"ρ={t.rho:.2f}"
                     if t.track_id is not None
-                    else f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.mask.area}"
+                    else f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.area}"
                 )
-                item = QListWidgetItem(text)
-                item.setData(256, (t.frame, t.id))
-                self.list.addItem(item)
+                rows.append((text, (t.frame, t.id)))
+        else:
+            rows = [(f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.area}", (t.frame, t.id))
+                    for t in queue[:500]]  # fmt: skip
+        if rows == self._shown:
             return
-        for t in queue[:500]:
-            item = QListWidgetItem(
-                f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.mask.area}"
-            )
-            item.setData(256, (t.frame, t.id))
+        self._shown = rows
+        self.list.clear()
+        for text, data in rows:
+            item = QListWidgetItem(text)
+            item.setData(256, data)
             self.list.addItem(item)
 
     def _chosen(self, item: QListWidgetItem) -> None:

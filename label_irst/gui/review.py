@@ -3,52 +3,81 @@
 rho measures how clearly a mask's boundary stands out from its surroundings; a low rho is a
 doubtful mask, so those are shown first. The "far from the box" filter flags masks converted
 from boxes whose area differs from the box area by more than a factor (suspect conversions).
+
+The queue is built from :class:`QueueRow` records read by :func:`queue_rows` without unpacking
+any mask (:meth:`label_irst.io.project.ProjectStore.target_rows`), so refreshing it after every
+frame step stays cheap with thousands of targets in the sequence.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from label_irst.io.project import Target
+from label_irst.io.project import ProjectStore, Target
 
 
-def far_from_box(target: Target, factor: float = 3.0) -> bool:
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """What the review queue needs of a target: no mask, only its area."""
+
+    id: int
+    frame: int
+    status: str
+    source: str
+    rho: float
+    track_id: int | None
+    area: int
+    box: tuple[int, int, int, int] | None = None
+
+    @classmethod
+    def of(cls, target: Target) -> QueueRow:
+        return cls(target.id, target.frame, target.status, target.source, target.rho,
+                   target.track_id, target.mask.area, target.box)  # fmt: skip
+
+
+def queue_rows(store: ProjectStore, sequence_id: int) -> list[QueueRow]:
+    """Every target of a sequence as a :class:`QueueRow`, in id order (no mask is read)."""
+    return [QueueRow(*row) for row in store.target_rows(sequence_id)]
+
+
+def far_from_box(target: QueueRow, factor: float = 3.0) -> bool:
     """True when the mask area and its source box area differ by more than ``factor``."""
     if target.box is None:
         return False
     x0, y0, x1, y1 = target.box
     box_area = max((x1 - x0) * (y1 - y0), 1)
-    area = max(target.mask.area, 1)
-    return max(area / box_area, box_area / area) > factor or target.mask.area == 0
+    area = max(target.area, 1)
+    return max(area / box_area, box_area / area) > factor or target.area == 0
 
 
 ORDERS = ("rho", "frame")
 
 
 def review_queue(
-    targets: list[Target], suspects_only: bool = False, order: str = "rho"
-) -> list[Target]:
+    targets: list[QueueRow], suspects_only: bool = False, order: str = "rho"
+) -> list[QueueRow]:
     """Candidates, lowest rho first (NaN last), then by frame; or by frame (then lowest rho),
     so that accepting walks through the sequence; optionally only box suspects."""
     queue = [t for t in targets if t.status == "candidate"]
     if suspects_only:
         queue = [t for t in queue if far_from_box(t)]
 
-    def key(t: Target):
+    def key(t: QueueRow):
         rho = t.rho if t.rho is not None and math.isfinite(t.rho) else math.inf
         return (rho, t.frame, t.id or 0) if order == "rho" else (t.frame, rho, t.id or 0)
 
     return sorted(queue, key=key)
 
 
-def counters(targets: list[Target]) -> tuple[int, int]:
+def counters(targets: list[QueueRow]) -> tuple[int, int]:
     """(reviewed, remaining): confirmed + rejected, and candidates. A deleted target is gone
     from the project, so it counts as neither."""
     remaining = sum(t.status == "candidate" for t in targets)
     return len(targets) - remaining, remaining
 
 
-def group_by_track(queue: list[Target]) -> list[tuple[Target, int, int, int]]:
+def group_by_track(queue: list[QueueRow]) -> list[tuple[QueueRow, int, int, int]]:
     """One entry per track of a review queue, in queue order: (its first candidate in the
     queue, candidates of the track, first frame, last frame); untracked candidates stay single
     (count 1)."""

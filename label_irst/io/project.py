@@ -420,6 +420,22 @@ class ProjectStore:
             )
         return out
 
+    def target_rows(self, sequence_id: int) -> list[tuple]:
+        """Targets of a sequence without unpacking their masks, in id order: (id, frame, status,
+        source, rho (NaN when unknown), track id, mask area, source box or None). The area is
+        the bit count of the packed mask (padding bits are zero), so it equals ``mask.area``."""
+        rows = self._db.execute(
+            "SELECT t.id, f.idx, t.status, t.source, t.rho, t.track_id, t.mask, t.box"
+            " FROM targets t JOIN frames f ON f.id = t.frame_id WHERE f.sequence_id=?"
+            " ORDER BY t.id",
+            (sequence_id,),
+        )
+        return [
+            (int(tid), int(idx), st, src, _nan(rho), track, int.from_bytes(blob).bit_count(),
+             tuple(json.loads(box)) if box else None)
+            for tid, idx, st, src, rho, track, blob, box in rows
+        ]  # fmt: skip
+
     def frames_with_targets(self, sequence_id: int, status: str | None = None) -> list[int]:
         sql = (
             "SELECT DISTINCT f.idx FROM targets t JOIN frames f ON f.id = t.frame_id"
