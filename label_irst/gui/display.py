@@ -101,8 +101,17 @@ def overlay_rgba(
     for t in sorted(targets, key=lambda t: t.id == selected):
         if t.mask.crop.size == 0:
             continue
-        local = CroppedMask(t.mask.crop, (t.mask.offset[0] - y0, t.mask.offset[1] - x0))
-        inside = np.zeros((h, w), bool)
+        # each target is painted in its own window (its bbox grown by the ring's pixel, clipped
+        # to the region), never over the whole region: 20 targets cost 20 small windows
+        top, left = t.mask.offset[0] - y0, t.mask.offset[1] - x0
+        ya, xa = max(top - 1, 0), max(left - 1, 0)
+        yb = min(top + t.mask.crop.shape[0] + 1, h)
+        xb = min(left + t.mask.crop.shape[1] + 1, w)
+        if ya >= yb or xa >= xb:
+            continue
+        win = out[ya:yb, xa:xb]
+        local = CroppedMask(t.mask.crop, (top - ya, left - xa))
+        inside = np.zeros(win.shape[:2], bool)
         local.paint(inside)
         rgb = list(colours[t.status])
         alpha = SELECTED_ALPHA if t.id == selected else CONFIRMED_RGBA[3]
@@ -112,16 +121,16 @@ def overlay_rgba(
             grown[:-1] |= inside[1:]
             grown[:, 1:] |= inside[:, :-1]
             grown[:, :-1] |= inside[:, 1:]
-            out[grown & ~inside] = rgb + [min(255, int(255 * min(1.0, 2 * opacity)))]
+            win[grown & ~inside] = rgb + [min(255, int(255 * min(1.0, 2 * opacity)))]
             continue
         if not outline:
-            out[inside] = rgb + [min(255, int(alpha * scale))]
+            win[inside] = rgb + [min(255, int(alpha * scale))]
             continue
         colour = rgb
-        out[inside] = colour[:3] + [min(255, int(INTERIOR_ALPHA * scale))]
+        win[inside] = colour[:3] + [min(255, int(INTERIOR_ALPHA * scale))]
         rows, cols = boundary_pixels(local)
-        keep = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-        out[rows[keep], cols[keep]] = colour[:3] + [min(255, int(BOUNDARY_ALPHA * scale))]
+        keep = (rows >= 0) & (rows < win.shape[0]) & (cols >= 0) & (cols < win.shape[1])
+        win[rows[keep], cols[keep]] = colour[:3] + [min(255, int(BOUNDARY_ALPHA * scale))]
     return out
 
 
