@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from label_irst.errors import LabelIrstError
 
-#: name -> (keys, what it does); the Help sheet and the README's key table list these
+#: name -> (keys, what it does); the Help sheet and the README's key table list these (the
+#: track keys' actions are made by :mod:`label_irst.gui.track_dock`)
 KEYS = {
     "confirm": (("Space", "Return", "Enter"), "confirm the selected target"),
     "delete": (("Delete", "Backspace"), "delete the selected target (Ctrl+Z restores it)"),
@@ -31,6 +32,21 @@ KEYS = {
     "larger": (("]",), "larger brush"),
     "accept": (("A",), "review queue: accept the candidate and go to the next"),
     "reject_review": (("R",), "review queue: reject the candidate and go to the next"),
+    "confirm_track": (
+        ("T",),
+        "Tracks: confirm the track of the selected target (or of the row chosen in the track "
+        "list, or of the review queue's head), then go to the next candidate track",
+    ),
+    "reject_track": (("X",), "Tracks: reject the whole track (the same track as T)"),
+    "split_track": (
+        ("K",),
+        "Tracks: split the selected target's track at the current frame (later frames get a "
+        "new track id)",
+    ),
+    "merge_tracks": (
+        ("M",),
+        "Tracks: merge the tracks chosen in the track list (Ctrl-click) with the selected target's",
+    ),
     "grid": (("G",), "pixel grid"),
     "fit": (("F",), "whole frame in the global view (the wheel zooms it)"),
     "hide": (("H",), "hide / show the mask overlay"),

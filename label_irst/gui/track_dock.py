@@ -36,10 +36,13 @@ from label_irst.batch.tracks import (
     stored_track_rows,
 )
 from label_irst.errors import LabelIrstError
-from label_irst.gui.review import review_queue
+from label_irst.gui.actions import KEYS as WINDOW_KEYS
+from label_irst.gui.review import queue_rows, review_queue
 from label_irst.gui.trails import TrailItem, trail_paths
 
-KEYS = {"confirm_track": "T", "reject_track": "X", "split_track": "K", "merge_tracks": "M"}
+#: the track keys, from the window's one key table (the Help sheet lists them)
+KEYS = {name: WINDOW_KEYS[name][0][0] for name in ("confirm_track", "reject_track", "split_track",
+                                                   "merge_tracks")}  # fmt: skip
 COLUMNS = ("track", "frames", "length", "targets", "mean ρ", "status")
 
 
@@ -73,8 +76,12 @@ class TrackPanel(QWidget):
         self.rows: list[TrackRow] = []
 
     def show_rows(self, rows: list[TrackRow], current: int | None = None) -> None:
-        """Fill the table (signals blocked: filling is no choice); keep ``current`` selected."""
-        keep = set(self.selected_tracks()) | ({current} if current is not None else set())
+        """Fill the table (signals blocked: filling is no choice); keep ``current`` selected.
+        Rows and selection unchanged (a frame step along the same tracks): nothing to do."""
+        selected = set(self.selected_tracks())
+        if rows == self.rows and (current is None or current in selected):
+            return
+        keep = selected | ({current} if current is not None else set())
         self.rows = rows
         self.table.blockSignals(True)
         try:
@@ -150,8 +157,8 @@ class TrackDock:
         w = self.window
         return w.workspace is not None and w.annotator is not None and w.annotator.frame is not None
 
-    def _targets(self):
-        return self.window.workspace.store.targets(self.window.workspace.sequence_id)
+    def _queue_rows(self):
+        return queue_rows(self.window.workspace.store, self.window.workspace.sequence_id)
 
     def selected_track(self) -> int | None:
         """The selected target's track, else the single row chosen in the list."""
@@ -180,7 +187,7 @@ class TrackDock:
         target."""
         if not self._ready():
             return
-        mine = sorted((t for t in self._targets() if t.track_id == track_id),
+        mine = sorted((t for t in self._queue_rows() if t.track_id == track_id),
                       key=lambda t: t.frame)  # fmt: skip
         if not mine:
             return
@@ -205,7 +212,7 @@ class TrackDock:
             return
         track = self.selected_track()
         if track is None:
-            head = [t for t in review_queue(self._targets()) if t.track_id is not None]
+            head = [t for t in review_queue(self._queue_rows()) if t.track_id is not None]
             if not head:
                 self.message("no candidate track left")
                 return
@@ -214,7 +221,7 @@ class TrackDock:
         n = set_track_status(w.workspace.store, w.workspace.sequence_id, track, status)
         self._reload()
         self.message(f"track {track}: {n} target(s) {status}")
-        queue = [t for t in review_queue(self._targets()) if t.track_id is not None]
+        queue = [t for t in review_queue(self._queue_rows()) if t.track_id is not None]
         if queue:  # on to the next track waiting for review
             self.go_to(int(queue[0].track_id))
 
