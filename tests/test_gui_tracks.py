@@ -139,6 +139,55 @@ def test_review_queue_groups_by_track(window):
     assert window.annotator.selected_target().track_id == 4
 
 
+def test_review_list_rows_are_those_of_the_full_targets_and_survive_a_frame_step(window):
+    """The queue read without masks shows the rows the full targets give (ρ, area, order), and
+    a frame step that changes nothing keeps the list (its current row too)."""
+    from label_irst.gui.review import QueueRow, review_queue
+
+    store, sid = window.workspace.store, window.workspace.sequence_id
+    window.annotator.select(None)
+    store.set_status([store.targets(sid, frame=3)[0].id], "confirmed")
+    window.refresh_review()
+    review = window.review
+    shown = [(review.list.item(i).text(), review.list.item(i).data(256))
+             for i in range(review.list.count())]  # fmt: skip
+    expected = [(f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.area}", (t.frame, t.id))
+                for t in review_queue([QueueRow.of(t) for t in store.targets(sid)])]  # fmt: skip
+    assert shown == expected and len(shown) == 3 * FRAMES + 8 - 1
+    assert review.counters.text() == f"reviewed 1 · remaining {len(shown)}"
+    review.list.setCurrentRow(7)
+    first = review.list.item(0)
+    window.step(1)
+    window.refresh_review()
+    assert review.list.item(0) is first and review.list.currentRow() == 7  # not rebuilt
+    window.annotator.select(None)
+    window.tracks.actions["reject_track"].trigger()  # the head's track (1) leaves the list
+    window.refresh_review()
+    left = [review.list.item(i).data(256) for i in range(review.list.count())]
+    assert left == [(t.frame, t.id) for t in review_queue([QueueRow.of(t) for t in
+                    store.targets(sid)])]  # fmt: skip
+    assert len(left) == len(shown) - (FRAMES - 1)  # track 1's 29 candidates are gone
+
+
+def test_help_sheet_lists_the_track_keys(window):
+    """T, X, K and M come from the window's one key table, so the Help sheet lists them."""
+    from PySide6.QtGui import QKeySequence
+
+    from label_irst.gui.actions import KEYS
+
+    window.actions["shortcuts"].trigger()
+    sheet = window._shortcut_sheet
+    rows = {sheet.table.item(i, 0).text(): sheet.table.item(i, 1).text()
+            for i in range(sheet.table.rowCount())}  # fmt: skip
+    for name, key_name in (("confirm_track", "T"), ("reject_track", "X"),
+                           ("split_track", "K"), ("merge_tracks", "M")):  # fmt: skip
+        assert rows[key_name] == KEYS[name][1]
+        assert window.tracks.actions[name].shortcut() == QKeySequence(key_name)
+        assert f"({key_name})" in window.tracks.panel.buttons[name].text()
+    assert "confirm the track" in rows["T"] and "split" in rows["K"]
+    sheet.close()
+
+
 def test_scripted_reviewer_confirms_a_sequence_track_by_track(window, prelabelled):
     truths = prelabelled[1]
     keys = Keys(window)
