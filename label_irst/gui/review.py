@@ -12,13 +12,12 @@ frame step stays cheap with thousands of targets in the sequence.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from label_irst.io.project import ProjectStore, Target
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     """What the review queue needs of a target: no mask, only its area."""
 
     id: int
@@ -38,7 +37,7 @@ class QueueRow:
 
 def queue_rows(store: ProjectStore, sequence_id: int) -> list[QueueRow]:
     """Every target of a sequence as a :class:`QueueRow`, in id order (no mask is read)."""
-    return [QueueRow(*row) for row in store.target_rows(sequence_id)]
+    return list(map(QueueRow._make, store.target_rows(sequence_id)))
 
 
 def far_from_box(target: QueueRow, factor: float = 3.0) -> bool:

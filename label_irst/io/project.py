@@ -430,9 +430,10 @@ class ProjectStore:
             " ORDER BY t.id",
             (sequence_id,),
         )
+        nan = float("nan")
         return [
-            (int(tid), int(idx), st, src, _nan(rho), track, int.from_bytes(blob).bit_count(),
-             tuple(json.loads(box)) if box else None)
+            (tid, idx, st, src, nan if rho is None else rho, track,
+             int.from_bytes(blob).bit_count(), tuple(json.loads(box)) if box else None)
             for tid, idx, st, src, rho, track, blob, box in rows
         ]  # fmt: skip
 
