@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sqlite3
 import sys
 
 from label_irst import __version__
@@ -39,9 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # `label-irst` alone opens the app
         args = parser.parse_args(["gui"])
     try:
+        from label_irst.io.images import max_pixels
+
+        max_pixels()  # a malformed LABEL_IRST_MAX_PIXELS is refused before any work
         return int(args.func(args) or 0)
     except LabelIrstError as exc:
-        print(f"label-irst: error: {exc}", file=sys.stderr)
+        from label_irst.commands._common import printable
+
+        print(printable(f"label-irst: error: {exc}"), file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(
+            "label-irst: error: out of memory (an input far larger than expected?)", file=sys.stderr
+        )
+        return 2
+    except sqlite3.DatabaseError as exc:  # a project file damaged inside (its pages, not its rows)
+        print(f"label-irst: error: the project file is damaged ({exc})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("label-irst: interrupted", file=sys.stderr)

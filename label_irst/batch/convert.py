@@ -1,28 +1,34 @@
 """point2mask and box2mask: seeds (points or box centres) -> generator -> one mask per image.
 
-Each image gets ``OUT/<stem>.png`` (0/255, the union of its targets' masks, written atomically)
-and the run writes ``OUT/targets.csv`` with one row per target (seed, centroid, equivalent
-radius, area, rho, and for boxes the box size) so a reviewer can sort by rho. A bad image or seed
-is skipped with a warning; the run goes on.
+Each image gets ``OUT/<stem>.png`` (0/255, the union of its targets' masks) and the run writes
+``OUT/targets.csv`` with one row per target (seed, centroid, equivalent radius, area, rho, and
+for boxes the box size) so a reviewer can sort by rho. A bad image, row, box file or seed is
+skipped with a warning and counted; the run goes on. Everything is written into a temporary
+folder renamed into place at the end (a killed run leaves OUT as it was, and the next run
+removes its temporaries); a non-empty OUT is replaced only with ``force``, and an OUT that is or
+holds an input is refused.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from label_irst.batch.progress import Job
 from label_irst.core.convention import Convention
 from label_irst.core.generators import get_generator
 from label_irst.errors import LabelIrstError
-from label_irst.io.atomic import write_text_atomic
-from label_irst.io.boxes import Box, read_boxes
-from label_irst.io.images import is_image_file, list_images, read_image, write_mask
+from label_irst.io.atomic import atomic_folder, write_text_atomic
+from label_irst.io.boxes import Box, detect_format, read_boxes
+from label_irst.io.files import is_folder, refuse_overlap, regular_file
+from label_irst.io.formats.review import MAX_SUPPORT_RADIUS
+from label_irst.io.images import image_header, is_image_file, list_images, read_image, write_mask
 from label_irst.io.points import read_points
 
 CSV_COLUMNS = [
@@ -54,24 +60,25 @@ class ConvertReport:
         return text
 
 
-def image_index(images: str | Path) -> dict[str, Path]:
-    """stem -> path for a folder of frames or a single image file."""
+def image_index(images: str | Path, warn=None) -> dict[str, Path]:
+    """stem -> path for a folder of frames or a single image file (``warn``: skipped entries)."""
     images = Path(images)
-    if images.is_file():
-        if not is_image_file(images):
-            raise LabelIrstError(f"{images}: not an image file")
-        return {images.stem: images}
-    if not images.exists():
+    if is_folder(images):
+        return {p.stem: p for p in list_images(images, warn)}
+    if not os.path.lexists(images):
         raise LabelIrstError(f"{images}: no such file or folder")
-    return {p.stem: p for p in list_images(images)}
+    regular_file(images)
+    if not is_image_file(images):
+        raise LabelIrstError(f"{images}: not an image file")
+    return {images.stem: images}
 
 
 def _image_size(path: Path) -> tuple[int, int] | None:
     try:
-        with Image.open(path) as im:
-            return im.size
-    except OSError:
+        height, width, _ = image_header(path)
+    except LabelIrstError:
         return None
+    return width, height
 
 
 def _convert(
@@ -81,8 +88,27 @@ def _convert(
     convention: Convention,
     support_radius: float,
     job: Job,
+    skipped: int = 0,
+    force: bool = False,
 ) -> ConvertReport:
-    report = ConvertReport()
+    """Grow the masks into a temporary folder beside ``out``, renamed into place at the end
+    (:func:`atomic_folder`): a killed run leaves ``out`` as it was. ``skipped`` counts the
+    items already skipped while reading."""
+    check_support_radius(support_radius)
+    report = ConvertReport(skipped=skipped)
+    with atomic_folder(out, force) as tmp:
+        _grow(index, seeds, tmp, convention, support_radius, job, report)
+    return report
+
+
+def check_support_radius(rs: float) -> None:
+    if not (math.isfinite(rs) and 0 < rs <= MAX_SUPPORT_RADIUS):
+        raise LabelIrstError(
+            f"--rs must be a number of pixels in (0, {MAX_SUPPORT_RADIUS:g}], got {rs}"
+        )
+
+
+def _grow(index, seeds, out: Path, convention, support_radius: float, job: Job, report) -> None:
     for stem in sorted(set(seeds) - set(index)):
         job.warning(f"skipped: no image named {stem!r} for {len(seeds[stem])} seed(s)")
         report.skipped += 1
@@ -98,9 +124,14 @@ def _convert(
             continue
         mask = np.zeros(image.shape, bool)
         grown = 0
+        height, width = image.shape
         valid = []
         for (x, y), box in seeds[stem]:
-            if box is not None and not box.inside(image.shape[1], image.shape[0]):
+            if box is None and not (-0.5 <= x < width - 0.5 and -0.5 <= y < height - 0.5):
+                job.warning(f"skipped a seed of {stem}: seed {x:g},{y:g} lies outside the image")
+                report.skipped += 1
+                continue
+            if box is not None and not box.inside(width, height):
                 job.warning(
                     f"skipped a seed of {stem}: box {box.x0:g},{box.y0:g},{box.x1:g},"
                     f"{box.y1:g} lies outside the image"
@@ -132,7 +163,6 @@ def _convert(
     writer.writerow(CSV_COLUMNS)
     writer.writerows(report.rows)
     write_text_atomic(out / "targets.csv", buffer.getvalue())
-    return report
 
 
 def _grow_frame(convention: Convention, image, seeds, support_radius) -> list:
@@ -170,16 +200,20 @@ def points_to_masks(
     support_radius: float = 20.0,
     job: Job | None = None,
     convention: Convention | None = None,
+    force: bool = False,
 ) -> ConvertReport:
     """``label-irst point2mask``: one mask per image from a CSV of image,x,y seeds.
 
     ``convention`` (a fitted annotation convention) replaces ``generator``'s defaults."""
     job = job or Job()
+    refuse_overlap(out, [images, points_csv])
     convention = _convention(generator, convention)
-    index = image_index(images)
+    before = len(job.warnings)
+    index = image_index(images, job.warning)
     points = read_points(points_csv, warn=job.warning)
     seeds = {stem: [(p, None) for p in pts] for stem, pts in points.items()}
-    return _convert(index, seeds, Path(out), convention, support_radius, job)
+    skipped = len(job.warnings) - before
+    return _convert(index, seeds, Path(out), convention, support_radius, job, skipped, force)
 
 
 def boxes_to_masks(
@@ -192,20 +226,20 @@ def boxes_to_masks(
     voc_exclusive_end: bool = False,
     job: Job | None = None,
     convention: Convention | None = None,
+    force: bool = False,
 ) -> ConvertReport:
     """``label-irst box2mask``: the box centre seeds the generator (SIRSTD-Pixel pipeline).
 
     ``convention`` (a fitted annotation convention) replaces ``generator``'s defaults."""
     job = job or Job()
+    refuse_overlap(out, [images, boxes])
     convention = _convention(generator, convention)
-    index = image_index(images)
+    before = len(job.warnings)
+    index = image_index(images, job.warning)
     sizes = None
-    if (
-        box_format in ("auto", "yolo")
-        and Path(boxes).is_dir()
-        and not any(Path(boxes).glob("*.xml"))
-    ):
+    if box_format in ("auto", "yolo") and is_folder(boxes) and detect_format(Path(boxes)) == "yolo":
         sizes = {stem: size for stem, p in index.items() if (size := _image_size(p))}
     table = read_boxes(boxes, sizes, box_format, job.warning, voc_exclusive_end)
     seeds = {stem: [(b.centre, b) for b in bs] for stem, bs in table.items() if bs}
-    return _convert(index, seeds, Path(out), convention, support_radius, job)
+    skipped = len(job.warnings) - before
+    return _convert(index, seeds, Path(out), convention, support_radius, job, skipped, force)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
-from label_irst.io.images import is_image_file, natural_key
+from label_irst.io.files import read_text
+from label_irst.io.images import list_images, natural_key
 
 
 @dataclass(frozen=True)
@@ -16,19 +17,18 @@ class MaskPair:
     mask: Path
 
 
-def _by_stem(folder: Path) -> dict[str, Path]:
-    return {p.stem: p for p in folder.iterdir() if p.is_file() and is_image_file(p)}
+def _by_stem(folder: Path, warn=None) -> dict[str, Path]:
+    return {p.stem: p for p in list_images(folder, warn)}
 
 
 def read_split(root: Path, split: str) -> list[str]:
     path = root / "img_idx" / f"{split}.txt"
-    if not path.is_file():
-        raise LabelIrstError(f"{path}: no such split file")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
 
 
-def mask_pairs(root: str | Path, split: str | None = None) -> list[MaskPair]:
-    """Pairs of (image, mask) of a dataset folder, in natural order of their stems."""
+def mask_pairs(root: str | Path, split: str | None = None, warn=None) -> list[MaskPair]:
+    """Pairs of (image, mask) of a dataset folder, in natural order of their stems
+    (``warn``: folder entries skipped because they cannot be read as files)."""
     root = Path(root)
     if not root.is_dir():
         raise LabelIrstError(f"{root}: no such dataset folder")
@@ -37,7 +37,7 @@ def mask_pairs(root: str | Path, split: str | None = None) -> list[MaskPair]:
         raise LabelIrstError(f"{root}: no images/ folder")
     if not masks_dir.is_dir():
         raise LabelIrstError(f"{root}: no masks/ folder (a dataset needs ground-truth masks)")
-    images, masks = _by_stem(images_dir), _by_stem(masks_dir)
+    images, masks = _by_stem(images_dir, warn), _by_stem(masks_dir, warn)
     stems = sorted(set(images) & set(masks), key=natural_key)
     if split is not None:
         wanted = read_split(root, split)

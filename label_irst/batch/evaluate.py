@@ -62,6 +62,7 @@ class EvalReport:
     union: int = 0
     times_ms: list = field(default_factory=list)
     skipped: int = 0
+    skipped_seeds: int = 0
     gt_margin: int = 0
     #: the convention fitted on the calibration targets (eval-masks --calibrate N)
     convention: Convention | None = None
@@ -80,6 +81,7 @@ class EvalReport:
             "targets": self.targets,
             "images": self.images,
             "skipped_images": self.skipped,
+            "refused_seeds": self.skipped_seeds,
             "miou_target": 100.0 * mean([t.iou for t in s]),
             "miou_image": 100.0 * mean(self.image_ious),
             "iou_dataset": 100.0 * self.inter / self.union if self.union else float("nan"),
@@ -130,9 +132,12 @@ def evaluate_masks(
     spec = get_generator(generator)
     with_prior = mode == "prior" and spec.uses_prior
     job = job or Job()
-    pairs = mask_pairs(root, split)
+    before = len(job.warnings)
+    pairs = mask_pairs(root, split, job.warning)
+    unlisted = len(job.warnings) - before
     repeats = 1 if seeds == "centroid" else max(1, samples)
     report = EvalReport(spec.name, seeds, support_radius, mode)
+    report.skipped = unlisted
     report.gt_margin = gt_margin
     grow = spec.fn
     held_out: set[tuple[int, int, int]] = set()
@@ -168,11 +173,21 @@ def evaluate_masks(
                 if (done, rep, j) in held_out:
                     continue
                 extra = {"size_prior": part.crop.shape[::-1]} if with_prior else {}
-                if not warmed:
-                    grow(image, seed, support_radius, **extra)
-                    warmed = True
-                t0 = time.perf_counter()
-                result = grow(image, seed, support_radius, **extra)
+                try:
+                    if not warmed:
+                        grow(image, seed, support_radius, **extra)
+                        warmed = True
+                    t0 = time.perf_counter()
+                    result = grow(image, seed, support_radius, **extra)
+                except LabelIrstError as exc:  # scored as a miss: an empty prediction
+                    job.warning(f"{pair.image.name}: seed {seed[0]},{seed[1]}: {exc}; scored empty")
+                    report.skipped_seeds += 1
+                    part.paint(truth)
+                    empty = CroppedMask(np.zeros((1, 1), bool), part.offset)
+                    report.target_scores.append(target_score(empty, part))
+                    report.targets += 1
+                    scored += 1
+                    continue
                 report.times_ms.append(1000.0 * (time.perf_counter() - t0))
                 result.mask.paint(predicted)
                 part.paint(truth)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,40 @@ def _save(fig, path: Path) -> None:
         tmp.write_bytes(buffer.getvalue())
 
 
+REPORT_MARK = '<meta name="generator" content="label-irst stats">'
+
+
+def _ours(page: Path) -> bool:
+    """True when ``page`` is a report this command wrote (now, or before the mark existed)."""
+    try:
+        text = page.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    return REPORT_MARK in text or (
+        "<title>Dataset statistics: " in text and "Area: mask pixels. SCR:" in text
+    )
+
+
+def check_report_folder(out: str | Path, force: bool = False) -> None:
+    """Refuse to replace an index.html, stats.json or plot this command did not write."""
+    from label_irst.io.files import is_folder
+
+    out = Path(out)
+    if out.exists() and not is_folder(out):
+        raise LabelIrstError(f"{out}: exists and is not a folder")
+    if force or not out.exists():
+        return
+    page = out / "index.html"
+    if page.exists() and _ours(page):
+        return
+    clash = [n for n in ("index.html", "stats.json", *PLOTS) if os.path.lexists(out / n)]
+    if clash:
+        raise LabelIrstError(
+            f"{out}: holds {', '.join(clash)} not written by `label-irst stats` "
+            "(use --force to replace them, or choose another --out)"
+        )
+
+
 def write_report(stats: DatasetStats, out: str | Path) -> Path:
     """PNG plots, stats.json and index.html into ``out``; returns the HTML path."""
     import matplotlib
@@ -163,7 +198,7 @@ def write_report(stats: DatasetStats, out: str | Path) -> Path:
     )
     figures = "".join(f'<figure><img src="{p}" alt="{p[:-4]}"></figure>' for p in PLOTS)
     page = (
-        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<!doctype html><html><head><meta charset='utf-8'>{REPORT_MARK}"
         f"<title>Dataset statistics: {html.escape(stats.name)}</title>"
         "<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto}"
         "table{border-collapse:collapse}th,td{padding:2px 10px;border-bottom:1px solid #ddd;"

@@ -32,7 +32,7 @@ class ProgressJob:
         self._bar.refresh()
 
     def _warn(self, message: str) -> None:
-        self._tqdm.write(f"label-irst: warning: {message}", file=sys.stderr)
+        self._tqdm.write(printable(f"label-irst: warning: {message}"), file=sys.stderr)
 
     def close(self) -> None:
         self._bar.close()
@@ -44,6 +44,15 @@ class ProgressJob:
         self.close()
 
 
+def printable(text: str) -> str:
+    """``text`` with what cannot be encoded (the bytes of non-UTF-8 file names) escaped."""
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    try:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
 def add_generator_args(parser, default_rs: float = 20.0) -> None:
     from label_irst.core.generators import DEFAULT_GENERATOR
 
@@ -53,7 +62,10 @@ def add_generator_args(parser, default_rs: float = 20.0) -> None:
         help=f"point-to-mask generator (default: {DEFAULT_GENERATOR}; see `label-irst generators`)",
     )
     parser.add_argument(
-        "--rs", type=float, default=default_rs, help="spatial support Rs of PAMG (default: 20)"
+        "--rs",
+        type=support_radius,
+        default=default_rs,
+        help="spatial support Rs of PAMG in pixels, at most 1000 (default: 20)",
     )
 
 
@@ -65,6 +77,21 @@ def add_convention_arg(parser) -> None:
         help="annotation convention fitted to a project's confirmed masks: its JSON file or the "
         "project (.lirst) itself (default: the generator as shipped)",
     )
+
+
+def support_radius(text: str) -> float:
+    """argparse type of --rs: a finite number of pixels in (0, 1000]."""
+    import argparse
+
+    from label_irst.io.formats.review import MAX_SUPPORT_RADIUS
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_SUPPORT_RADIUS):
+        raise argparse.ArgumentTypeError(f"must be in (0, {MAX_SUPPORT_RADIUS:g}] pixels: {text}")
+    return value
 
 
 def json_summary(summary: dict, fmt: str) -> dict:

@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="folder for <stem>.png masks and targets.csv")
     add_generator_args(p)
     add_convention_arg(p)
+    p.add_argument(
+        "--force", action="store_true", help="replace a non-empty --out folder (never an input)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -36,7 +39,7 @@ def run(args) -> int:
     with ProgressJob("box2mask", quiet=args.quiet) as job:
         report = boxes_to_masks(
             args.images, args.boxes, args.out, args.generator, args.rs, args.format,
-            args.voc_exclusive_end, job, convention,
+            args.voc_exclusive_end, job, convention, args.force,
         )  # fmt: skip
     print(report.summary(), file=sys.stderr)
     return 1 if report.skipped else 0

@@ -72,14 +72,20 @@ def run(args) -> int:
                 for r in rows
             )
             print(f"{'pd by ' + key:>14}: {cells}")
-    return 0
+    return 1 if report.skipped or identity.skipped else 0  # a skip, not a remark, means 1
 
 
 def _plot(args) -> dict:
     """Draw the curves into args.plot; Pd and Fa at the best threshold with Fa <= 1e-5."""
+    from label_irst.errors import LabelIrstError
     from label_irst.infer.curves import FA_TARGET, pd_at_fa, pd_fa_curves, plot_curves
 
-    curves = pd_fa_curves(args.pred, args.gt, args.split)
+    try:
+        curves = pd_fa_curves(args.pred, args.gt, args.split)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise LabelIrstError(
+            f"--plot: a malformed prediction or ground-truth record ({exc})"
+        ) from None
     plot_curves(curves, args.plot)
     out = {"plot": str(args.plot)}
     for label, curve in curves.items():

@@ -50,8 +50,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from label_irst.batch.convert import check_support_radius
     from label_irst.batch.evaluate import evaluate_masks
     from label_irst.commands._common import ProgressJob, json_summary
+
+    check_support_radius(args.rs)
 
     with ProgressJob("eval-masks", quiet=args.quiet) as job:
         report = evaluate_masks(
@@ -77,4 +80,4 @@ def run(args) -> int:
     else:
         for key, value in summary.items():
             print(f"{key:>16}: {value}")
-    return 0
+    return 1 if report.skipped or report.skipped_seeds else 0

@@ -41,8 +41,10 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from label_irst.commands._common import ProgressJob
+    from label_irst.io.files import refuse_overlap
     from label_irst.io.formats import export_dataset, read_dataset
 
+    refuse_overlap(args.out, [args.source])
     with ProgressJob("read", quiet=args.quiet) as job:
         ann = read_dataset(args.source, "auto", job)
     warnings = list(job.warnings)

@@ -37,10 +37,12 @@ def run(args) -> int:
     from pathlib import Path
 
     from label_irst.commands._common import ProgressJob
+    from label_irst.io.files import refuse_overlap
     from label_irst.io.formats import box_folders, detect_format, read_dataset
     from label_irst.io.formats.project_file import write_project
     from label_irst.io.formats.review import resolve_review
 
+    refuse_overlap(args.out, [args.source, args.boxes])
     with ProgressJob("read", quiet=args.quiet) as job:
         fmt = args.format
         if (

@@ -14,6 +14,9 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="folder for <stem>.png masks and targets.csv")
     add_generator_args(p)
     add_convention_arg(p)
+    p.add_argument(
+        "--force", action="store_true", help="replace a non-empty --out folder (never an input)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -27,7 +30,14 @@ def run(args) -> int:
 
     with ProgressJob("point2mask", quiet=args.quiet) as job:
         report = points_to_masks(
-            args.images, args.points, args.out, args.generator, args.rs, job, convention
+            args.images,
+            args.points,
+            args.out,
+            args.generator,
+            args.rs,
+            job,
+            convention,
+            args.force,
         )
     print(report.summary(), file=sys.stderr)
     return 1 if report.skipped else 0

@@ -65,6 +65,11 @@ def register(sub) -> None:
     )
     p.add_argument("--no-cache", action="store_true", help="re-encode all 3 frames of each triplet")
     add_ray_args(p)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace annotation files and masks in OUT that prelabel did not write",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -72,9 +77,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     import logging
+    import math
     import sys
 
     from label_irst.commands._common import ProgressJob
+    from label_irst.errors import LabelIrstError
     from label_irst.infer.decode import DEFAULT_THRESHOLD
     from label_irst.infer.prelabel import prelabel
     from label_irst.infer.session import load_model
@@ -86,6 +93,12 @@ def run(args) -> int:
     convention = None
     if args.convention is not None:
         convention = read_convention(args.convention, args.generator)
+    if args.threshold is not None and not (
+        math.isfinite(args.threshold) and 0 < args.threshold <= 1
+    ):
+        raise LabelIrstError(f"--threshold must be in (0, 1], got {args.threshold}")
+    if args.batch is not None and args.batch < 1:
+        raise LabelIrstError(f"--batch must be at least 1, got {args.batch}")
     model = load_model(args.model, args.device, max(args.threads, 1))
     threshold = args.threshold
     if threshold is None:
@@ -107,6 +120,7 @@ def run(args) -> int:
             generator=args.generator,
             tracking=tracking,
             ray=ray,
+            force=args.force,
         )
     summary = report.summary()
     if args.json:
@@ -114,7 +128,7 @@ def run(args) -> int:
     else:
         for key, value in summary.items():
             print(f"{key:>14}: {value}")
-    return 1 if report.warnings else 0  # a sequence skipped: exit 1 once the rest is done
+    return 1 if job.warnings or report.warnings else 0  # any skip: exit 1 once the rest is done
 
 
 def add_ray_args(p) -> None:

@@ -14,16 +14,22 @@ def register(sub) -> None:
     )
     p.add_argument("dataset", help="dataset folder, COCO .json or project file")
     p.add_argument("--out", required=True, help="report folder (index.html, *.png, stats.json)")
+    p.add_argument(
+        "--force", action="store_true", help="replace report files not written by this command"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from label_irst.batch.stats import dataset_statistics, write_report
+    from label_irst.batch.stats import check_report_folder, dataset_statistics, write_report
     from label_irst.commands._common import ProgressJob
+    from label_irst.io.files import refuse_overlap
     from label_irst.io.formats import read_dataset
 
+    refuse_overlap(args.out, [args.dataset])
+    check_report_folder(args.out, args.force)
     with ProgressJob("read", quiet=args.quiet) as job:
         ann = read_dataset(args.dataset, "auto", job)
     warnings = list(job.warnings)

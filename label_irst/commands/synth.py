@@ -12,7 +12,8 @@ def register(sub) -> None:
         description="Deterministic from --seed. With --backgrounds, whole scenes are held out "
         "for the test split; without, procedural backgrounds are used.",
     )
-    p.add_argument("--out", required=True, help="dataset root to write")
+    p.add_argument("--out", required=True, help="dataset root to write (empty or absent)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     p.add_argument("--backgrounds", default=None, help="folder of target-free real frames")
     p.add_argument("--sequences", type=int, default=10, help="number of sequences (default 10)")
     p.add_argument("--frames", type=int, default=30, help="frames per sequence (default 30)")
@@ -75,20 +76,25 @@ def run(args) -> int:
     from label_irst.commands._common import ProgressJob
     from label_irst.core.synthetic_sequences import MotionMix
     from label_irst.errors import LabelIrstError
+    from label_irst.io.atomic import atomic_folder
+    from label_irst.io.files import refuse_overlap
     from label_irst.io.synth import write_synthetic_dataset
 
     try:
         mix = MotionMix(args.static_share, args.hover_share, args.stop_start_share)
     except ValueError as exc:
         raise LabelIrstError(f"--static-share, --hover-share, --stop-start-share: {exc}") from None
-    with ProgressJob("synth", quiet=args.quiet) as job:
+    refuse_overlap(args.out, [args.backgrounds])
+    shape = parse_size(args.size)
+    # a temporary folder renamed at the end: a killed run leaves --out as it was
+    with ProgressJob("synth", quiet=args.quiet) as job, atomic_folder(args.out, args.force) as tmp:
         summary = write_synthetic_dataset(
-            args.out,
+            tmp,
             args.sequences,
             args.frames,
             seed=args.seed,
             backgrounds=args.backgrounds,
-            shape=parse_size(args.size),
+            shape=shape,
             test_fraction=args.test_fraction,
             job=job,
             mix=mix,

@@ -135,7 +135,7 @@ class Convention:
         """Parse :meth:`to_json` output; ``generator`` (if given) must match the file's."""
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise LabelIrstError(f"{where}: not a convention file (invalid JSON: {exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise LabelIrstError(f"{where}: not a Label-IRST convention file")
@@ -167,7 +167,7 @@ class Convention:
             fitted = data.get("fitted_at")
             fitted = None if fitted is None else float(fitted)
             score, base = data.get("score"), data.get("default_score")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise LabelIrstError(f"{where}: malformed convention parameters") from None
         return cls(gen, clean, n, fitted, bool(data.get("frozen", False)), score, base)
 

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from label_irst.batch.progress import Job
@@ -25,7 +24,8 @@ from label_irst.core.metrics import intersection_union
 from label_irst.errors import LabelIrstError
 from label_irst.infer.matching import match
 from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
-from label_irst.io.images import read_mask
+from label_irst.io.files import as_float, as_int
+from label_irst.io.images import image_header, read_mask
 
 BINS = 1000
 
@@ -66,6 +66,8 @@ class DetectionReport:
     neg_hist: np.ndarray = field(default_factory=lambda: np.zeros(BINS + 1, np.int64))
     frames: int = 0
     missing: int = 0
+    #: frames or sequences skipped because a file was damaged (the command then exits 1)
+    skipped: int = 0
 
     def auc(self) -> float:
         pos, neg = self.pos_hist[::-1].astype(float), self.neg_hist[::-1].astype(float)
@@ -110,8 +112,14 @@ def evaluate_detections(
     done = 0
     for seq in seqs:
         pred_ann = pred / "annotations" / f"{seq.name}.json"
-        predicted = read_annotation(pred_ann) if pred_ann.is_file() else {}
-        truth = read_annotation(seq.annotation) if seq.annotation else None
+        try:
+            predicted = read_annotation(pred_ann) if pred_ann.exists() else {}
+            truth = read_annotation(seq.annotation) if seq.annotation else None
+        except LabelIrstError as exc:
+            job.warning(f"skipped sequence {seq.name}: {exc}")
+            report.skipped += 1
+            done += len(seq.frames)
+            continue
         for frame in seq.frames:
             done += 1
             if seq.keep is not None and frame.stem not in seq.keep:
@@ -119,50 +127,84 @@ def evaluate_detections(
             if frame.stem not in predicted:
                 report.missing += 1
                 continue
-            gt_mask_path = seq.mask_dir / f"{frame.stem}.png" if seq.mask_dir else None
-            gt_mask = read_mask(gt_mask_path) if gt_mask_path and gt_mask_path.is_file() else None
-            if truth is not None:
-                gt_pts = [(float(t["x"]), float(t["y"])) for t in truth.get(frame.stem, [])]
-            elif gt_mask_path is not None and gt_mask_path.is_file():
-                gt_pts = [(x, y) for x, y, _ in mask_targets(gt_mask_path)]
-            else:
-                raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
-            dets = [d for d in predicted[frame.stem] if float(d.get("score", 1.0)) >= min_score]
-            used, hit = match([(float(d["x"]), float(d["y"])) for d in dets], gt_pts)
-            report.hits += sum(hit)
-            report.targets += len(gt_pts)
-            shape = gt_mask.shape if gt_mask is not None else _shape_of(frame)
-            report.pixels += shape[0] * shape[1]
-            pmask_path = pred / "masks" / seq.name / f"{frame.stem}.png"
-            pmask = read_mask(pmask_path) if pmask_path.is_file() else None
-            for d, u in zip(dets, used):
-                if not u:
-                    if pmask is not None and "mask_area" in d:
-                        report.false_pixels += int(d["mask_area"])
-                    else:
-                        report.false_pixels += int((discs(shape, [d]) > 0).sum())
-            report.frames += 1
-            if gt_mask is None:
+            try:
+                _score_frame(report, pred, gt, seq, frame, predicted, truth, min_score)
+            except (LabelIrstError, KeyError, TypeError, ValueError, OverflowError) as exc:
+                job.warning(f"skipped {seq.name}/{frame.stem}: {_reason(exc)}")
+                report.skipped += 1
                 continue
-            score = discs(shape, dets, "score")
-            circle = score > 0
-            idx = np.clip(np.rint(score * BINS).astype(np.int64), 0, BINS)
-            report.pos_hist += np.bincount(idx[gt_mask], minlength=BINS + 1)
-            report.neg_hist += np.bincount(idx[~gt_mask], minlength=BINS + 1)
-            if gt_mask.any() or circle.any():
-                i, un = intersection_union(circle, gt_mask)
-                report.iou_circle.append(i / un)
-                if pmask is not None:
-                    i, un = intersection_union(pmask, gt_mask)
-                    report.iou_mask.append(i / un if un else 1.0)
             job.step(done, total)
     if report.frames == 0:
         raise LabelIrstError(f"{pred}: no predicted frame matches a ground-truth frame of {gt}")
     return report
 
 
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, LabelIrstError):
+        return str(exc)
+    return f"a malformed prediction or ground-truth record ({type(exc).__name__}: {exc})"
+
+
+def _score_frame(report, pred, gt, seq, frame, predicted, truth, min_score) -> None:
+    """Add one frame's hits, false-alarm pixels, ROC histograms and IoUs to ``report``.
+
+    Everything is computed before the report changes, so a bad record leaves it as it was."""
+    gt_mask_path = seq.mask_dir / f"{frame.stem}.png" if seq.mask_dir else None
+    gt_mask = read_mask(gt_mask_path) if gt_mask_path and gt_mask_path.exists() else None
+    if truth is not None:
+        gt_pts = [(as_float(t["x"]), as_float(t["y"])) for t in truth.get(frame.stem, [])]
+    elif gt_mask_path is not None and gt_mask_path.exists():
+        gt_pts = [(x, y) for x, y, _ in mask_targets(gt_mask_path)]
+    else:
+        raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
+    dets = []
+    for d in predicted[frame.stem]:
+        clean = {
+            "x": as_float(d["x"], "x"),
+            "y": as_float(d["y"], "y"),
+            "radius": as_float(d["radius"], "radius"),
+            "score": as_float(d.get("score", 1.0), "score"),
+        }
+        if "mask_area" in d:
+            clean["mask_area"] = as_int(d["mask_area"], "mask_area")
+        if clean["score"] >= min_score:
+            dets.append(clean)
+    used, hit = match([(d["x"], d["y"]) for d in dets], gt_pts)
+    shape = gt_mask.shape if gt_mask is not None else _shape_of(frame)
+    pmask_path = pred / "masks" / seq.name / f"{frame.stem}.png"
+    pmask = read_mask(pmask_path) if pmask_path.exists() else None
+    if pmask is not None and gt_mask is not None and pmask.shape != gt_mask.shape:
+        raise LabelIrstError(f"{pmask_path}: mask size {pmask.shape} != ground truth {shape}")
+    false_pixels = 0
+    for d, u in zip(dets, used):
+        if not u:
+            if pmask is not None and "mask_area" in d:
+                false_pixels += d["mask_area"]
+            else:
+                false_pixels += int((discs(shape, [d]) > 0).sum())
+    if gt_mask is not None:
+        score = discs(shape, dets, "score")
+        circle = score > 0
+        idx = np.clip(np.rint(score * BINS).astype(np.int64), 0, BINS)
+        pos = np.bincount(idx[gt_mask], minlength=BINS + 1)
+        neg = np.bincount(idx[~gt_mask], minlength=BINS + 1)
+    report.hits += sum(hit)
+    report.targets += len(gt_pts)
+    report.pixels += shape[0] * shape[1]
+    report.false_pixels += false_pixels
+    report.frames += 1
+    if gt_mask is None:
+        return
+    report.pos_hist += pos
+    report.neg_hist += neg
+    if gt_mask.any() or circle.any():
+        i, un = intersection_union(circle, gt_mask)
+        report.iou_circle.append(i / un)
+        if pmask is not None:
+            i, un = intersection_union(pmask, gt_mask)
+            report.iou_mask.append(i / un if un else 1.0)
+
+
 def _shape_of(path: Path) -> tuple[int, int]:
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise LabelIrstError(f"{path}: cannot read the frame")
-    return img.shape[:2]
+    height, width, _ = image_header(path)
+    return height, width

@@ -21,7 +21,6 @@ NaN, as they are for ground truth without ids (masks only).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,16 +33,14 @@ from label_irst.batch.progress import Job
 from label_irst.core.metrics import MATCH_DISTANCE
 from label_irst.errors import LabelIrstError
 from label_irst.infer.sequences import mask_targets, read_sequences
+from label_irst.io.files import as_float, read_json
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        record = json.loads(path.read_text())
-        if not isinstance(record, dict) or not isinstance(record.get("frames"), list):
-            raise ValueError("no frames list")
-        return record
-    except (OSError, ValueError) as exc:
-        raise LabelIrstError(f"{path}: not a sequence annotation file ({exc})") from None
+    record = read_json(path)  # regular files only, strict numbers, bounded nesting
+    if not isinstance(record, dict) or not isinstance(record.get("frames"), list):
+        raise LabelIrstError(f"{path}: not a sequence annotation file (no frames list)")
+    return record
 
 
 @dataclass
@@ -57,39 +54,54 @@ class FrameTruth:
     predicted: dict
 
 
-def scored_frames(pred: str | Path, gt: str | Path, split: str | None = None) -> Iterator:
+def scored_frames(
+    pred: str | Path, gt: str | Path, split: str | None = None, warn=None
+) -> Iterator:
     """(sequence, frames) with each frame's ground truth (dicts with x, y and id when known)
-    and its prediction entry; frames of the split without a prediction are left out."""
+    and its prediction entry; frames of the split without a prediction are left out. A
+    sequence whose files are damaged is skipped with ``warn`` (raised without it)."""
     pred = Path(pred)
     if not (pred / "annotations").is_dir():
         raise LabelIrstError(f"{pred}: no annotations/ folder of predictions")
     for seq in read_sequences(gt, split):
-        path = pred / "annotations" / f"{seq.name}.json"
-        predicted = {}
-        if path.is_file():
-            predicted = {
-                str(f.get("frame")): f for f in _read_json(path)["frames"] if isinstance(f, dict)
-            }
-        truth = {}
-        if seq.annotation is not None:
-            truth = {
-                str(f.get("frame")): list(f.get("targets", []))
-                for f in _read_json(seq.annotation)["frames"]
-            }
-        frames = []
-        for image in seq.frames:
-            stem = image.stem
-            if (seq.keep is not None and stem not in seq.keep) or stem not in predicted:
-                continue
-            if seq.annotation is not None:
-                gt_targets = truth.get(stem, [])
-            elif seq.mask_dir is not None and (seq.mask_dir / f"{stem}.png").is_file():
-                pts = mask_targets(seq.mask_dir / f"{stem}.png")
-                gt_targets = [{"x": x, "y": y, "radius": r} for x, y, r in pts]
-            else:
-                raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
-            frames.append(FrameTruth(seq.name, stem, image, gt_targets, predicted[stem]))
+        try:
+            frames = _sequence_frames(seq, pred, gt)
+        except (LabelIrstError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            if warn is None:
+                raise LabelIrstError(f"sequence {seq.name}: {exc}") from None
+            warn(f"skipped sequence {seq.name}: {exc}")
+            continue
         yield seq.name, frames
+
+
+def _sequence_frames(seq, pred: Path, gt) -> list[FrameTruth]:
+    """The scored frames of one sequence (its predictions and ground truth read)."""
+    path = pred / "annotations" / f"{seq.name}.json"
+    predicted = {}
+    if path.is_file():
+        predicted = {
+            str(f.get("frame")): f for f in _read_json(path)["frames"] if isinstance(f, dict)
+        }
+    truth = {}
+    if seq.annotation is not None:
+        truth = {
+            str(f.get("frame")): list(f.get("targets", []))
+            for f in _read_json(seq.annotation)["frames"]
+        }
+    frames = []
+    for image in seq.frames:
+        stem = image.stem
+        if (seq.keep is not None and stem not in seq.keep) or stem not in predicted:
+            continue
+        if seq.annotation is not None:
+            gt_targets = truth.get(stem, [])
+        elif seq.mask_dir is not None and (seq.mask_dir / f"{stem}.png").is_file():
+            pts = mask_targets(seq.mask_dir / f"{stem}.png")
+            gt_targets = [{"x": x, "y": y, "radius": r} for x, y, r in pts]
+        else:
+            raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
+        frames.append(FrameTruth(seq.name, stem, image, gt_targets, predicted[stem]))
+    return frames
 
 
 def truth_id(target: dict) -> int | None:
@@ -114,6 +126,8 @@ class IdentityReport:
     tracked: bool = False
     gt_ids: bool = True
     warnings: list[str] = field(default_factory=list)
+    #: frames or sequences skipped because a record was damaged
+    skipped: int = 0
 
     def summary(self) -> dict:
         nan = float("nan")
@@ -173,18 +187,29 @@ def evaluate_identity(
     report = IdentityReport()
     counts: Counter = Counter()
     fresh_ids = iter(range(-1, -(10**12), -1))  # never an id a file can hold
-    for _name, frames in scored_frames(pred, gt, split):
+
+    def skip(message: str) -> None:
+        report.skipped += 1
+        job.warning(message)
+
+    for _name, frames in scored_frames(pred, gt, split, skip):
         last: dict[int, int] = {}
         shared: Counter = Counter()  # (gt id, pred id) -> frames within 3 px
         matched_ids: dict[int, Counter] = {}
         gt_count: Counter = Counter()
         pred_count: Counter = Counter()
         for f in frames:
-            dets = [
-                t
-                for t in f.predicted.get("targets", [])
-                if isinstance(t, dict) and float(t.get("score", 1.0)) >= min_score
-            ]
+            try:  # a damaged record skips its frame, before anything is counted
+                dets = [
+                    t
+                    for t in f.predicted.get("targets", [])
+                    if isinstance(t, dict) and as_float(t.get("score", 1.0)) >= min_score
+                ]
+                xy_truth = [(as_float(t["x"]), as_float(t["y"])) for t in f.truth]
+                xy_pred = [(as_float(t["x"]), as_float(t["y"])) for t in dets]
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                skip(f"skipped {f.sequence}/{f.frame}: a malformed record ({exc})")
+                continue
             report.tracked |= any("id" in t for t in dets)
             pids = _pred_ids(dets, fresh_ids, counts)
             gids = []
@@ -197,8 +222,8 @@ def evaluate_identity(
                     counts["gt_repeated"] += 1
                     g = next(fresh_ids)
                 gids.append(g)
-            gt_xy = np.array([(float(t["x"]), float(t["y"])) for t in f.truth]).reshape(-1, 2)
-            pr_xy = np.array([(float(t["x"]), float(t["y"])) for t in dets]).reshape(-1, 2)
+            gt_xy = np.array(xy_truth, dtype=np.float64).reshape(-1, 2)
+            pr_xy = np.array(xy_pred, dtype=np.float64).reshape(-1, 2)
             pairs = _assign(gt_xy, pr_xy, last, gids, pids)
             for i, j in pairs:
                 g, p = gids[i], pids[j]

@@ -21,6 +21,7 @@ and gaps in a track are filled by guided masks at the local extremum near the pr
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,8 @@ from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.sequences import read_sequences
 from label_irst.infer.session import RPRModel
 from label_irst.infer.tracks import finish_sequence, settings, track_summary
-from label_irst.io.atomic import write_text_atomic
+from label_irst.io.atomic import clean_temp_files, write_text_atomic
+from label_irst.io.files import read_json, refuse_overlap
 from label_irst.io.images import write_mask
 from label_irst.io.project import ProjectStore
 
@@ -113,13 +115,25 @@ def guided_masks(image: np.ndarray, dets, scale: float = GUIDED_SCALE, conventio
     return union(guided_results(image, dets, scale, convention=convention), image.shape)
 
 
+def _record_of(path: Path) -> dict | None:
+    """The prelabel record at ``path`` (a dict with the keys this module writes), or None."""
+    try:
+        record = read_json(path)
+    except LabelIrstError:
+        return None
+    if isinstance(record, dict) and {"sequence", "model", "complete", "frames"} <= set(record):
+        return record
+    return None
+
+
 def _load_partial(path: Path, frames: list[str], tracking: dict | None = None) -> list[dict]:
     if not path.is_file():
         return []
-    try:
-        record = json.loads(path.read_text())
-        done = list(record["frames"])
-    except (OSError, ValueError, KeyError, TypeError):
+    record = _record_of(path)
+    if record is None or not isinstance(record["frames"], list):
+        return []
+    done = record["frames"]
+    if not all(isinstance(f, dict) for f in done):
         return []
     if record.get("tracking") != tracking:  # other tracking settings: start the sequence again
         return []
@@ -127,6 +141,28 @@ def _load_partial(path: Path, frames: list[str], tracking: dict | None = None) -
     if names != frames[: len(names)]:
         return []
     return done
+
+
+def check_outputs(seqs, out: Path, masks: bool, force: bool) -> None:
+    """Refuse to replace annotation files or masks that prelabel did not write (``force``
+    overrides); a record of an earlier prelabel run is resumed, as are its masks."""
+    for seq in seqs:
+        ann_path = out / "annotations" / f"{seq.name}.json"
+        ours = _record_of(ann_path) is not None if ann_path.is_file() else False
+        if force or ours:
+            continue
+        if os.path.lexists(ann_path):
+            raise LabelIrstError(
+                f"{ann_path}: exists and was not written by prelabel "
+                "(use --force to replace it, or choose another --out)"
+            )
+        mask_dir = out / "masks" / seq.name
+        hidden = lambda p: p.name.startswith(".")  # noqa: E731 - a killed run's temporaries
+        if masks and mask_dir.is_dir() and any(not hidden(p) for p in mask_dir.iterdir()):
+            raise LabelIrstError(
+                f"{mask_dir}: holds masks that prelabel did not write "
+                "(use --force to replace them, or choose another --out)"
+            )
 
 
 @dataclass
@@ -233,13 +269,17 @@ def sequence_state(seq, out: Path, model_name: str, opts: UnitOptions, tracking)
     """What is already done of ``seq`` in ``out`` (resume), and its annotation record."""
     stems = seq.stems()
     path = out / "annotations" / f"{seq.name}.json"
+    clean_temp_files(path.parent)  # what a killed run was writing
+    clean_temp_files(out / "masks" / seq.name)
     done = _load_partial(path, stems, settings(tracking))
     record = {"sequence": seq.name, "model": model_name, "threshold": opts.threshold,
               "tracking": settings(tracking)}  # fmt: skip
     if opts.masks:
         record["generator"] = opts.convention.generator
         record["convention"] = opts.convention.params
-    finished = len(done) == len(stems) and (tracking is None or "tracks" in _record_of(path))
+    finished = len(done) == len(stems) and (
+        tracking is None or "tracks" in (_record_of(path) or {})
+    )
     return SequenceState(seq, stems, path, record, done, finished)
 
 
@@ -283,10 +323,13 @@ def prelabel(
     generator: str | None = None,
     tracking: TrackerConfig | None = None,
     ray=None,
+    force: bool = False,
 ) -> PrelabelReport:
     """Pre-label every sequence of ``data`` (dataset root, frame folder or project) into
     ``out``; resumes finished work. ``tracking`` links the detections into tracks. ``ray``
-    (a :class:`label_irst.infer.ray_runner.RayOptions`) runs the units on a Ray cluster.
+    (a :class:`label_irst.infer.ray_runner.RayOptions`) runs the units on a Ray cluster. An
+    ``out`` that is or holds ``data`` is refused, and so are files there that prelabel did not
+    write (unless ``force``).
 
     Masks come from ``convention`` when given; else, for a project, from the project's generator
     (or ``generator``) and its stored convention; else from ``generator`` (default pamg+).
@@ -294,6 +337,7 @@ def prelabel(
     from label_irst.io.convention import project_convention, resolve_convention
 
     job = job or Job()
+    refuse_overlap(out, [data])
     if is_project(data):
         if split is not None:
             raise LabelIrstError("--split applies to dataset roots, not to a project")
@@ -303,6 +347,7 @@ def prelabel(
             if not seqs:
                 raise LabelIrstError(f"{data}: no readable sequence in the project")
             try:
+                check_outputs(seqs, Path(out), masks, force)
                 return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline,
                                  flush, job, convention, store, tracking, ray)  # fmt: skip
             finally:
@@ -310,6 +355,7 @@ def prelabel(
                     seq.close()
     convention = convention or resolve_convention(generator, None)
     seqs = read_sequences(data, split)
+    check_outputs(seqs, Path(out), masks, force)
     return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job,
                      convention, None, tracking, ray)  # fmt: skip
 
@@ -380,10 +426,3 @@ def _run_local(states, model, opts, tracking, out, store, flush, job: Job, repor
         state.save(len(done) == len(stems) and (tracking is None or "tracks" in state.record))
         if job.cancelled:
             break
-
-
-def _record_of(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}

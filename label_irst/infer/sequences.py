@@ -8,12 +8,12 @@ sequence named after the folder.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from label_irst.core.geometry import components, equivalent_radius
 from label_irst.errors import LabelIrstError
+from label_irst.io.files import read_json, read_text, scan_folder
 from label_irst.io.images import is_image_file, list_images, natural_key, read_mask
 
 
@@ -52,7 +52,10 @@ def read_sequences(data: str | Path, split: str | None = None) -> list[Sequence]
         raise LabelIrstError(f"{root}: no such folder")
     images = root / "images"
     if images.is_dir():
-        names = sorted((p.name for p in images.iterdir() if p.is_dir()), key=natural_key)
+        names = sorted(
+            (p.name for p in scan_folder(images, folders=True) if not p.name.startswith(".")),
+            key=natural_key,
+        )
         if not names and list_images(images):
             names = []
             seqs = [Sequence(root.name, list_images(images), _dir(root / "masks"))]
@@ -73,10 +76,8 @@ def read_sequences(data: str | Path, split: str | None = None) -> list[Sequence]
         seqs = [Sequence(root.name, frames)]
     if split is not None:
         path = root / "img_idx" / f"{split}.txt"
-        if not path.is_file():
-            raise LabelIrstError(f"{path}: no such split file")
         wanted: dict[str, set[str]] = {}
-        for line in path.read_text().split():
+        for line in read_text(path).split():
             seq, _, frame = line.strip().rpartition("/")
             wanted.setdefault(seq, set()).add(Path(frame).stem)
         seqs = [s for s in seqs if s.name in wanted]
@@ -100,11 +101,15 @@ def _file(path: Path) -> Path | None:
 
 def read_annotation(path: Path) -> dict[str, list[dict]]:
     """frame stem -> list of target dicts (x, y, radius, ...) of an annotations JSON file."""
+    record = read_json(path)
     try:
-        record = json.loads(path.read_text())
-        return {str(f["frame"]): list(f.get("targets", [])) for f in record["frames"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        out = {str(f["frame"]): list(f.get("targets", [])) for f in record["frames"]}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LabelIrstError(f"{path}: not a sequence annotation file ({exc})") from None
+    for targets in out.values():
+        if not all(isinstance(t, dict) for t in targets):
+            raise LabelIrstError(f"{path}: not a sequence annotation file (a target is no object)")
+    return out
 
 
 def mask_targets(path: Path) -> list[tuple[float, float, float]]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import logging
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
+from label_irst.io.files import is_regular_file, read_json, regular_file
 
 log = logging.getLogger("label_irst.infer")
 
@@ -48,14 +49,26 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
     if p.suffix == ".onnx":
         stem = p.name.removesuffix(".onnx").removesuffix(".encoder").removesuffix(".head")
         p = p.with_name(f"{stem}.json")
-    if not p.is_file():
+    if not is_regular_file(p):
+        if p.exists():
+            regular_file(p)
         raise LabelIrstError(f"{path}: no such model file; {EXPECTED}")
     try:
-        meta = json.loads(p.read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
-        raise LabelIrstError(f"{p}: not a model metadata record (JSON); {EXPECTED}") from None
+        meta = read_json(p)
+    except LabelIrstError as exc:
+        reason = str(exc).removeprefix(f"{p}: ")
+        raise LabelIrstError(f"{p}: not a model metadata record ({reason}); {EXPECTED}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise LabelIrstError(f"{p}: not an RPR-Net metadata record ({FORMAT}); {EXPECTED}")
+    for key in ("encoder", "head"):
+        value = meta.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise LabelIrstError(f"{p}: '{key}' must name the {key} graph file; {EXPECTED}")
+    threshold = meta.get("threshold", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise LabelIrstError(f"{p}: 'threshold' must be a number in (0, 1], got {threshold!r}")
+    if not (math.isfinite(threshold) and 0 < threshold <= 1):
+        raise LabelIrstError(f"{p}: 'threshold' must be a number in (0, 1], got {threshold!r}")
     return p, meta
 
 
@@ -122,7 +135,7 @@ def _log_once(reason: str) -> None:
 def _session(path: Path, providers: list[str], inputs: list[str], threads: int | None):
     import onnxruntime as ort
 
-    if not path.is_file():
+    if not is_regular_file(path):
         raise LabelIrstError(f"{path}: no such model graph; {EXPECTED}")
     ort.set_default_logger_severity(4)
     opts = ort.SessionOptions()
@@ -147,8 +160,8 @@ def load_model(path: str | Path, device: str = "auto", threads: int | None = Non
     """Load both graphs on the best provider ``device`` allows (fallback reason logged once)."""
     meta_path, meta = resolve(path)
     wanted = providers_for(device)
-    enc_path = meta_path.parent / meta.get("encoder", "")
-    head_path = meta_path.parent / meta.get("head", "")
+    enc_path = meta_path.parent / meta["encoder"]
+    head_path = meta_path.parent / meta["head"]
     encoder = _session(enc_path, wanted, ENCODER_INPUTS, threads)
     head = _session(head_path, wanted, HEAD_INPUTS, threads)
     used = encoder.get_providers()[0]

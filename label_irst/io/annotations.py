@@ -18,6 +18,7 @@ import numpy as np
 
 from label_irst.core.geometry import CroppedMask, components, equivalent_radius
 from label_irst.errors import LabelIrstError
+from label_irst.io.files import as_float, as_int
 
 #: The review statuses of the project store (label_irst.io.project).
 STATUSES = ("candidate", "confirmed", "rejected")
@@ -42,6 +43,9 @@ class Target:
             raise LabelIrstError(
                 f"unknown review status {self.status!r}; expected one of {', '.join(STATUSES)}"
             )
+        _check_ids(self)
+        if self.rho is not None:
+            self.rho = as_float(self.rho, "rho")
 
     @property
     def area(self) -> int:
@@ -91,6 +95,14 @@ class ReviewItem:
     source: str = "box"
     id: int = 0
     track_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_ids(self)
+        self.seed = (as_float(self.seed[0], "x"), as_float(self.seed[1], "y"))
+        if self.radius is not None:
+            self.radius = as_float(self.radius, "radius")
+        if self.bbox is not None:
+            self.bbox = tuple(as_float(v, "a box corner") for v in self.bbox)
 
 
 @dataclass
@@ -164,6 +176,26 @@ class Annotations:
         return Annotations(frames, self.name, dict(self.meta))
 
 
+def frame_points(points, shape: tuple[int, int]) -> np.ndarray:
+    """``points`` as an (n, 2) float array of (x, y), each within one frame size of the frame.
+
+    Drawing (cv2.fillPoly, cv2.circle) a shape with vertices billions of pixels away takes
+    seconds to minutes: such shapes are refused (ValueError) rather than drawn.
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    reach = float(max(shape))
+    if not np.isfinite(pts).all() or (np.abs(pts) > 2.0 * reach + 2.0).any():
+        raise ValueError("a shape's points lie far outside the frame")
+    return pts
+
+
+def _check_ids(item) -> None:
+    """Ids and track ids must fit 64 bits (they go into SQLite and JSON); ValueError if not."""
+    item.id = as_int(item.id, "id")
+    if item.track_id is not None:
+        item.track_id = as_int(item.track_id, "track id")
+
+
 def targets_from_mask(
     mask: np.ndarray, source: str = "manual", status: str = "confirmed", first_id: int = 1
 ) -> list[Target]:
@@ -176,21 +208,14 @@ def targets_from_mask(
 
 def image_info(path: Path) -> tuple[tuple[int, int], str]:
     """(height, width) and dtype name of an image file, from its header where possible."""
+    from label_irst.io.images import image_header, read_image
+
     path = Path(path)
     if path.suffix.lower() in (".png", ".bmp", ".jpg", ".jpeg"):
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(path) as im:
-                width, height = im.size
-                mode = im.mode
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise LabelIrstError(f"{path}: cannot read image ({exc})") from None
+        height, width, mode = image_header(path)
         dtype = {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16", "I": "uint16"}.get(
             mode, "float32" if mode == "F" else "uint8"
         )
         return (int(height), int(width)), dtype
-    from label_irst.io.images import read_image
-
     image = read_image(path)
     return (int(image.shape[0]), int(image.shape[1])), str(image.dtype)

@@ -10,13 +10,23 @@ x0 = xmin - 1 and x1 = xmax. YOLO stores normalised centre/size and needs the im
 
 from __future__ import annotations
 
-import json
+import math
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
+from label_irst.io.files import (
+    as_float,
+    is_folder,
+    read_bytes,
+    read_json,
+    read_text,
+    regular_file,
+    scan_folder,
+)
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,13 @@ def _number(node: ET.Element | None, tag: str, where: Path) -> float:
 
 
 def read_voc_file(path: Path, exclusive_end: bool = False) -> tuple[str, list[Box]]:
+    data = read_bytes(path)
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise LabelIrstError(f"{path}: malformed XML ({exc})") from None
+    except RecursionError:
+        raise LabelIrstError(f"{path}: XML nested too deeply") from None
     name = root.findtext("filename")
     key = Path(name).stem if name else path.stem
     boxes = []
@@ -79,7 +92,7 @@ def read_voc(
     """A folder of VOC XML files; ``exclusive_end`` for files whose xmax/ymax are one past the
     last pixel (SIRST's published boxes are written that way)."""
     table: BoxTable = {}
-    for path in sorted(folder.glob("*.xml")):
+    for path in sorted(scan_folder(folder, warn, lambda n: n.lower().endswith(".xml"))):
         try:
             key, boxes = read_voc_file(path, exclusive_end)
         except LabelIrstError as exc:
@@ -92,50 +105,63 @@ def read_voc(
 
 
 def read_coco(path: Path, warn: Callable[[str], None] | None = None) -> BoxTable:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LabelIrstError(f"{path}: malformed JSON ({exc})") from None
-    if not isinstance(data, dict) or "images" not in data or "annotations" not in data:
-        raise LabelIrstError(f"{path}: not a COCO file (needs 'images' and 'annotations')")
+    data = read_json(path)
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("images"), list)
+        or not isinstance(data.get("annotations"), list)
+    ):
+        raise LabelIrstError(f"{path}: not a COCO file (needs 'images' and 'annotations' lists)")
     names = {}
     for image in data["images"]:
         try:
-            names[image["id"]] = Path(image["file_name"]).stem
-        except (KeyError, TypeError):
+            names[image["id"]] = Path(str(image["file_name"])).stem
+        except (KeyError, TypeError, IndexError):
             raise LabelIrstError(f"{path}: an image entry lacks id or file_name") from None
-    labels = {c.get("id"): c.get("name", "target") for c in data.get("categories", [])}
+    categories = data.get("categories")
+    labels = {}
+    for c in categories if isinstance(categories, list) else []:
+        if isinstance(c, dict) and isinstance(c.get("id"), (int, str)):
+            labels[c["id"]] = str(c.get("name", "target"))
     table: BoxTable = {stem: [] for stem in names.values()}
     for ann in data["annotations"]:
         try:
-            x, y, w, h = (float(v) for v in ann["bbox"])
+            x, y, w, h = (as_float(v, "a bbox value") for v in ann["bbox"])
             stem = names[ann["image_id"]]
-        except (KeyError, TypeError, ValueError):
+            label = labels.get(ann.get("category_id"), "target")
+        except (KeyError, TypeError, ValueError, AttributeError):
             message = f"{path}: skipped an annotation without a valid bbox/image_id"
             if warn is None:
                 raise LabelIrstError(message) from None
             warn(message)
             continue
-        table[stem].append(Box(x, y, x + w, y + h, labels.get(ann.get("category_id"), "target")))
+        table[stem].append(Box(x, y, x + w, y + h, label))
     return table
 
 
 def read_yolo(folder: Path, image_sizes: dict[str, tuple[int, int]], warn=None) -> BoxTable:
     """YOLO txt folder; ``image_sizes`` maps stem -> (width, height) to denormalise."""
     table: BoxTable = {}
-    for path in sorted(folder.glob("*.txt")):
+    for path in sorted(scan_folder(folder, warn, lambda n: n.lower().endswith(".txt"))):
         if path.stem not in image_sizes:
             continue
         width, height = image_sizes[path.stem]
         boxes = []
-        for line_no, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            lines = read_text(path).splitlines()
+        except LabelIrstError as exc:
+            if warn is None:
+                raise
+            warn(f"skipped: {exc}")
+            continue
+        for line_no, line in enumerate(lines, 1):
             parts = line.split()
             if not parts:
                 continue
             try:
                 label = parts[0]
                 cx, cy, w, h = (float(v) for v in parts[1:5])
-                if len(parts) < 5:
+                if len(parts) < 5 or not all(math.isfinite(v) for v in (cx, cy, w, h)):
                     raise ValueError
             except ValueError:
                 message = f"{path}:{line_no}: expected 'class cx cy w h', got {line!r}"
@@ -151,19 +177,26 @@ def read_yolo(folder: Path, image_sizes: dict[str, tuple[int, int]], warn=None) 
 
 def detect_format(path: Path) -> str:
     """'coco' for a .json file, 'voc' for a folder of .xml, 'yolo' for a folder of .txt."""
-    if not path.exists():
-        raise LabelIrstError(f"{path}: no such file or folder")
-    if path.is_file():
+    if not is_folder(path):
+        regular_file(path)
         if path.suffix.lower() == ".json":
             return "coco"
         raise LabelIrstError(
             f"{path}: unknown box format (expected COCO .json, VOC or YOLO folder)"
         )
-    if any(path.glob("*.xml")):
+    names = [n.lower() for n in _names(path)]
+    if any(n.endswith(".xml") for n in names):
         return "voc"
-    if any(path.glob("*.txt")):
+    if any(n.endswith(".txt") for n in names):
         return "yolo"
     raise LabelIrstError(f"{path}: unknown box format (no .xml or .txt files in the folder)")
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError as exc:
+        raise LabelIrstError(f"{folder}: cannot list the folder ({exc.strerror})") from None
 
 
 def read_boxes(

@@ -15,6 +15,7 @@ from label_irst.core.convention import Convention
 from label_irst.core.generators import DEFAULT_GENERATOR, get_generator
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import write_text_atomic
+from label_irst.io.files import read_text
 
 GENERATOR_KEY = "generator"
 
@@ -65,10 +66,9 @@ def read_convention(path: str | os.PathLike, generator: str | None = None) -> Co
         with ProjectStore.open(path, readonly=True) as store:
             return project_convention(store, generator)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
-        raise LabelIrstError(f"{path}: cannot read the convention ({reason})") from None
+        text = read_text(path, encoding="utf-8")  # regular files only: a FIFO never hangs
+    except LabelIrstError as exc:
+        raise LabelIrstError(f"cannot read the convention: {exc}") from None
     if generator is not None:
         generator = get_generator(generator).name
     return Convention.from_json(text, generator, where=str(path))

@@ -3,6 +3,11 @@
 Grey 8/16-bit PNG, TIFF (8/16-bit, float), BMP, JPEG are read as they are; RGB, RGBA, LA and
 palette images are converted to grey (ITU-R 601 luma). 16-bit data is never squashed to 8-bit:
 algorithms run on the raw frame, contrast is a display matter.
+
+Only regular files are opened, and an image whose header claims more than
+:func:`max_pixels` pixels (100 million by default; the ``LABEL_IRST_MAX_PIXELS`` environment
+variable raises it) is refused before it is decoded: a decompression bomb or a forged header
+is a :class:`LabelIrstError` naming the file, which batch commands skip with a warning.
 """
 
 from __future__ import annotations
@@ -16,9 +21,75 @@ from PIL import Image, UnidentifiedImageError
 
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import atomic_path
+from label_irst.io.files import is_folder, regular_file, scan_folder
 
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".bmp", ".jpg", ".jpeg")
 _TIFF = (".tif", ".tiff")
+MAX_PIXELS_ENV = "LABEL_IRST_MAX_PIXELS"
+DEFAULT_MAX_PIXELS = 100_000_000
+
+
+def max_pixels() -> int:
+    """The largest image (width x height) read: ``LABEL_IRST_MAX_PIXELS`` or 100 million."""
+    text = os.environ.get(MAX_PIXELS_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_PIXELS
+    try:
+        value = int(float(text))
+    except (ValueError, OverflowError):
+        raise LabelIrstError(f"{MAX_PIXELS_ENV}={text!r}: expected a number of pixels") from None
+    if value <= 0:
+        raise LabelIrstError(f"{MAX_PIXELS_ENV}={text!r}: expected a positive number of pixels")
+    return value
+
+
+def check_size(path: Path, width: int, height: int) -> None:
+    """Refuse an image larger than :func:`max_pixels` (before decoding it)."""
+    limit = max_pixels()
+    if int(width) * int(height) > limit:
+        raise LabelIrstError(
+            f"{path}: {width}x{height} pixels is above the limit of {limit} "
+            f"(a damaged or hostile file? set {MAX_PIXELS_ENV} to read larger images)"
+        )
+
+
+def _open_pillow(path):
+    """Image.open with the size checked here (:func:`check_size`) rather than by Pillow,
+    so that one limit and one message serve every format."""
+    Image.MAX_IMAGE_PIXELS = None
+    return Image.open(path)
+
+
+def image_header(path: str | os.PathLike) -> tuple[int, int, str]:
+    """(height, width, mode) from the header, size-checked; the mode is Pillow's or the dtype
+    of a TIFF page."""
+    path = regular_file(path)
+    if path.suffix.lower() in _TIFF:
+        import tifffile
+
+        try:
+            with tifffile.TiffFile(path) as tif:
+                page = tif.pages[0]
+                shape, dtype = page.shape, str(page.dtype)
+        except Exception as exc:  # noqa: BLE001 - tifffile raises many types on damaged files
+            raise LabelIrstError(f"{path}: cannot read TIFF ({_first_line(exc)})") from None
+        if len(shape) >= 3 and shape[0] in (3, 4) and shape[-1] not in (3, 4):
+            shape = shape[1:]
+        check_size(path, shape[1], shape[0])
+        return int(shape[0]), int(shape[1]), dtype
+    try:
+        with _open_pillow(path) as im:
+            width, height = im.size
+            mode = im.mode
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise LabelIrstError(f"{path}: cannot read image ({_first_line(exc)})") from None
+    check_size(path, width, height)
+    return int(height), int(width), mode
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def is_image_file(path: str | os.PathLike) -> bool:
@@ -47,10 +118,13 @@ def _to_grey(array: np.ndarray) -> np.ndarray:
 def _read_tiff(path: Path) -> np.ndarray:
     import tifffile
 
+    image_header(path)
     try:
         array = tifffile.imread(path)
-    except Exception as exc:  # tifffile raises many types on damaged files
-        raise LabelIrstError(f"{path}: cannot read TIFF ({exc})") from None
+    except MemoryError:
+        raise LabelIrstError(f"{path}: too large to decode") from None
+    except Exception as exc:  # noqa: BLE001 - tifffile raises many types on damaged files
+        raise LabelIrstError(f"{path}: cannot read TIFF ({_first_line(exc)})") from None
     while array.ndim > 3:  # multi-page: take the first page
         array = array[0]
     if array.ndim == 3 and array.shape[0] in (3, 4) and array.shape[2] not in (3, 4):
@@ -59,8 +133,9 @@ def _read_tiff(path: Path) -> np.ndarray:
 
 
 def _read_pillow(path: Path) -> np.ndarray:
+    image_header(path)
     try:
-        with Image.open(path) as im:
+        with _open_pillow(path) as im:
             im.load()
             mode = im.mode
             if mode in ("I;16", "I;16B", "I;16L"):
@@ -79,16 +154,21 @@ def _read_pillow(path: Path) -> np.ndarray:
             elif mode not in ("RGB", "RGBA", "LA"):
                 im = im.convert("RGB")
             return _to_grey(np.asarray(im))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LabelIrstError(f"{path}: cannot read image ({reason})") from None
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise LabelIrstError(f"{path}: cannot read image ({_first_line(exc)})") from None
+    except MemoryError:
+        raise LabelIrstError(f"{path}: too large to decode") from None
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read one frame as a 2-D array in its raw dtype (uint8, uint16 or float32)."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabelIrstError(f"{path}: no such file")
+    path = regular_file(path)
     if path.suffix.lower() in _TIFF:
         array = _read_tiff(path)
     else:
@@ -137,10 +217,14 @@ def _pil_format(path: Path) -> str:
     return {".bmp": "BMP", ".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower(), "PNG")
 
 
-def list_images(folder: str | os.PathLike) -> list[Path]:
-    """Image files of a folder in natural order (no recursion)."""
+def list_images(folder: str | os.PathLike, warn=None) -> list[Path]:
+    """Image files of a folder in natural order (no recursion, no hidden files).
+
+    An image name that cannot be read as a regular file (a symbolic-link loop, a FIFO) is
+    skipped; ``warn`` (when given) is told which and why.
+    """
     folder = Path(folder)
-    if not folder.is_dir():
+    if not is_folder(folder):
         raise LabelIrstError(f"{folder}: no such folder")
-    names = [e.name for e in os.scandir(folder) if e.is_file() and is_image_file(e.name)]
-    return [folder / name for name in sorted(names, key=natural_key)]
+    files = scan_folder(folder, warn, lambda n: is_image_file(n) and not n.startswith("."))
+    return sorted(files, key=lambda p: natural_key(p.name))

@@ -17,20 +17,24 @@ from label_irst.errors import LabelIrstError
 #: Characters that are not allowed in a file name on at least one common file system.
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
-MAX_NAME = 200
+#: Bytes (UTF-8) of a cleaned name: file systems allow 255 per name, and room is kept for a
+#: "_2" suffix, an extension and the ".<name>.XXXXXXXX.png" of a temporary file.
+MAX_NAME_BYTES = 200
 
 
 def safe_name(name: str, fallback: str = "unnamed") -> str:
     """One path component: separators and control characters become ``_``, never ``.``/``..``.
 
     The result is NFC-normalised, stripped of surrounding blanks and dots (no hidden files), and no longer
-    than ``MAX_NAME`` characters; an empty result becomes ``fallback``.
+    than ``MAX_NAME_BYTES`` bytes in UTF-8 (cut between characters); an empty result becomes
+    ``fallback``. Unencodable characters (lone surrogates of non-UTF-8 file names) become ``_``.
     """
     text = unicodedata.normalize("NFC", str(name))
+    text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates -> "?" -> "_"
     text = _FORBIDDEN.sub("_", text).strip().strip(".").strip()
     if text.upper().split(".")[0] in _RESERVED:
         text = f"_{text}"
-    text = text[:MAX_NAME].strip()
+    text = text.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").strip()
     return text or fallback
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Callable
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
+from label_irst.io.files import read_text
 
 REQUIRED = ("image", "x", "y")
 
@@ -17,12 +19,10 @@ def read_points(
 ) -> dict[str, list[tuple[float, float]]]:
     """``{image stem: [(x, y), ...]}`` from a CSV with a header naming image, x and y."""
     path = Path(path)
-    if not path.is_file():
-        raise LabelIrstError(f"{path}: no such file")
+    text = read_text(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except (UnicodeDecodeError, csv.Error) as exc:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
         raise LabelIrstError(f"{path}: malformed CSV ({exc})") from None
     if not rows:
         raise LabelIrstError(f"{path}: the CSV is empty")

@@ -34,6 +34,7 @@ import numpy as np
 
 from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
+from label_irst.io.project_lock import ProjectLock, check_project_file, sqlite_uri
 
 SCHEMA_VERSION = 1
 SOURCES = ("pamg", "manual", "model", "box")
@@ -116,88 +117,92 @@ def _pack(mask: CroppedMask) -> tuple[int, int, int, int, bytes]:
     return mask.offset[0], mask.offset[1], h, w, np.packbits(crop, axis=None).tobytes()
 
 
+_COORD = 2**31
+
+
 def _unpack(off_row: int, off_col: int, h: int, w: int, blob: bytes) -> CroppedMask:
+    """The mask of a stored row; a damaged row (sizes, offsets, bits) is a ValueError."""
+    values = (off_row, off_col, h, w)
+    if not all(isinstance(v, int) and -_COORD < v < _COORD for v in values):
+        raise ValueError(f"mask geometry {values} is not four small integers")
+    if h < 0 or w < 0 or not isinstance(blob, bytes) or h * w > 8 * len(blob):
+        raise ValueError(f"a {h}x{w} mask does not fit its {len(blob or b'')} stored bytes")
     bits = np.unpackbits(np.frombuffer(blob, np.uint8), count=h * w).astype(bool)
     return CroppedMask(bits.reshape(h, w), (int(off_row), int(off_col)))
 
 
-class _Lock:
-    """An exclusive advisory lock on ``<project>.lock``, released by the OS if the process dies."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
-        try:
-            if os.name == "nt":  # pragma: no cover - exercised on Windows only
-                import msvcrt
-
-                msvcrt.locking(self._fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._fh.seek(0)
-            holder = self._fh.read().strip() or "another process"
-            self._fh.close()
-            raise LabelIrstError(
-                f"{path.with_suffix('')}: the project is open elsewhere ({holder}); "
-                "close it there first"
-            ) from None
-        self._fh.seek(0)
-        self._fh.truncate()
-        self._fh.write(f"pid {os.getpid()}")
-        self._fh.flush()
-
-    def release(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+def _box(text) -> tuple[float, float, float, float] | None:
+    """A stored source box, or None when it is absent or unreadable (it is only a hint)."""
+    if not text:
+        return None
+    try:
+        values = json.loads(text, parse_constant=lambda c: None)
+        box = tuple(float(v) for v in values)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return None
+    return box if len(box) == 4 and all(np.isfinite(box)) else None
 
 
 class ProjectStore:
     """A Label-IRST project file. Every public write is one SQLite transaction."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, lock: _Lock | None):
+    def __init__(self, path: Path, connection: sqlite3.Connection, lock: ProjectLock | None):
         self.path = path
         self._db = connection
         self._lock = lock
+        #: damaged target rows met by :meth:`targets` (skipped), one line each
+        self.damaged: list[str] = []
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False, readonly: bool = False):
+        """Open (``create``: make a new file if absent) a project; ``readonly`` takes no lock.
+
+        An existing file is checked read-only first (:func:`check_project_file`), so a foreign
+        or newer file is refused before anything is written into it or beside it.
+        """
         path = Path(path)
         if path.is_dir():
             raise LabelIrstError(f"{path}: is a folder, not a project file")
-        if not path.exists() and not create:
+        exists = path.exists()
+        if exists and create and not readonly and _is_empty(path):
+            exists = None  # a new project killed before its first write: start it again
+        if not exists and (readonly or not create):
             raise LabelIrstError(f"{path}: no such project")
-        if path.exists() and not _looks_like_sqlite(path):
-            raise LabelIrstError(f"{path}: not a Label-IRST project (not an SQLite file)")
+        if exists:
+            check_project_file(path, SCHEMA_VERSION)
         lock = None
-        if not readonly:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock = _Lock(path.with_name(path.name + ".lock"))
         try:
             if readonly:
-                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+                db = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, isolation_level=None)
             else:
-                db = sqlite3.connect(str(path), isolation_level=None)
+                if exists is False:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    with open(path, "xb"):
+                        pass  # an empty file is a new SQLite database
+                lock = ProjectLock(path)
+                if exists:  # checked again under the lock: it may have changed meanwhile
+                    check_project_file(path, SCHEMA_VERSION)
+                db = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 # WAL + NORMAL: a commit survives the application being killed (not a power cut).
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("PRAGMA foreign_keys=ON")
-                db.executescript(_SCHEMA)
-                db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            version = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
+                if not exists:
+                    db.executescript(_SCHEMA)
+                    db.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),),
+                    )
+            db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except (sqlite3.DatabaseError, OSError) as exc:
             if lock:
                 lock.release()
-            raise LabelIrstError(f"{path}: cannot open the project ({exc})") from None
-        if version is None or int(version[0]) > SCHEMA_VERSION:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise LabelIrstError(f"{path}: cannot open the project ({reason})") from None
+        except BaseException:
             if lock:
                 lock.release()
-            raise LabelIrstError(f"{path}: project schema {version} is newer than this program")
+            raise
         return cls(path, db, lock)
 
     def close(self) -> None:
@@ -218,6 +223,10 @@ class ProjectStore:
     def add_sequence(self, source: str | os.PathLike, kind: str, frame_count: int) -> int:
         """Register a frame source (absolute path) and return its id; an existing one is kept."""
         source = str(Path(source).resolve())
+        if not _is_utf8(source):
+            raise LabelIrstError(
+                f"{source!r}: the path is not valid UTF-8 and cannot be stored; rename it"
+            )
         with self._transaction() as db:
             row = db.execute("SELECT id FROM sequences WHERE source=?", (source,)).fetchone()
             if row:
@@ -400,8 +409,8 @@ class ProjectStore:
         for row in self._db.execute(sql + " ORDER BY t.id", args):
             (tid, idx, track, r0, c0, h, w, blob, sx, sy, cx, cy, radius, rho, rs, gen, src,
              st, box) = row  # fmt: skip
-            out.append(
-                Target(
+            try:
+                target = Target(
                     sequence_id=sequence_id,
                     frame=int(idx),
                     mask=_unpack(r0, c0, h, w, blob),
@@ -410,14 +419,17 @@ class ProjectStore:
                     status=st,
                     rho=float("nan") if rho is None else float(rho),
                     support_radius=float(rs),
-                    generator=gen or "",
-                    track_id=track,
+                    generator=str(gen or ""),
+                    track_id=None if track is None else int(track),
                     id=int(tid),
-                    box=tuple(json.loads(box)) if box else None,
+                    box=_box(box),
                     centroid=(_nan(cx), _nan(cy)),
                     radius=float(radius or 0.0),
                 )  # fmt: skip
-            )
+            except (LabelIrstError, ValueError, TypeError, OverflowError) as exc:
+                self.damaged.append(f"{self.path}: target {tid} is damaged ({exc}); skipped")
+                continue
+            out.append(target)
         return out
 
     def target_rows(self, sequence_id: int) -> list[tuple]:
@@ -501,6 +513,8 @@ class ProjectStore:
         if row:
             return int(row[0])
         h, w = shape if shape is not None else (None, None)
+        if not _is_utf8(name):  # a non-UTF-8 file name: kept readable, bytes escaped
+            name = os.fsencode(name).decode("utf-8", "backslashreplace")
         cur = db.execute(
             "INSERT INTO frames (sequence_id, idx, name, height, width) VALUES (?,?,?,?,?)",
             (sequence_id, idx, name, h, w),
@@ -529,11 +543,19 @@ class _Transaction:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _looks_like_sqlite(path: Path) -> bool:
-    if path.stat().st_size == 0:
-        return True
-    with open(path, "rb") as fh:
-        return fh.read(16) == b"SQLite format 3\x00"
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _num(value: float) -> float | None:

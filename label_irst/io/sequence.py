@@ -1,7 +1,7 @@
 """Sequences of frames: a folder of images in natural order, or a video file.
 
-A folder is listed once with :func:`os.scandir` (names only, no stat of each file beyond the
-directory entry), so a 50,000-frame folder opens in well under a second; frames are read lazily,
+A folder is listed once with :func:`os.scandir` (names and entry types, a stat only for links
+and odd entries, which are skipped unless they lead to a regular file), so a 50,000-frame folder opens in well under a second; frames are read lazily,
 one at a time, with :func:`label_irst.io.images.read_image` so 16-bit data stays 16-bit. A video
 is read through ``cv2.VideoCapture`` and converted to grey.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.errors import LabelIrstError
-from label_irst.io.images import is_image_file, natural_key, read_image
+from label_irst.io.files import regular_file
+from label_irst.io.images import image_header, is_image_file, list_images, read_image
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".m4v", ".wmv", ".mpg", ".mpeg")
 
@@ -63,15 +64,9 @@ class FolderSequence(Sequence):
 
     def __init__(self, folder: str | os.PathLike):
         folder = Path(folder)
-        if not folder.is_dir():
-            raise LabelIrstError(f"{folder}: no such folder")
-        with os.scandir(folder) as entries:
-            names = [
-                e.name for e in entries if is_image_file(e.name) and not e.name.startswith(".")
-            ]
+        names = [p.name for p in list_images(folder)]
         if not names:
             raise LabelIrstError(f"{folder}: no image files (png, tif, bmp, jpg) in this folder")
-        names.sort(key=natural_key)
         super().__init__(folder, names)
 
     def path(self, index: int) -> Path:
@@ -81,13 +76,8 @@ class FolderSequence(Sequence):
         return read_image(self.source / self.names[index])
 
     def shape(self, index: int) -> tuple[int, int]:
-        from PIL import Image
-
-        try:
-            with Image.open(self.path(index)) as im:  # lazy: reads the header only
-                return im.size[1], im.size[0]
-        except Exception:  # not readable by Pillow (some TIFFs): read the frame itself
-            return tuple(self.frame(index).shape)
+        height, width, _ = image_header(self.path(index))  # reads the header only
+        return height, width
 
 
 class VideoSequence(Sequence):
@@ -98,9 +88,7 @@ class VideoSequence(Sequence):
     def __init__(self, path: str | os.PathLike):
         import cv2
 
-        path = Path(path)
-        if not path.is_file():
-            raise LabelIrstError(f"{path}: no such file")
+        path = regular_file(path)
         self._cv2 = cv2
         self._capture = cv2.VideoCapture(str(path))
         if not self._capture.isOpened():
@@ -133,9 +121,7 @@ class SingleImageSequence(Sequence):
     kind = "image"
 
     def __init__(self, path: str | os.PathLike):
-        path = Path(path)
-        if not path.is_file():
-            raise LabelIrstError(f"{path}: no such file")
+        path = regular_file(path)
         super().__init__(path, [path.name])
 
     def _read(self, index: int) -> np.ndarray:

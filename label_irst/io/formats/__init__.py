@@ -89,6 +89,9 @@ def export_dataset(
         )
     if not ann.frames:
         raise LabelIrstError("nothing to export: the dataset has no frame")
+    from label_irst.io.files import refuse_overlap
+
+    refuse_overlap(out, {f.image_path.parent for f in ann.frames if f.image_path is not None})
     job = job or Job()
     statuses = ("confirmed",) if only_confirmed else ("candidate", "confirmed")
     data = ann.filtered(statuses)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +15,7 @@ from label_irst import __version__
 from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame
-from label_irst.io.atomic import write_text_atomic
+from label_irst.io.atomic import atomic_folder, write_text_atomic  # noqa: F401 (re-exported)
 from label_irst.io.images import write_image
 from label_irst.io.naming import UniqueNames, safe_name
 
@@ -165,10 +162,10 @@ def write_json(path: Path, data) -> None:
 
 
 def read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LabelIrstError(f"{path}: cannot read JSON ({str(exc).splitlines()[0]})") from None
+    """A JSON file, strictly (see :func:`label_irst.io.files.read_json`)."""
+    from label_irst.io.files import read_json as strict_json
+
+    return strict_json(path)
 
 
 def dataset_name(path: Path) -> str:
@@ -177,39 +174,12 @@ def dataset_name(path: Path) -> str:
     )
 
 
-@contextlib.contextmanager
-def atomic_folder(out: str | os.PathLike, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out``; on success it takes ``out``'s place.
-
-    A non-empty ``out`` is refused unless ``force``; with ``force`` the old folder is replaced
-    only after the new one is complete. On error the temporary folder is removed and ``out`` is
-    left as it was.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise LabelIrstError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise LabelIrstError(f"{out}: the folder is not empty (use --force to replace it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        os.replace(out, old / "previous")
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def file_or_inside(path: Path, suffix: str, name: str) -> Path | None:
     """``path`` itself when it is a ``suffix`` file, else ``path/name`` when that file exists."""
-    if path.is_file() and path.suffix.lower() == suffix:
-        return path
-    if path.is_dir() and (path / name).is_file():
+    from label_irst.io.files import is_folder
+
+    if path.suffix.lower() == suffix and path.exists() and not is_folder(path):
+        return path  # a FIFO or a link loop is refused by the reader, with one line
+    if is_folder(path) and (path / name).exists():
         return path / name
     return None

@@ -20,7 +20,15 @@ import numpy as np
 from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
-from label_irst.io.annotations import Annotations, Frame, ReviewItem, Target, image_info
+from label_irst.io.annotations import (
+    Annotations,
+    Frame,
+    ReviewItem,
+    Target,
+    frame_points,
+    image_info,
+)
+from label_irst.io.files import read_head
 from label_irst.io.formats import rle
 from label_irst.io.formats._common import (
     ExportPlan,
@@ -46,7 +54,7 @@ def detect(path: Path) -> bool:
     found = _json_of(path)
     if found is None:
         return False
-    head = found.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+    head = read_head(found).decode("utf-8", errors="replace")
     return '"images"' in head or '"annotations"' in head or '"info"' in head
 
 
@@ -99,7 +107,7 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
 def _polygon_mask(polygons: list, shape: tuple[int, int]) -> np.ndarray:
     full = np.zeros(shape, np.uint8)
     for poly in polygons:
-        pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+        pts = frame_points(poly, shape)
         if len(pts) >= 3:
             cv2.fillPoly(full, [np.round(pts).astype(np.int32)], 1)
     return full.astype(bool)
@@ -138,24 +146,28 @@ def read(path: Path, job: Job | None = None) -> Annotations:
         try:
             image_path = resolve_inside(base, str(entry["file_name"]))
             sequence, name = _frame_names(entry)
-            if image_path.is_file():
-                shape, dtype = image_info(image_path)
-            else:
-                raise LabelIrstError(f"{image_path}: no such file")
+            shape, dtype = image_info(image_path)
             split = entry.get("split") if entry.get("split") in ("train", "test") else None
             frame = Frame(sequence, name, image_path, shape, dtype, split=split)
-        except (KeyError, TypeError) as exc:
-            job.warning(f"skipped an image entry without {exc}")
+        except (KeyError, TypeError, AttributeError) as exc:
+            job.warning(f"{source}: skipped a malformed image entry ({type(exc).__name__}: {exc})")
             continue
         except LabelIrstError as exc:
             job.warning(f"skipped: {exc}")
             continue
+        if not isinstance(entry.get("id"), (int, str)):
+            job.warning(f"skipped image {frame.key}: its id is not a number or a string")
+            continue
         frames[entry.get("id")] = frame
         ann.frames.append(frame)
     items = data.get("annotations", [])
+    if not isinstance(items, list):
+        raise LabelIrstError(f"{source}: 'annotations' must be a list")
     for done, item in enumerate(items, 1):
-        frame = frames.get(item.get("image_id")) if isinstance(item, dict) else None
+        image_id = item.get("image_id") if isinstance(item, dict) else None
+        frame = frames.get(image_id) if isinstance(image_id, (int, str)) else None
         if frame is None:
+            job.warning(f"{source}: skipped annotation {done}: no readable image {image_id!r}")
             continue
         try:
             mask = _segmentation(item.get("segmentation"), frame.shape)
@@ -179,7 +191,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     rho=None if item.get("rho") is None else float(item["rho"]),
                 )
             )
-        except (LabelIrstError, KeyError, TypeError, ValueError) as exc:
+        except (LabelIrstError, KeyError, TypeError, ValueError, OverflowError, cv2.error) as exc:
             job.warning(f"{source}: skipped annotation {item.get('id')}: {exc}")
         job.step(done, len(items))
     return ann

@@ -21,6 +21,7 @@ from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.atomic import write_text_atomic
+from label_irst.io.files import read_head, read_text
 from label_irst.io.formats._common import (
     ExportPlan,
     _in_images,
@@ -47,7 +48,7 @@ def detect(path: Path) -> bool:
     found = _csv_of(path)
     if found is None:
         return False
-    head = found.read_text(encoding="utf-8-sig", errors="replace").splitlines()[:1]
+    head = read_head(found).decode("utf-8", errors="replace").splitlines()[:1]
     return bool(head) and all(c in head[0] for c in ("image", "x", "y", "radius"))
 
 
@@ -84,8 +85,8 @@ def read(path: Path, job: Job | None = None) -> Annotations:
     if source is None:
         raise LabelIrstError(f"{path}: no targets CSV ({FILE})")
     try:
-        rows = list(csv.DictReader(io.StringIO(source.read_text(encoding="utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as exc:
+        rows = list(csv.DictReader(io.StringIO(read_text(source), newline="")))
+    except csv.Error as exc:
         raise LabelIrstError(f"{source}: malformed CSV ({exc})") from None
     ann = Annotations(name=dataset_name(source.parent))
     frames: dict[str, Frame] = {}
@@ -113,7 +114,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     track_id=int(track) if track else None,
                 )
             )
-        except (LabelIrstError, ValueError, KeyError, TypeError) as exc:
+        except (LabelIrstError, ValueError, KeyError, TypeError, OverflowError) as exc:
             job.warning(f"skipped: {source}:{line_no}: {exc}")
         job.step(line_no - 1, len(rows))
     return ann

@@ -23,9 +23,10 @@ from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, Target, image_info, targets_from_mask
+from label_irst.io.files import is_folder, read_text, scan_folder
 from label_irst.io.formats import rle
 from label_irst.io.formats._common import dataset_name, read_json
-from label_irst.io.images import is_image_file, natural_key, read_mask
+from label_irst.io.images import is_image_file, list_images, natural_key, read_mask
 
 MASK_SUFFIXES = ("", "_pixels0", "_mask")
 
@@ -34,18 +35,15 @@ def detect(path: Path) -> bool:
     return path.is_dir() and (path / "images").is_dir()
 
 
-def _images_of(folder: Path) -> list[Path]:
-    files = [p for p in folder.iterdir() if p.is_file() and is_image_file(p)]
-    return sorted(
-        (p for p in files if not p.name.startswith(".")), key=lambda p: natural_key(p.name)
-    )
+def _images_of(folder: Path, warn=None) -> list[Path]:
+    return list_images(folder, warn)
 
 
-def _masks_of(folder: Path) -> dict[str, Path]:
-    if not folder.is_dir():
+def _masks_of(folder: Path, warn=None) -> dict[str, Path]:
+    if not is_folder(folder):
         return {}
     out: dict[str, Path] = {}
-    for p in _images_of(folder):
+    for p in _images_of(folder, warn):
         out.setdefault(p.stem, p)
     return out
 
@@ -57,18 +55,26 @@ def _find_mask(masks: dict[str, Path], stem: str) -> Path | None:
     return None
 
 
-def read_splits(root: Path) -> dict[str, str]:
-    """``{"<seq>/<frame>" or "<frame>": "train" | "test"}`` from img_idx/*.txt."""
+def read_splits(root: Path, warn=None) -> dict[str, str]:
+    """``{"<seq>/<frame>" or "<frame>": "train" | "test"}`` from img_idx/*.txt (an unreadable
+    split file is skipped, with a warning when ``warn`` is given)."""
     out: dict[str, str] = {}
     folder = root / "img_idx"
-    if not folder.is_dir():
+    if not is_folder(folder):
         return out
-    for path in sorted(folder.glob("*.txt")):
+    for path in sorted(scan_folder(folder, warn, lambda n: n.lower().endswith(".txt"))):
         stem = path.stem.lower()
         split = "train" if stem.startswith("train") else "test" if stem.startswith("test") else None
         if split is None:
             continue
-        for line in path.read_text(encoding="utf-8-sig").splitlines():
+        try:
+            text = read_text(path)
+        except LabelIrstError as exc:
+            if warn is None:
+                raise
+            warn(f"skipped: {exc}")
+            continue
+        for line in text.splitlines():
             key = line.strip().replace("\\", "/")
             if is_image_file(key):
                 key = key[: key.rfind(".")]
@@ -77,16 +83,23 @@ def read_splits(root: Path) -> dict[str, str]:
     return out
 
 
-def _records(root: Path, sequence: str) -> dict[str, list[dict]]:
+def _records(root: Path, sequence: str, warn=None) -> dict[str, list[dict]]:
     path = root / "annotations" / f"{sequence or 'frames'}.json"
-    if not path.is_file():
+    if not path.exists():
         return {}
-    data = read_json(path)
-    frames = data.get("frames", []) if isinstance(data, dict) else []
+    try:
+        data = read_json(path)
+    except LabelIrstError as exc:
+        if warn is None:
+            raise
+        warn(f"per-target records ignored: {exc}")
+        return {}
+    frames = data.get("frames") if isinstance(data, dict) else None
     out = {}
-    for entry in frames:
+    for entry in frames if isinstance(frames, list) else []:
         if isinstance(entry, dict) and "frame" in entry:
-            out[str(entry["frame"])] = entry.get("targets", [])
+            targets = entry.get("targets")
+            out[str(entry["frame"])] = targets if isinstance(targets, list) else []
     return out
 
 
@@ -110,7 +123,7 @@ def targets_from_records(records: list[dict], mask: np.ndarray) -> list[Target] 
             )
             target.mask.paint(union)
             out.append(target)
-    except (LabelIrstError, KeyError, TypeError, ValueError, IndexError):
+    except (LabelIrstError, KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None
     return out if np.array_equal(union, mask) else None
 
@@ -121,13 +134,12 @@ def read(path: Path, job: Job | None = None) -> Annotations:
     root = Path(path)
     if not detect(root):
         raise LabelIrstError(f"{root}: not a dataset folder (no images/ folder)")
-    splits = read_splits(root)
-    groups: list[tuple[str, Path]] = []
-    if _images_of(root / "images"):
-        groups.append(("", root / "images"))
-    subdirs = [d for d in (root / "images").iterdir() if d.is_dir() and not d.name.startswith(".")]
-    groups += [(d.name, d) for d in sorted(subdirs, key=lambda d: natural_key(d.name))]
-    todo = [(seq, img) for seq, folder in groups for img in _images_of(folder)]
+    splits = read_splits(root, job.warning)
+    top = _images_of(root / "images", job.warning)
+    subdirs = [d for d in scan_folder(root / "images", folders=True) if not d.name.startswith(".")]
+    todo = [("", img) for img in top]
+    for d in sorted(subdirs, key=lambda d: natural_key(d.name)):
+        todo += [(d.name, img) for img in _images_of(d, job.warning)]
     if not todo:
         raise LabelIrstError(f"{root}: no image files under images/")
     ann = Annotations(name=dataset_name(root))
@@ -137,8 +149,10 @@ def read(path: Path, job: Job | None = None) -> Annotations:
         if job.cancelled:
             break
         if seq not in masks_cache:
-            masks_cache[seq] = _masks_of(root / "masks" / seq if seq else root / "masks")
-            records_cache[seq] = _records(root, seq)
+            masks_cache[seq] = _masks_of(
+                root / "masks" / seq if seq else root / "masks", job.warning
+            )
+            records_cache[seq] = _records(root, seq, job.warning)
         key = f"{seq}/{image_path.stem}" if seq else image_path.stem
         try:
             shape, dtype = image_info(image_path)
@@ -156,8 +170,15 @@ def read(path: Path, job: Job | None = None) -> Annotations:
         ann.frames.append(frame)
         job.step(done, len(todo))
     meta_path = root / "meta.json"
-    if meta_path.is_file():
-        meta = read_json(meta_path)
+    if meta_path.exists():
+        try:
+            meta = read_json(meta_path)
+        except LabelIrstError as exc:
+            job.warning(f"ignored: {exc}")
+            meta = None
         if isinstance(meta, dict):
-            ann.meta.update({k: meta[k] for k in ("generator", "generator_settings") if k in meta})
+            if isinstance(meta.get("generator"), str):
+                ann.meta["generator"] = meta["generator"]
+            if isinstance(meta.get("generator_settings"), dict):
+                ann.meta["generator_settings"] = meta["generator_settings"]
     return ann

@@ -24,7 +24,15 @@ from PIL import Image
 from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
-from label_irst.io.annotations import Annotations, Frame, ReviewItem, Target, image_info
+from label_irst.io.annotations import (
+    Annotations,
+    Frame,
+    ReviewItem,
+    Target,
+    frame_points,
+    image_info,
+)
+from label_irst.io.files import read_head
 from label_irst.io.formats._common import (
     ExportPlan,
     copied_frames,
@@ -47,8 +55,11 @@ def _crop_to_b64(crop: np.ndarray) -> str:
 
 
 def _b64_to_crop(text: str) -> np.ndarray:
+    from label_irst.io.images import _open_pillow, check_size
+
     try:
-        with Image.open(io.BytesIO(base64.b64decode(text))) as im:
+        with _open_pillow(io.BytesIO(base64.b64decode(text))) as im:
+            check_size(Path("a mask shape"), *im.size)
             array = np.asarray(im)
     except Exception as exc:  # noqa: BLE001 - any decoding error is a bad file
         raise LabelIrstError(f"cannot decode a mask shape ({exc})") from None
@@ -70,7 +81,7 @@ def detect(path: Path) -> bool:
     if not path.is_dir():
         return False
     for candidate in _json_files(path)[:5]:
-        head = candidate.read_text(encoding="utf-8-sig", errors="replace")[:2048]
+        head = read_head(candidate, 2048).decode("utf-8", errors="replace")
         if '"shapes"' in head or '"imagePath"' in head:
             return True
     return False
@@ -117,7 +128,7 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
 
 def _shape_target(shape: dict, size: tuple[int, int]) -> Target | ReviewItem | None:
     kind = shape.get("shape_type") or "polygon"
-    pts = np.asarray(shape.get("points") or [], dtype=np.float64).reshape(-1, 2)
+    pts = frame_points(shape.get("points") or [], size)
     track = shape.get("group_id")
     extra = {
         "id": int(shape.get("target_id") or 0),
@@ -180,7 +191,10 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     frame.targets.append(got)
                 elif isinstance(got, ReviewItem):
                     frame.review.append(got)
-        except (LabelIrstError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        except (
+            LabelIrstError, TypeError, ValueError, IndexError, AttributeError, OverflowError,
+            cv2.error,
+        ) as exc:  # fmt: skip
             job.warning(f"skipped: {json_path}: {exc}")
             continue
         ann.frames.append(frame)

@@ -20,6 +20,7 @@ from pathlib import Path
 from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, Target, image_info
+from label_irst.io.files import as_float, is_folder, read_head
 from label_irst.io.naming import safe_name
 
 NAME = "project"
@@ -30,12 +31,9 @@ SINGLE_FRAME_FOLDER = "images"
 def detect(path: Path) -> bool:
     from label_irst.io.project import PROJECT_SUFFIX
 
-    if not path.is_file():
-        return False
-    if path.suffix.lower() in (PROJECT_SUFFIX, ".irst"):
-        return True
-    with open(path, "rb") as handle:
-        return handle.read(16) == b"SQLite format 3\x00"
+    if path.suffix.lower() in (PROJECT_SUFFIX, ".irst") and path.exists():
+        return not is_folder(path)
+    return read_head(path, 16) == b"SQLite format 3\x00"
 
 
 def _sequence_frames(record, job: Job) -> tuple[str, list[Frame]]:
@@ -76,6 +74,12 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                 if not 0 <= t.frame < len(frames):
                     job.warning(f"{record.source}: target {t.id} on missing frame {t.frame}")
                     continue
+                h, w = frames[t.frame].shape
+                y0, x0 = t.mask.offset
+                ch, cw = t.mask.crop.shape
+                if y0 < 0 or x0 < 0 or y0 + ch > h or x0 + cw > w:
+                    job.warning(f"{record.source}: target {t.id} lies outside its frame; skipped")
+                    continue
                 rho = None if t.rho is None or not math.isfinite(t.rho) else float(t.rho)
                 frames[t.frame].targets.append(
                     Target(t.mask, t.id or 0, t.track_id, t.source, t.status, rho, t.seed)
@@ -85,6 +89,8 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     ann.meta["generator_settings"] = {"support_radius": t.support_radius}
             ann.frames.extend(frames)
             job.step(done, len(records))
+        for message in store.damaged:
+            job.warning(message)
     return ann
 
 
@@ -98,21 +104,36 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
     """Create the project ``out`` from ``ann``; returns the number of targets stored."""
     from label_irst.io.project import ProjectStore
     from label_irst.io.project import Target as StoredTarget
+    from label_irst.io.project_lock import ProjectLock, clean_stale_builds, replace_project
     from label_irst.io.sequence import FolderSequence
 
     job = job or Job()
     out = Path(out)
-    if out.exists() and not force:
-        raise LabelIrstError(f"{out}: the project exists (use --force to replace it)")
+    if out.is_dir():
+        raise LabelIrstError(f"{out}: is a folder, not a project file")
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise LabelIrstError(f"{out}: the project exists (use --force to replace it)")
+        if out.exists():
+            ProjectLock(out).release()  # refused now, not after the work, if held elsewhere
     groups: dict[Path, list[Frame]] = {}
     for frame in ann.frames:
         if frame.image_path is None:
             raise LabelIrstError(f"{frame.key}: only frames stored as files can go into a project")
         groups.setdefault(frame.image_path.resolve().parent, []).append(frame)
     generator = str(ann.meta.get("generator") or "")
-    rs = float((ann.meta.get("generator_settings") or {}).get("support_radius", 20.0))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    settings = ann.meta.get("generator_settings")
+    try:
+        rs = as_float((settings if isinstance(settings, dict) else {}).get("support_radius", 20.0))
+    except ValueError:
+        rs = 20.0
+    real = Path(os.path.realpath(out))
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LabelIrstError(f"{out}: cannot create its folder ({exc.strerror})") from None
+    clean_stale_builds(real)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     os.close(fd)
     os.unlink(tmp_name)
     tmp = Path(tmp_name)
@@ -137,7 +158,7 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
                         store.save_target(stored_target, frame.image_path.name, frame.shape)
                         stored += 1
                 job.step(done, len(groups))
-        os.replace(tmp, out)
+        replace_project(tmp, out)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".lock"), tmp.with_name(tmp.name + "-wal"),
                          tmp.with_name(tmp.name + "-shm")):  # fmt: skip

@@ -16,14 +16,20 @@ from label_irst.core.pamg import check_seed, guided_support_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Target
 
+#: The largest support radius a review item may ask for (pixels): a box or radius read from a
+#: file can be absurd, and PAMG's window grows with Rs squared.
+MAX_SUPPORT_RADIUS = 1000.0
+
 
 def support_for(item, support_radius: float) -> float:
     if item.radius is not None and item.radius > 0:
-        return guided_support_radius(item.radius)
-    if item.bbox is not None:
+        rs = guided_support_radius(item.radius)
+    elif item.bbox is not None:
         x0, y0, x1, y1 = item.bbox
-        return max(float(support_radius), 0.5 * math.hypot(x1 - x0, y1 - y0))
-    return float(support_radius)
+        rs = max(float(support_radius), 0.5 * math.hypot(x1 - x0, y1 - y0))
+    else:
+        rs = float(support_radius)
+    return min(rs, MAX_SUPPORT_RADIUS)
 
 
 def resolve_review(

@@ -27,9 +27,18 @@ def mask_to_counts(mask: np.ndarray) -> list[int]:
 def counts_to_mask(counts: list[int], shape: tuple[int, int]) -> np.ndarray:
     """The 2-D bool mask of uncompressed run lengths."""
     h, w = int(shape[0]), int(shape[1])
+    from label_irst.io.images import max_pixels
+
+    if h < 0 or w < 0 or h * w > max_pixels():
+        raise LabelIrstError(f"RLE size {h}x{w} is not a frame this program reads")
+    try:
+        runs = np.asarray(counts, dtype=np.int64)
+    except (OverflowError, ValueError, TypeError):
+        raise LabelIrstError("RLE counts must be integers that fit 64 bits") from None
+    if runs.ndim != 1:
+        raise LabelIrstError("RLE counts must be a flat list of integers")
     values = np.zeros(len(counts), bool)
     values[1::2] = True
-    runs = np.asarray(counts, dtype=np.int64)
     if (runs < 0).any() or int(runs.sum()) != h * w:
         raise LabelIrstError(f"RLE counts sum to {int(runs.sum())}, not {h}x{w} = {h * w}")
     return np.repeat(values, runs).reshape((h, w), order="F")

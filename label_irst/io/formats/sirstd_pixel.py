@@ -14,6 +14,7 @@ from pathlib import Path
 from label_irst.batch.progress import Job
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
+from label_irst.io.files import scan_folder
 from label_irst.io.formats import folders, rle
 from label_irst.io.formats._common import SINGLE_SEQUENCE, ExportPlan, copied_frames, write_json
 from label_irst.io.images import write_mask
@@ -23,7 +24,7 @@ SUMMARY = "sequences: images/<seq>/, masks/<seq>/, img_idx/, annotations/<seq>.j
 
 
 def detect(path: Path) -> bool:
-    return folders.detect(path) and any(d.is_dir() for d in (path / "images").iterdir())
+    return folders.detect(path) and bool(scan_folder(path / "images", folders=True))
 
 
 def read(path: Path, job: Job | None = None) -> Annotations:
