@@ -101,3 +101,15 @@ def test_cli_bad_path_is_one_line_error(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().startswith("label-irst: error:") and "no such" in result.stderr
+
+
+def test_cli_missing_project_file_is_refused_without_creating_it(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LABEL_IRST_HOME=str(tmp_path / "home"))
+    missing = tmp_path / "typo.lirst"
+    result = subprocess.run(
+        [sys.executable, "-m", "label_irst", "gui", str(missing), "--screenshot",
+         str(tmp_path / "x.png")], env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "no such project" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -47,7 +47,10 @@ def open_workspace(path: str | os.PathLike, project: str | os.PathLike | None = 
     """Open a project file (its first sequence) or a frame source with its project."""
     path = Path(path)
     if path.suffix == PROJECT_SUFFIX:
-        store = ProjectStore.open(path, create=not path.exists() and project is None)
+        if not path.exists():
+            # an empty new project holds no sequence to show: refuse it without leaving a file
+            raise LabelIrstError(f"{path}: no such project; open a folder, a video or an image")
+        store = ProjectStore.open(path)
         records = store.sequences()
         if not records:
             store.close()
