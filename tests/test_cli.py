@@ -259,3 +259,17 @@ def test_demo_runs(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "mIoU" in out
     assert len(list((tmp_path / "demo" / "pred").glob("*.png"))) == 24
+
+
+def test_export_onnx_refuses_to_replace_an_existing_model(tmp_path, capsys):
+    pytest.importorskip("torch", reason="export-onnx needs the train extra")
+    checkpoint = tmp_path / "checkpoint.pt"
+    checkpoint.write_bytes(b"not read: the existing model is refused first")
+    out = tmp_path / "models"
+    out.mkdir()
+    (out / "rprnet.json").write_text('{"kept": true}')
+    assert main(["export-onnx", str(checkpoint), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--force" in err[0] and "rprnet.json" in err[0]
+    assert (out / "rprnet.json").read_text() == '{"kept": true}'
+    assert sorted(p.name for p in out.iterdir()) == ["rprnet.json"]

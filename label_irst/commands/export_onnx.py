@@ -20,6 +20,7 @@ def register(sub) -> None:
         metavar="DATA",
         help="also write an int8 CPU model calibrated on DATA's training split",
     )
+    p.add_argument("--force", action="store_true", help="replace an existing model of that stem")
     p.set_defaults(func=run)
 
 
@@ -35,6 +36,16 @@ def run(args) -> int:
 
     if not Path(args.checkpoint).is_file():
         raise LabelIrstError(f"{args.checkpoint}: no such checkpoint")
+    existing = [
+        name
+        for name in (f"{args.stem}.json", f"{args.stem}.encoder.onnx", f"{args.stem}.head.onnx")
+        if (Path(args.out) / name).exists()
+    ]
+    if existing and not args.force:
+        raise LabelIrstError(
+            f"{args.out} already holds {', '.join(existing)}; choose another --out or --stem, "
+            "or pass --force to replace that model"
+        )
     info = export_checkpoint(args.checkpoint, args.out, args.stem, args.threshold)
     if args.int8_calibration:
         from label_irst.train.quantize import quantize_int8
