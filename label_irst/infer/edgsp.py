@@ -112,36 +112,11 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
 
 def load_edgsp(path: str | Path, device: str = "cpu", threads: int | None = 1) -> EDGSPModel:
     """Open a model on ``device`` (cpu, auto or cuda; see :mod:`label_irst.infer.session`)."""
-    import contextlib
-    import sys
-
-    import onnxruntime as ort
-
-    from label_irst.infer.session import providers_for
+    from label_irst.infer.session import open_session, providers_for
 
     meta_path, meta = resolve(path)
     graph = meta_path.parent / str(meta.get("graph", ""))
-    if not graph.is_file():
-        raise LabelIrstError(f"{graph}: no such model graph; {EXPECTED}")
-    ort.set_default_logger_severity(4)
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-    try:  # onnxruntime prints provider errors on stdout: keep stdout for --json
-        with contextlib.redirect_stdout(sys.stderr):
-            sess = ort.InferenceSession(
-                str(graph), sess_options=opts, providers=providers_for(device)
-            )
-    except Exception as exc:  # onnxruntime raises several private exception types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LabelIrstError(
-            f"{graph}: cannot load the ONNX graph ({first[:160]}); {EXPECTED}"
-        ) from None
-    names = [i.name for i in sess.get_inputs()]
-    if names != ["x"]:
-        raise LabelIrstError(f"{graph}: graph inputs are {names}, expected ['x']; {EXPECTED}")
+    sess = open_session(graph, providers_for(device), ["x"], threads, EXPECTED)
     return EDGSPModel(sess, meta, meta_path, sess.get_providers()[0])
 
 

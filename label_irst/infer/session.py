@@ -132,27 +132,36 @@ def _log_once(reason: str) -> None:
         log.warning(reason)
 
 
-def _session(path: Path, providers: list[str], inputs: list[str], threads: int | None):
+def open_session(
+    path: Path,
+    providers: list[str],
+    inputs: list[str],
+    threads: int | None,
+    expected: str = EXPECTED,
+):
+    """One ONNX Runtime session on ``providers``, its inputs checked; every failure is one
+    LabelIrstError naming the file and ``expected`` (what a valid model looks like)."""
     import onnxruntime as ort
 
     if not is_regular_file(path):
-        raise LabelIrstError(f"{path}: no such model graph; {EXPECTED}")
+        raise LabelIrstError(f"{path}: no such model graph; {expected}")
     ort.set_default_logger_severity(4)
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     if threads:
         opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
     try:  # onnxruntime prints provider errors on stdout: keep stdout for --json
         with contextlib.redirect_stdout(sys.stderr):
             sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
     except Exception as exc:  # onnxruntime raises several private exception types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LabelIrstError(
-            f"{path}: cannot load the ONNX graph ({first[:160]}); {EXPECTED}"
+            f"{path}: cannot load the ONNX graph ({first[:160]}); {expected}"
         ) from None
     names = [i.name for i in sess.get_inputs()]
     if names != inputs:
-        raise LabelIrstError(f"{path}: graph inputs are {names}, expected {inputs}; {EXPECTED}")
+        raise LabelIrstError(f"{path}: graph inputs are {names}, expected {inputs}; {expected}")
     return sess
 
 
@@ -162,8 +171,8 @@ def load_model(path: str | Path, device: str = "auto", threads: int | None = Non
     wanted = providers_for(device)
     enc_path = meta_path.parent / meta["encoder"]
     head_path = meta_path.parent / meta["head"]
-    encoder = _session(enc_path, wanted, ENCODER_INPUTS, threads)
-    head = _session(head_path, wanted, HEAD_INPUTS, threads)
+    encoder = open_session(enc_path, wanted, ENCODER_INPUTS, threads)
+    head = open_session(head_path, wanted, HEAD_INPUTS, threads)
     used = encoder.get_providers()[0]
     if used == "CPUExecutionProvider" and wanted[0] != "CPUExecutionProvider":
         gpus = " and ".join(p.removesuffix("ExecutionProvider") for p in wanted[:-1])
