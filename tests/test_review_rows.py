@@ -20,7 +20,7 @@ def _mask(rng, shape=(7, 9)) -> CroppedMask:
 @pytest.fixture
 def store(tmp_path):
     """Two sequences; targets of every source and status, odd mask sizes (padding bits), NaN
-    rho, source boxes, tracks and untracked targets."""
+    rho, source boxes, detection scores (model targets), tracks and untracked targets."""
     rng = np.random.default_rng(3)
     with ProjectStore.open(tmp_path / "p.lirst", create=True) as s:
         sids = [s.add_sequence(tmp_path / n, "folder", 6) for n in ("a", "b")]
@@ -32,7 +32,8 @@ def store(tmp_path):
                        status=("candidate", "confirmed", "rejected")[k % 3],
                        rho=float("nan") if k % 7 == 0 else 0.1 * k,
                        track_id=None if k % 5 == 0 else 1 + k % 3,
-                       box=(k, k, k + 2 + k % 4, k + 3) if k % 4 == 3 else None)  # fmt: skip
+                       box=(k, k, k + 2 + k % 4, k + 3) if k % 4 == 3 else None,
+                       score=(k % 9) / 10 if k % 4 == 2 else None)  # fmt: skip
             s.save_target(t.refresh_geometry(), f"f_{k % 6}.png", (80, 80))
         s.delete_target(s.targets(sids[0])[0].id)
         yield s, sids
@@ -45,9 +46,9 @@ def test_target_rows_match_the_targets_without_reading_masks(store):
         rows = s.target_rows(sid)
         assert len(rows) == len(full) > 0
         for row, t in zip(rows, full):
-            tid, frame, status, source, rho, track, area, box = row
-            assert (tid, frame, status, source, track, box) == (
-                t.id, t.frame, t.status, t.source, t.track_id, t.box)  # fmt: skip
+            tid, frame, status, source, rho, track, area, box, score = row
+            assert (tid, frame, status, source, track, box, score) == (
+                t.id, t.frame, t.status, t.source, t.track_id, t.box, t.score)  # fmt: skip
             assert area == t.mask.area  # the bit count ignores the packing's padding
             assert (math.isnan(rho) and math.isnan(t.rho)) or rho == t.rho
     assert s.target_rows(99) == []
@@ -60,7 +61,9 @@ def test_queue_from_rows_equals_the_queue_from_full_targets(store):
         from_targets = [QueueRow.of(t) for t in s.targets(sid)]
 
         def same(a, b):
-            return [(r.id, r.area, r.box) for r in a] == [(r.id, r.area, r.box) for r in b]
+            return [(r.id, r.area, r.box, r.score) for r in a] == [
+                (r.id, r.area, r.box, r.score) for r in b
+            ]
 
         for order in ("rho", "frame"):
             for suspects in (False, True):

@@ -21,7 +21,9 @@ from label_irst.io.project import ProjectStore, Target
 
 @dataclass(frozen=True)
 class TrackRow:
-    """One line of the track list."""
+    """One line of the track list. ``mean_score`` is the mean detection score of the track's
+    targets that have one (model candidates; None when none has: a gap-filled frame has no
+    detection, so it does not count). None, not NaN, so that equal rows compare equal."""
 
     track_id: int
     first: int
@@ -31,6 +33,7 @@ class TrackRow:
     candidates: int
     confirmed: int
     rejected: int
+    mean_score: float | None = None
 
     @property
     def length(self) -> int:
@@ -56,6 +59,7 @@ def track_rows(targets: list[Target]) -> list[TrackRow]:
     for tid, group in groups.items():
         frames = sorted({t.frame for t in group})
         rhos = [t.rho for t in group if t.rho is not None and math.isfinite(t.rho)]
+        scores = [t.score for t in group if t.score is not None and math.isfinite(t.score)]
         count = {
             s: sum(t.status == s for t in group) for s in ("candidate", "confirmed", "rejected")
         }
@@ -69,6 +73,7 @@ def track_rows(targets: list[Target]) -> list[TrackRow]:
                 count["candidate"],
                 count["confirmed"],
                 count["rejected"],
+                sum(scores) / len(scores) if scores else None,
             )  # fmt: skip
         )
     rows.sort(key=lambda r: (r.first, r.track_id))
@@ -87,8 +92,9 @@ def stored_track_rows(store: ProjectStore, sequence_id: int) -> list[TrackRow]:
             int(c),
             int(ok),
             int(rej),
+            None if score is None else float(score),
         )  # fmt: skip
-        for tid, first, last, n, rho, c, ok, rej in store.track_stats(sequence_id)
+        for tid, first, last, n, rho, c, ok, rej, score in store.track_stats(sequence_id)
     ]
     rows.sort(key=lambda r: (r.first, r.track_id))
     return rows

@@ -205,8 +205,14 @@ class EnhancePanel(QWidget):
             widget.blockSignals(False)
 
 
+def _score(row: QueueRow) -> str:
+    """The detection score of a queue row ("s=0.42  "), or nothing when it has none."""
+    return "" if row.score is None else f"s={row.score:.2f}  "
+
+
 class ReviewPanel(QWidget):
-    """Candidates, lowest rho first; accept (A) / reject (R); counters; box-suspect filter."""
+    """Candidates, least reliable first (lowest detection score, then lowest rho); accept (A) /
+    reject (R); counters; box-suspect filter."""
 
     accept = Signal()
     reject = Signal()
@@ -219,11 +225,12 @@ class ReviewPanel(QWidget):
         self.counters = QLabel("reviewed 0 · remaining 0")
         self.suspects = QCheckBox("only masks far from their box")
         self.order = QComboBox()
-        self.order.addItem("lowest ρ first", "rho")
+        self.order.addItem("least reliable first", "rho")
         self.order.addItem("by frame", "frame")
         self.order.setToolTip(
-            "ρ (Eq. 20): how clearly the mask's edge stands out from its surroundings; a low ρ "
-            "is a doubtful mask. By frame: one frame after the other"
+            "Least reliable first: model candidates by lowest detection score s, then the "
+            "others by lowest ρ (Eq. 20: how clearly the mask's edge stands out from its "
+            "surroundings; a low ρ is a doubtful mask). By frame: one frame after the other"
         )
         self.by_track = QCheckBox("one row per track")
         self.list = QListWidget()
@@ -254,14 +261,14 @@ class ReviewPanel(QWidget):
             for t, n, first, last in group_by_track(queue)[:500]:
                 text = (
                     f"track {t.track_id}  {n} candidate(s)  frames {first + 1}–{last + 1}  "
-                    f"ρ={t.rho:.2f}"
+                    f"{_score(t)}ρ={t.rho:.2f}"
                     if t.track_id is not None
-                    else f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.area}"
+                    else f"frame {t.frame + 1}  #{t.id}  {_score(t)}ρ={t.rho:.2f}  area={t.area}"
                 )
                 rows.append((text, (t.frame, t.id)))
         else:
-            rows = [(f"frame {t.frame + 1}  #{t.id}  ρ={t.rho:.2f}  area={t.area}", (t.frame, t.id))
-                    for t in queue[:500]]  # fmt: skip
+            rows = [(f"frame {t.frame + 1}  #{t.id}  {_score(t)}ρ={t.rho:.2f}  area={t.area}",
+                     (t.frame, t.id)) for t in queue[:500]]  # fmt: skip
         if rows == self._shown:
             return
         self._shown = rows

@@ -8,7 +8,8 @@ the CPU) and only computes; it hands each frame's masks to the window by a signa
 window saves them as ``model`` candidates, one transaction per frame, replacing the frame's
 earlier ``model`` candidates so that running it twice never duplicates them. A detection whose
 seed falls inside a target already kept on that frame (confirmed, rejected, or from another
-source) is dropped. The review queue shows them lowest rho (Eq. 20) first.
+source) is dropped. Each candidate keeps its detection's score; the review queue shows them
+lowest score first (:mod:`label_irst.gui.review`).
 
 With tracking (the action's default, :data:`label_irst.infer.tracks.DEFAULT_TRACKING`) the
 worker first detects in every frame at the tracker's low threshold, then links the detections
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import QMessageBox
 from label_irst.batch.progress import Job
 from label_irst.core.pamg import GUIDED_SCALE
 from label_irst.errors import LabelIrstError
-from label_irst.infer.project import store_detections
+from label_irst.infer.project import detection_scores, store_detections
 from label_irst.infer.tracks import DEFAULT_TRACKING
 from label_irst.io.sequence import open_sequence
 
@@ -53,8 +54,9 @@ class PrelabelWorker(QThread):
 
     progress = Signal(int, int)
     warned = Signal(str)
-    detected = Signal(int, str, object, object)  # frame index, name, (h, w), [GeneratedMask]
-    tracked = Signal(int, str, object, object, object)  # ... and the masks' track ids
+    #: frame index, name, (h, w), [GeneratedMask], the masks' detection scores
+    detected = Signal(int, str, object, object, object)
+    tracked = Signal(int, str, object, object, object, object)  # ... and the masks' track ids
     succeeded = Signal(object)  # {"frames", "targets", "provider", "cancelled"}
     failed = Signal(str)
 
@@ -104,8 +106,10 @@ class PrelabelWorker(QThread):
                     image, dets, GUIDED_SCALE, lambda m, n=name: self.job.warning(f"{n}: {m}"),
                     self.convention,
                 )  # fmt: skip
-                masks = [r for r in results if r is not None and r.mask.area > 0]
-                self.detected.emit(t, self.names[t], image.shape, masks)
+                kept = [(r, d.score) for r, d in zip(results, dets)
+                        if r is not None and r.mask.area > 0]  # fmt: skip
+                masks = [r for r, _ in kept]
+                self.detected.emit(t, self.names[t], image.shape, masks, [s for _, s in kept])
                 summary["frames"] += 1
                 summary["targets"] += len(masks)
                 self.job.step(t + 1, count)
@@ -137,9 +141,11 @@ class PrelabelWorker(QThread):
             return guided_results(image, dets, GUIDED_SCALE, warn, self.convention)
 
         def write(t, image, results, targets, ids):
-            kept = [(r, i) for r, i in zip(results, ids) if r is not None and r.mask.area > 0]
-            self.tracked.emit(t, self.names[t], image.shape, [r for r, _ in kept],
-                              [i for _, i in kept])  # fmt: skip
+            scores = detection_scores(targets)  # None in a filled frame: no detection
+            kept = [(r, i, s) for r, i, s in zip(results, ids, scores)
+                    if r is not None and r.mask.area > 0]  # fmt: skip
+            self.tracked.emit(t, self.names[t], image.shape, [r for r, _, _ in kept],
+                              [i for _, i, _ in kept], [s for _, _, s in kept])  # fmt: skip
             summary["targets"] += len(kept)
 
         tracks = finish_sequence(raw, self.tracking, sequence.frame, grow, write, True)
@@ -163,14 +169,25 @@ def start(
     )  # fmt: skip
     worker.added = 0  # candidates stored (a detection inside a kept target is dropped)
     owner = (window.workspace.store.path, window.workspace.sequence_id)
-    worker.detected.connect(lambda *args: _count(worker, save_frame(window, *args, owner=owner)))
+    worker.detected.connect(
+        lambda i, name, shape, results, scores: _count(
+            worker, save_frame(window, i, name, shape, results, owner=owner, scores=scores)
+        )
+    )
     base = window.workspace.store.new_track_id() - 1  # per-sequence ids -> project-wide ones
     worker.tracked.connect(
-        lambda i, name, shape, results, ids: _count(
+        lambda i, name, shape, results, ids, scores: _count(
             worker,
             save_frame(
-                window, i, name, shape, results, owner=owner, track_ids=[base + k for k in ids]
-            ),
+                window,
+                i,
+                name,
+                shape,
+                results,
+                owner=owner,
+                track_ids=[base + k for k in ids],
+                scores=scores,
+            ),  # fmt: skip
         )
     )
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
@@ -181,8 +198,11 @@ def start(
     return worker
 
 
-def save_frame(window, index: int, name: str, shape, results, owner=None, track_ids=None) -> None:
-    """Store one frame's candidates (one transaction) and refresh the frame on screen.
+def save_frame(
+    window, index: int, name: str, shape, results, owner=None, track_ids=None, scores=None
+) -> None:
+    """Store one frame's candidates (one transaction, with their detection scores) and refresh
+    the frame on screen.
 
     ``owner`` (project path, sequence id) is the sequence the run started on: results that
     arrive after another sequence was opened are dropped.
@@ -192,7 +212,7 @@ def save_frame(window, index: int, name: str, shape, results, owner=None, track_
     if owner is not None and owner != (window.workspace.store.path, window.workspace.sequence_id):
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
-    saved = store_detections(store, seq_id, index, name, shape, results, track_ids)
+    saved = store_detections(store, seq_id, index, name, shape, results, track_ids, scores)
     annotator = window.annotator
     if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
         annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}

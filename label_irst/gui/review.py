@@ -1,8 +1,12 @@
-"""The review queue: candidates sorted by lowest boundary ratio rho (Eq. 20) first.
+"""The review queue: candidates, least reliable first.
 
-rho measures how clearly a mask's boundary stands out from its surroundings; a low rho is a
-doubtful mask, so those are shown first. The "far from the box" filter flags masks converted
-from boxes whose area differs from the box area by more than a factor (suspect conversions).
+A model candidate carries RPR-Net's detection score (Sec. III-B): the lower it is, the more
+doubtful that a target is there at all, so candidates with a score come first, lowest score
+first. The other candidates (PAMG, box conversions, carried targets: no detection score) follow,
+ordered as before by the boundary ratio rho (Eq. 20): how clearly a mask's boundary stands out
+from its surroundings, a low rho being a doubtful mask. Ties go by rho, then frame. The "far
+from the box" filter flags masks converted from boxes whose area differs from the box area by
+more than a factor (suspect conversions).
 
 The queue is built from :class:`QueueRow` records read by :func:`queue_rows` without unpacking
 any mask (:meth:`label_irst.io.project.ProjectStore.target_rows`), so refreshing it after every
@@ -28,11 +32,12 @@ class QueueRow(NamedTuple):
     track_id: int | None
     area: int
     box: tuple[int, int, int, int] | None = None
+    score: float | None = None
 
     @classmethod
     def of(cls, target: Target) -> QueueRow:
         return cls(target.id, target.frame, target.status, target.source, target.rho,
-                   target.track_id, target.mask.area, target.box)  # fmt: skip
+                   target.track_id, target.mask.area, target.box, target.score)  # fmt: skip
 
 
 def queue_rows(store: ProjectStore, sequence_id: int) -> list[QueueRow]:
@@ -53,18 +58,26 @@ def far_from_box(target: QueueRow, factor: float = 3.0) -> bool:
 ORDERS = ("rho", "frame")
 
 
+def _finite(value) -> float:
+    return value if value is not None and math.isfinite(value) else math.inf
+
+
 def review_queue(
     targets: list[QueueRow], suspects_only: bool = False, order: str = "rho"
 ) -> list[QueueRow]:
-    """Candidates, lowest rho first (NaN last), then by frame; or by frame (then lowest rho),
-    so that accepting walks through the sequence; optionally only box suspects."""
+    """Candidates, least reliable first (``order`` "rho"): lowest detection score first, the
+    candidates without one after them, each group by lowest rho (NaN last), then by frame; or
+    by frame (then score, then rho), so that accepting walks through the sequence; optionally
+    only box suspects."""
     queue = [t for t in targets if t.status == "candidate"]
     if suspects_only:
         queue = [t for t in queue if far_from_box(t)]
 
     def key(t: QueueRow):
-        rho = t.rho if t.rho is not None and math.isfinite(t.rho) else math.inf
-        return (rho, t.frame, t.id or 0) if order == "rho" else (t.frame, rho, t.id or 0)
+        score, rho = _finite(t.score), _finite(t.rho)
+        if order == "rho":
+            return (score, rho, t.frame, t.id or 0)
+        return (t.frame, score, rho, t.id or 0)
 
     return sorted(queue, key=key)
 

@@ -114,7 +114,8 @@ def write_demo_project(
         store.save_target(target.refresh_geometry(), names[0], images[0].shape)
         for t, dets in enumerate((detections or [])[:prelabelled]):
             results = guided_results(images[t], dets)
-            store_detections(store, seq_id, t, names[t], images[t].shape, results)
+            scores = [d.score for d in dets]
+            store_detections(store, seq_id, t, names[t], images[t].shape, results, None, scores)
     os.replace(partial, project)
     partial.with_name(partial.name + ".lock").unlink(missing_ok=True)
     return project

@@ -34,7 +34,12 @@ from label_irst.core.pamg import GUIDED_SCALE, guided_support_radius
 from label_irst.core.tracking import TrackerConfig
 from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD
-from label_irst.infer.project import is_project, project_sequences, store_detections
+from label_irst.infer.project import (
+    detection_scores,
+    is_project,
+    project_sequences,
+    store_detections,
+)
 from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.sequences import read_sequences
 from label_irst.infer.session import RPRModel
@@ -283,12 +288,16 @@ def sequence_state(seq, out: Path, model_name: str, opts: UnitOptions, tracking)
     return SequenceState(seq, stems, path, record, done, finished)
 
 
-def write_frame(state: SequenceState, t, shape, results, out: Path, masks: bool, store, ids=None):
-    """Store one frame's guided masks: project candidates (one transaction) and the union
-    mask file (atomic)."""
+def write_frame(
+    state: SequenceState, t, shape, results, out: Path, masks: bool, store, ids=None, records=None
+):
+    """Store one frame's guided masks: project candidates (one transaction, each with its
+    detection score from ``records``, the frame's target records) and the union mask file
+    (atomic)."""
     seq = state.seq
     if store is not None and results is not None:  # project sequences name their frames
-        store_detections(store, seq.sequence_id, t, seq.names[t], shape, results, ids)
+        scores = detection_scores(records) if records is not None else None
+        store_detections(store, seq.sequence_id, t, seq.names[t], shape, results, ids, scores)
     if masks and results is not None:
         full, _ = union(results, shape)
         write_mask(out / "masks" / seq.name / f"{state.stems[t]}.png", full)
@@ -300,7 +309,8 @@ def finish_tracks(state: SequenceState, tracked, out: Path, masks: bool, store) 
     targets, summary, writes = tracked
     base = store.new_track_id() - 1 if store is not None else 0
     for t, shape, results, ids in writes:
-        write_frame(state, t, shape, results, out, masks, store, [base + i for i in ids])
+        ids = [base + i for i in ids]
+        write_frame(state, t, shape, results, out, masks, store, ids, targets[t])
     for entry, frame_targets in zip(state.done, targets):
         entry["targets"] = frame_targets
     state.record["tracks"] = summary
@@ -398,7 +408,8 @@ def _run_local(states, model, opts, tracking, out, store, flush, job: Job, repor
         try:
             for fr in label_unit(seq, model, opts, len(done), len(stems), job.warning):
                 report.encoder_runs += fr.encoded
-                write_frame(state, fr.t, fr.shape, fr.results, out, opts.masks, store)
+                write_frame(state, fr.t, fr.shape, fr.results, out, opts.masks, store,
+                            records=fr.entry.get("targets"))  # fmt: skip
                 done.append(fr.entry)
                 report.frames += 1
                 report.targets += len(fr.entry.get("targets", ()))

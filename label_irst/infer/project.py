@@ -9,6 +9,12 @@ detections stored as review candidates.
   falls inside a target kept on the frame (reviewed, or from another source) is dropped. The
   app's Pre-annotate and Convert boxes actions and ``prelabel PROJECT`` (through
   :func:`store_detections`, for guided-PAMG masks) share it.
+* :func:`detection_scores`: the detection score of each target record of a frame
+  (``prelabel``'s annotation records): a model candidate is stored with its detection's RPR-Net
+  score (Sec. III-B). A frame that a tracker filled (``"filled"``, grown at the local extremum
+  near the predicted position) has no detection and is stored without a score: the track's
+  score (its mean over the frames, gaps counting 0) is a property of the track, which the track
+  list derives from its targets' scores.
 """
 
 from __future__ import annotations
@@ -94,14 +100,37 @@ def project_sequences(store: ProjectStore, warn=None) -> list[ProjectSequence]:
     return out
 
 
-def model_candidate(sequence_id: int, index: int, result) -> Target:
-    """The review-queue target of one detection's guided-PAMG mask."""
+def model_candidate(sequence_id: int, index: int, result, score: float | None = None) -> Target:
+    """The review-queue target of one detection's guided-PAMG mask, with the detection's score
+    (None: no detection, as in a frame the tracker filled)."""
     target = Target(
         sequence_id, index, result.mask, result.seed, source=SOURCE, status="candidate",
         rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
-        generator=result.generator,
+        generator=result.generator, score=_score(score),
     )  # fmt: skip
     return target.refresh_geometry()
+
+
+def _score(value) -> float | None:
+    """A detection score as stored: a finite number, else None."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+def detection_scores(records: list[dict]) -> list[float | None]:
+    """The detection score of each of a frame's target records: ``det_score`` in a tracked
+    frame (``score`` there is the track's), ``score`` in an untracked one, None in a frame the
+    tracker filled (no detection) or where the record holds no number."""
+    out = []
+    for r in records:
+        if not isinstance(r, dict) or r.get("filled"):
+            out.append(None)
+        else:
+            out.append(_score(r["det_score"] if "det_score" in r else r.get("score")))
+    return out
 
 
 def fresh(results, kept: list[Target]) -> list:
@@ -143,14 +172,21 @@ def store_candidates(
 
 
 def store_detections(
-    store: ProjectStore, sequence_id: int, index: int, name: str, shape, results, track_ids=None
-) -> list[Target]:
+    store: ProjectStore, sequence_id: int, index: int, name: str, shape, results, track_ids=None,
+    scores=None,
+) -> list[Target]:  # fmt: skip
     """Save one frame's guided-PAMG results (None entries ignored) as ``model`` candidates,
-    each with its track id when ``track_ids`` (one per result) is given."""
+    each with its track id when ``track_ids`` and its detection score when ``scores`` (one per
+    result each) are given."""
     ids = list(track_ids) if track_ids is not None else [None] * len(results)
+    scores = list(scores) if scores is not None else [None] * len(results)
+    if not len(ids) == len(scores) == len(results):
+        raise LabelIrstError(
+            f"{name}: {len(results)} masks, {len(ids)} track ids and {len(scores)} scores"
+        )
     targets = [
-        model_candidate(sequence_id, index, r).copy(track_id=i)
-        for r, i in zip(results, ids)
+        model_candidate(sequence_id, index, r, s).copy(track_id=i)
+        for r, i, s in zip(results, ids, scores)
         if r is not None and r.mask.area > 0
     ]
     return store_candidates(store, sequence_id, index, SOURCE, targets, name, shape)

@@ -215,7 +215,8 @@ def _schedule(ray, workers, units, states, model, opts, tracking, out, store, jo
         while len(state.done) in got:
             for fr in got.pop(len(state.done)):
                 report.encoder_runs += fr.encoded
-                write_frame(state, fr.t, fr.shape, fr.results, out, opts.masks, store)
+                write_frame(state, fr.t, fr.shape, fr.results, out, opts.masks, store,
+                            records=fr.entry.get("targets"))  # fmt: skip
                 state.done.append(fr.entry)
                 report.frames += 1
                 report.targets += len(fr.entry.get("targets", ()))

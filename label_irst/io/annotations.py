@@ -2,7 +2,7 @@
 
 A dataset is a list of :class:`Frame` (sequence name, frame name, image file or pixels, size,
 dtype, split) each holding its :class:`Target` list (id, track id, bbox-cropped mask, source,
-review status, rho of Eq. 20) and its review items (:class:`ReviewItem`: boxes or points that
+review status, rho of Eq. 20, the model's detection score of a model candidate) and its review items (:class:`ReviewItem`: boxes or points that
 still have to become masks, box centre -> PAMG as in Sec. III-D1). Centroid, equivalent radius
 r = sqrt(area / pi) (Sec. III-C1), bbox and area are derived from the mask, never stored twice.
 """
@@ -37,6 +37,8 @@ class Target:
     status: str = "confirmed"
     rho: float | None = None
     seed: tuple[int, int] | None = None
+    #: RPR-Net's detection score (Sec. III-B) of a model candidate, in [0, 1]; None otherwise
+    score: float | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -46,6 +48,8 @@ class Target:
         _check_ids(self)
         if self.rho is not None:
             self.rho = as_float(self.rho, "rho")
+        if self.score is not None:
+            self.score = as_score(self.score)
 
     @property
     def area(self) -> int:
@@ -76,6 +80,7 @@ class Target:
             "source": self.source,
             "status": self.status,
             "rho": None if self.rho is None or not math.isfinite(self.rho) else round(self.rho, 4),
+            "score": None if self.score is None else round(self.score, 4),
         }
 
 
@@ -187,6 +192,29 @@ def frame_points(points, shape: tuple[int, int]) -> np.ndarray:
     if not np.isfinite(pts).all() or (np.abs(pts) > 2.0 * reach + 2.0).any():
         raise ValueError("a shape's points lie far outside the frame")
     return pts
+
+
+def as_score(value) -> float:
+    """A detection score: a finite number in [0, 1] (ValueError otherwise)."""
+    score = as_float(value, "score")
+    if not 0.0 <= score <= 1.0:
+        raise ValueError(f"score must lie in [0, 1], got {value!r}")
+    return score
+
+
+def read_score(record: dict, where: str, warn: Callable[[str], None] | None) -> float | None:
+    """The ``"score"`` of a target record read from a file: None when absent or null; a value
+    that is no score (not a number in [0, 1]) is dropped with a warning (``warn``), the target
+    is kept without a score."""
+    value = record.get("score")
+    if value is None:
+        return None
+    try:
+        return as_score(value)
+    except ValueError as exc:
+        if warn is not None:
+            warn(f"{where}: {exc}; the target is kept without a score")
+        return None
 
 
 def _check_ids(item) -> None:

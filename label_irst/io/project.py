@@ -8,17 +8,22 @@ Public API (kept small on purpose; everything else is private):
 * :meth:`add_sequence` / :meth:`sequences`: the frame sources (folder, video, image) annotated.
 * :class:`Target`: one target in one frame: id, track id, bbox-cropped mask + offset, seed,
   centroid, radius, source (pamg, manual, model, box), status (candidate, confirmed, rejected),
-  rho (Eq. 20), Rs, generator, optional source box.
+  rho (Eq. 20), Rs, generator, optional source box, and the model's detection score (``model``
+  candidates only; None for every other target).
 * :meth:`save_target` (insert or update), :meth:`delete_target`, :meth:`set_status`: each is one
   transaction, with one history row written in the same transaction, so killing the process at
   any moment loses nothing a caller was told was saved.
-* :meth:`targets`, :meth:`frames`, :meth:`frames_with_targets`, :meth:`new_track_id`, :meth:`history`.
+* :meth:`targets`, :meth:`frames`, :meth:`frames_with_targets`, :meth:`new_track_id`, :meth:`history`;
+  :meth:`target_rows` and :meth:`track_stats` read no mask (the review queue, the track list).
+  Every reader skips a damaged target row and names it once in :attr:`ProjectStore.damaged`.
 * :meth:`meta` / :meth:`set_meta`: project settings (the annotation convention).
 * :meth:`has_target`, :meth:`restore_target`: undo of a delete (the same id).
 * :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI).
 
 Masks are stored as their bounding-box crop, bit-packed (``np.packbits``), with the crop's
 (row, col) offset: a 640x512 frame with three small targets costs a few dozen bytes.
+The tables, their version and the migration of older projects (done on a writable open, in one
+transaction) are in :mod:`label_irst.io.project_schema`.
 """
 
 from __future__ import annotations
@@ -35,33 +40,23 @@ import numpy as np
 from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io.project_lock import ProjectLock, check_project_file, sqlite_uri
+from label_irst.io.project_schema import (  # noqa: F401 (SCHEMA_VERSION re-exported)
+    DAMAGED,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SOURCES,
+    STATUSES,
+    has_column,
+    migrate,
+)
 
-SCHEMA_VERSION = 1
-SOURCES = ("pamg", "manual", "model", "box")
-STATUSES = ("candidate", "confirmed", "rejected")
 PROJECT_SUFFIX = ".lirst"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sequences (
-    id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-    frame_count INTEGER NOT NULL, created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS frames (
-    id INTEGER PRIMARY KEY, sequence_id INTEGER NOT NULL REFERENCES sequences(id),
-    idx INTEGER NOT NULL, name TEXT NOT NULL, height INTEGER, width INTEGER,
-    UNIQUE (sequence_id, idx));
-CREATE TABLE IF NOT EXISTS targets (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, frame_id INTEGER NOT NULL REFERENCES frames(id),
-    track_id INTEGER, off_row INTEGER NOT NULL, off_col INTEGER NOT NULL,
-    height INTEGER NOT NULL, width INTEGER NOT NULL, mask BLOB NOT NULL,
-    seed_x INTEGER NOT NULL, seed_y INTEGER NOT NULL, cx REAL, cy REAL, radius REAL,
-    rho REAL, support_radius REAL, generator TEXT, source TEXT NOT NULL,
-    status TEXT NOT NULL, box TEXT, updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS targets_frame ON targets (frame_id);
-CREATE TABLE IF NOT EXISTS history (
-    id INTEGER PRIMARY KEY, time REAL NOT NULL, target_id INTEGER, action TEXT NOT NULL,
-    detail TEXT);
-"""
+#: the stored columns of a target, in the order :func:`_row` gives their values
+_COLUMNS = (
+    "track_id, off_row, off_col, height, width, mask, seed_x, seed_y, cx, cy, radius, rho,"
+    " support_radius, generator, source, status, box, updated, score"
+)
+_INSERT = f"INSERT INTO targets ({_COLUMNS}, frame_id) VALUES ({', '.join('?' * 20)})"
 
 
 @dataclass(frozen=True)
@@ -77,7 +72,8 @@ class Target:
     """One annotated target of one frame (``frame`` is the frame index in its sequence).
 
     ``box`` is the source box (x0, y0, x1, y1, exclusive ends) for targets converted from
-    boxes, used by the review queue to flag masks whose area is far from the box.
+    boxes, used by the review queue to flag masks whose area is far from the box. ``score`` is
+    the detection score of a ``model`` candidate (RPR-Net, Sec. III-B); None for the others.
     """
 
     sequence_id: int
@@ -94,6 +90,7 @@ class Target:
     box: tuple[int, int, int, int] | None = None
     centroid: tuple[float, float] = field(default=(float("nan"), float("nan")))
     radius: float = 0.0
+    score: float | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -131,6 +128,19 @@ def _unpack(off_row: int, off_col: int, h: int, w: int, blob: bytes) -> CroppedM
     return CroppedMask(bits.reshape(h, w), (int(off_row), int(off_col)))
 
 
+def _row(target: Target) -> tuple:
+    """The stored values of a target, in :data:`_COLUMNS` order."""
+    off_row, off_col, h, w, blob = _pack(target.mask)
+    box = json.dumps(list(target.box)) if target.box is not None else None
+    cx, cy = target.centroid
+    return (
+        target.track_id, off_row, off_col, h, w, blob, int(target.seed[0]), int(target.seed[1]),
+        _num(cx), _num(cy), float(target.radius), _num(target.rho),
+        float(target.support_radius), target.generator, target.source, target.status, box,
+        time.time(), _num(target.score),
+    )  # fmt: skip
+
+
 def _box(text) -> tuple[float, float, float, float] | None:
     """A stored source box, or None when it is absent or unreadable (it is only a hint)."""
     if not text:
@@ -150,15 +160,21 @@ class ProjectStore:
         self.path = path
         self._db = connection
         self._lock = lock
-        #: damaged target rows met by :meth:`targets` (skipped), one line each
+        #: damaged target rows met by the readers (skipped), one line per row
         self.damaged: list[str] = []
+        self._named: set[str] = set()
+        # a read-only open of a version-1 project has no score column: read as NULL
+        self._score = "t.score" if has_column(connection, "targets", "score") else "NULL"
+        self._damaged = DAMAGED.format(score=self._score)
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = False, readonly: bool = False):
         """Open (``create``: make a new file if absent) a project; ``readonly`` takes no lock.
 
         An existing file is checked read-only first (:func:`check_project_file`), so a foreign
-        or newer file is refused before anything is written into it or beside it.
+        or newer file is refused before anything is written into it or beside it. An older
+        project opened for writing is migrated (:func:`label_irst.io.project_schema.migrate`,
+        one transaction); a read-only open leaves it as it is.
         """
         path = Path(path)
         if path.is_dir():
@@ -170,7 +186,7 @@ class ProjectStore:
             raise LabelIrstError(f"{path}: no such project")
         if exists:
             check_project_file(path, SCHEMA_VERSION)
-        lock = None
+        lock = db = None
         try:
             if readonly:
                 db = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, isolation_level=None)
@@ -188,22 +204,24 @@ class ProjectStore:
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("PRAGMA foreign_keys=ON")
                 if not exists:
-                    db.executescript(_SCHEMA)
+                    db.executescript(SCHEMA)
                     db.execute(
                         "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                         (str(SCHEMA_VERSION),),
                     )
+                else:
+                    migrate(db, path)
             db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except (sqlite3.DatabaseError, OSError) as exc:
+            return cls(path, db, lock)
+        except BaseException as exc:
+            if db is not None:
+                db.close()
             if lock:
                 lock.release()
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise LabelIrstError(f"{path}: cannot open the project ({reason})") from None
-        except BaseException:
-            if lock:
-                lock.release()
+            if isinstance(exc, (sqlite3.DatabaseError, OSError)):
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                raise LabelIrstError(f"{path}: cannot open the project ({reason})") from None
             raise
-        return cls(path, db, lock)
 
     def close(self) -> None:
         if self._db is not None:
@@ -257,33 +275,20 @@ class ProjectStore:
 
         ``frame_name`` and ``frame_shape`` (h, w) are recorded for the frame the first time.
         """
-        off_row, off_col, h, w, blob = _pack(target.mask)
-        box = json.dumps(list(target.box)) if target.box is not None else None
-        cx, cy = target.centroid
-        values = (
-            target.track_id, off_row, off_col, h, w, blob, int(target.seed[0]), int(target.seed[1]),
-            _num(cx), _num(cy), float(target.radius), _num(target.rho),
-            float(target.support_radius), target.generator, target.source, target.status, box,
-            time.time(),
-        )  # fmt: skip
+        values = _row(target)
         with self._transaction() as db:
             if target.id is None:
                 frame_id = self._frame_id(
                     db, target.sequence_id, target.frame, frame_name, frame_shape
                 )
-                cur = db.execute(
-                    "INSERT INTO targets (track_id, off_row, off_col, height, width, mask, seed_x,"
-                    " seed_y, cx, cy, radius, rho, support_radius, generator, source, status, box,"
-                    " updated, frame_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*values, frame_id),
-                )
+                cur = db.execute(_INSERT, (*values, frame_id))
                 target = target.copy(id=int(cur.lastrowid))
                 action = "add"
             else:
                 cur = db.execute(
                     "UPDATE targets SET track_id=?, off_row=?, off_col=?, height=?, width=?,"
                     " mask=?, seed_x=?, seed_y=?, cx=?, cy=?, radius=?, rho=?, support_radius=?,"
-                    " generator=?, source=?, status=?, box=?, updated=? WHERE id=?",
+                    " generator=?, source=?, status=?, box=?, updated=?, score=? WHERE id=?",
                     (*values, target.id),
                 )
                 if cur.rowcount != 1:
@@ -317,20 +322,7 @@ class ProjectStore:
                 db.execute("DELETE FROM targets WHERE id=?", (tid,))
                 self._log(db, tid, "delete", {"replaced": source})
             for target in targets:
-                off_row, off_col, h, w, blob = _pack(target.mask)
-                box = json.dumps(list(target.box)) if target.box is not None else None
-                cx, cy = target.centroid
-                cur = db.execute(
-                    "INSERT INTO targets (track_id, off_row, off_col, height, width, mask, seed_x,"
-                    " seed_y, cx, cy, radius, rho, support_radius, generator, source, status, box,"
-                    " updated, frame_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        target.track_id, off_row, off_col, h, w, blob, int(target.seed[0]),
-                        int(target.seed[1]), _num(cx), _num(cy), float(target.radius),
-                        _num(target.rho), float(target.support_radius), target.generator,
-                        source, target.status, box, time.time(), frame_id,
-                    ),
-                )  # fmt: skip
+                cur = db.execute(_INSERT, (*_row(target.copy(source=source)), frame_id))
                 target = target.copy(
                     id=int(cur.lastrowid), sequence_id=sequence_id, frame=frame, source=source
                 )
@@ -344,22 +336,13 @@ class ProjectStore:
 
     def restore_target(self, target: Target, frame_name: str = "") -> Target:
         """Insert a deleted target again under its own id (undo of a delete), one transaction."""
-        off_row, off_col, h, w, blob = _pack(target.mask)
-        box = json.dumps(list(target.box)) if target.box is not None else None
-        cx, cy = target.centroid
+        values = _row(target)
         with self._transaction() as db:
             frame_id = self._frame_id(db, target.sequence_id, target.frame, frame_name, None)
             db.execute(
-                "INSERT INTO targets (id, track_id, off_row, off_col, height, width, mask, seed_x,"
-                " seed_y, cx, cy, radius, rho, support_radius, generator, source, status, box,"
-                " updated, frame_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    target.id, target.track_id, off_row, off_col, h, w, blob,
-                    int(target.seed[0]), int(target.seed[1]), _num(cx), _num(cy),
-                    float(target.radius), _num(target.rho), float(target.support_radius),
-                    target.generator, target.source, target.status, box, time.time(), frame_id,
-                ),
-            )  # fmt: skip
+                f"INSERT INTO targets (id, {_COLUMNS}, frame_id) VALUES ({', '.join('?' * 21)})",
+                (target.id, *values, frame_id),
+            )
             self._log(db, target.id, "restore", {"status": target.status})
         return target
 
@@ -391,12 +374,13 @@ class ProjectStore:
     def targets(
         self, sequence_id: int, frame: int | None = None, status: str | None = None
     ) -> list[Target]:
-        """Targets of a sequence (one frame, or all), optionally of one status, in id order."""
+        """Targets of a sequence (one frame, or all), optionally of one status, in id order.
+        Damaged rows are skipped and named in :attr:`damaged`."""
         sql = (
             "SELECT t.id, f.idx, t.track_id, t.off_row, t.off_col, t.height, t.width, t.mask,"
             " t.seed_x, t.seed_y, t.cx, t.cy, t.radius, t.rho, t.support_radius, t.generator,"
-            " t.source, t.status, t.box FROM targets t JOIN frames f ON f.id = t.frame_id"
-            " WHERE f.sequence_id=?"
+            f" t.source, t.status, t.box, {self._score}, {self._damaged}"
+            " FROM targets t JOIN frames f ON f.id = t.frame_id WHERE f.sequence_id=?"
         )
         args: list = [sequence_id]
         if frame is not None:
@@ -408,8 +392,10 @@ class ProjectStore:
         out = []
         for row in self._db.execute(sql + " ORDER BY t.id", args):
             (tid, idx, track, r0, c0, h, w, blob, sx, sy, cx, cy, radius, rho, rs, gen, src,
-             st, box) = row  # fmt: skip
+             st, box, score, bad) = row  # fmt: skip
             try:
+                if bad:
+                    raise ValueError("a field of the wrong type or out of range")
                 target = Target(
                     sequence_id=sequence_id,
                     frame=int(idx),
@@ -425,29 +411,41 @@ class ProjectStore:
                     box=_box(box),
                     centroid=(_nan(cx), _nan(cy)),
                     radius=float(radius or 0.0),
+                    score=None if score is None else float(score),
                 )  # fmt: skip
             except (LabelIrstError, ValueError, TypeError, OverflowError) as exc:
-                self.damaged.append(f"{self.path}: target {tid} is damaged ({exc}); skipped")
+                self._skip(tid, exc)
                 continue
             out.append(target)
         return out
 
+    def _skip(self, tid, reason) -> None:
+        """Name a damaged target row in :attr:`damaged`, once however often it is read."""
+        line = f"{self.path}: target {tid} is damaged ({reason}); skipped"
+        if line not in self._named:
+            self._named.add(line)
+            self.damaged.append(line)
+
     def target_rows(self, sequence_id: int) -> list[tuple]:
         """Targets of a sequence without unpacking their masks, in id order: (id, frame, status,
-        source, rho (NaN when unknown), track id, mask area, source box or None). The area is
-        the bit count of the packed mask (padding bits are zero), so it equals ``mask.area``."""
+        source, rho (NaN when unknown), track id, mask area, source box or None, detection
+        score or None). The area is the bit count of the packed mask (padding bits are zero),
+        so it equals ``mask.area``. The rows :meth:`targets` skips as damaged are skipped."""
         rows = self._db.execute(
-            "SELECT t.id, f.idx, t.status, t.source, t.rho, t.track_id, t.mask, t.box"
-            " FROM targets t JOIN frames f ON f.id = t.frame_id WHERE f.sequence_id=?"
-            " ORDER BY t.id",
+            "SELECT t.id, f.idx, t.status, t.source, t.rho, t.track_id, t.mask, t.box,"
+            f" {self._score}, {self._damaged} FROM targets t JOIN frames f ON f.id = t.frame_id"
+            " WHERE f.sequence_id=? ORDER BY t.id",
             (sequence_id,),
         )
         nan = float("nan")
-        return [
-            (tid, idx, st, src, nan if rho is None else rho, track,
-             int.from_bytes(blob).bit_count(), tuple(json.loads(box)) if box else None)
-            for tid, idx, st, src, rho, track, blob, box in rows
-        ]  # fmt: skip
+        out = []
+        for tid, idx, st, src, rho, track, blob, box, score, bad in rows:
+            if bad:
+                self._skip(tid, "a field of the wrong type or out of range")
+                continue
+            out.append((tid, idx, st, src, nan if rho is None else rho, track,
+                        int.from_bytes(blob).bit_count(), _box(box), score))  # fmt: skip
+        return out
 
     def frames_with_targets(self, sequence_id: int, status: str | None = None) -> list[int]:
         sql = (
@@ -462,13 +460,14 @@ class ProjectStore:
 
     def track_stats(self, sequence_id: int) -> list[tuple]:
         """Per track of a sequence, without reading masks: (track id, first frame, last frame,
-        targets, mean rho, candidates, confirmed, rejected), by track id."""
+        targets, mean rho, candidates, confirmed, rejected, mean detection score (None when no
+        target of the track has one)), by track id; damaged rows are left out."""
         rows = self._db.execute(
             "SELECT t.track_id, MIN(f.idx), MAX(f.idx), COUNT(*), AVG(t.rho),"
-            " SUM(t.status='candidate'), SUM(t.status='confirmed'), SUM(t.status='rejected')"
-            " FROM targets t JOIN frames f ON f.id = t.frame_id"
-            " WHERE f.sequence_id=? AND t.track_id IS NOT NULL GROUP BY t.track_id"
-            " ORDER BY t.track_id",
+            " SUM(t.status='candidate'), SUM(t.status='confirmed'), SUM(t.status='rejected'),"
+            f" AVG({self._score}) FROM targets t JOIN frames f ON f.id = t.frame_id"
+            f" WHERE f.sequence_id=? AND t.track_id IS NOT NULL AND NOT {self._damaged}"
+            " GROUP BY t.track_id ORDER BY t.track_id",
             (sequence_id,),
         )
         return rows.fetchall()

@@ -27,6 +27,7 @@ from label_irst.io.annotations import (
     Target,
     frame_points,
     image_info,
+    read_score,
 )
 from label_irst.io.files import read_head
 from label_irst.io.formats import rle
@@ -92,6 +93,7 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
                     "source": record["source"],
                     "status": record["status"],
                     "rho": record["rho"],
+                    "score": record["score"],
                 }
             )
             next_ann += 1
@@ -189,6 +191,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     source=str(item.get("source") or "manual"),
                     status=str(item.get("status") or "confirmed"),
                     rho=None if item.get("rho") is None else float(item["rho"]),
+                    score=read_score(item, f"{source}: annotation {item.get('id')}", job.warning),
                 )
             )
         except (LabelIrstError, KeyError, TypeError, ValueError, OverflowError, cv2.error) as exc:

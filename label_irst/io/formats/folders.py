@@ -8,8 +8,8 @@ One reader serves both layouts:
   ``masks/<seq>/<frame>.png``, ``img_idx/train_<NAME>.txt`` with ``<seq>/<frame>`` lines and
   ``annotations/<seq>.json`` with per-target records.
 
-Masks are the truth: per-target records (ids, track ids, status, source, rho, and the crop RLE
-this tool writes) are used only when their union equals the mask file; otherwise each
+Masks are the truth: per-target records (ids, track ids, status, source, rho, detection score
+and the crop RLE this tool writes) are used only when their union equals the mask file; otherwise each
 8-connected component of the mask becomes a target. A frame without a mask file has no target.
 """
 
@@ -22,7 +22,14 @@ import numpy as np
 from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
-from label_irst.io.annotations import Annotations, Frame, Target, image_info, targets_from_mask
+from label_irst.io.annotations import (
+    Annotations,
+    Frame,
+    Target,
+    image_info,
+    read_score,
+    targets_from_mask,
+)
 from label_irst.io.files import is_folder, read_text, scan_folder
 from label_irst.io.formats import rle
 from label_irst.io.formats._common import dataset_name, read_json
@@ -103,12 +110,17 @@ def _records(root: Path, sequence: str, warn=None) -> dict[str, list[dict]]:
     return out
 
 
-def targets_from_records(records: list[dict], mask: np.ndarray) -> list[Target] | None:
-    """Targets rebuilt from this tool's per-target records, or None if they disagree with ``mask``."""
+def targets_from_records(
+    records: list[dict], mask: np.ndarray, warn=None, where: str = ""
+) -> list[Target] | None:
+    """Targets rebuilt from this tool's per-target records, or None if they disagree with
+    ``mask``. A record's ``"score"`` that is no detection score is dropped and named through
+    ``warn`` (only when the records are used)."""
     if not records or not all(isinstance(r, dict) and "rle" in r for r in records):
         return None
     union = np.zeros(mask.shape, bool)
     out = []
+    notes: list[str] = []
     try:
         for r in records:
             x0, y0 = (int(v) for v in r["bbox"][:2])
@@ -120,12 +132,17 @@ def targets_from_records(records: list[dict], mask: np.ndarray) -> list[Target] 
                 source=str(r.get("source", "manual")),
                 status=str(r.get("status", "confirmed")),
                 rho=None if r.get("rho") is None else float(r["rho"]),
+                score=read_score(r, f"{where}target {r.get('id')}", notes.append),
             )
             target.mask.paint(union)
             out.append(target)
     except (LabelIrstError, KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None
-    return out if np.array_equal(union, mask) else None
+    if not np.array_equal(union, mask):
+        return None
+    for note in notes if warn is not None else ():
+        warn(note)
+    return out
 
 
 def read(path: Path, job: Job | None = None) -> Annotations:
@@ -162,7 +179,8 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                 mask = read_mask(mask_path)
                 if mask.shape != shape:
                     raise LabelIrstError(f"{mask_path}: mask size {mask.shape} != image {shape}")
-                targets = targets_from_records(records_cache[seq].get(image_path.stem, []), mask)
+                records = records_cache[seq].get(image_path.stem, [])
+                targets = targets_from_records(records, mask, job.warning, f"{key}: ")
                 frame.targets = targets if targets is not None else targets_from_mask(mask)
         except LabelIrstError as exc:
             job.warning(f"skipped: {exc}")

@@ -31,6 +31,7 @@ from label_irst.io.annotations import (
     Target,
     frame_points,
     image_info,
+    read_score,
 )
 from label_irst.io.files import read_head
 from label_irst.io.formats._common import (
@@ -110,6 +111,7 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
                     "source": record["source"],
                     "status": record["status"],
                     "rho": record["rho"],
+                    "score": record["score"],
                 }
             )
         h, w = frame.shape
@@ -126,7 +128,7 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
         write_json(folder / f"{name}.json", data)
 
 
-def _shape_target(shape: dict, size: tuple[int, int]) -> Target | ReviewItem | None:
+def _shape_target(shape: dict, size: tuple[int, int], warn=None) -> Target | ReviewItem | None:
     kind = shape.get("shape_type") or "polygon"
     pts = frame_points(shape.get("points") or [], size)
     track = shape.get("group_id")
@@ -160,6 +162,7 @@ def _shape_target(shape: dict, size: tuple[int, int]) -> Target | ReviewItem | N
         source=str(shape.get("source") or "manual"),
         status=str(shape.get("status") or "confirmed"),
         rho=None if shape.get("rho") is None else float(shape["rho"]),
+        score=read_score(shape, f"target {extra['id']}", warn),
         **extra,
     )
 
@@ -186,7 +189,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
             split = data.get("split") if data.get("split") in ("train", "test") else None
             frame = Frame(sequence, json_path.stem, image_path, shape, dtype, split=split)
             for item in data["shapes"]:
-                got = _shape_target(item, shape)
+                got = _shape_target(item, shape, lambda m, p=json_path: job.warning(f"{p}: {m}"))
                 if isinstance(got, Target):
                     frame.targets.append(got)
                 elif isinstance(got, ReviewItem):

@@ -81,8 +81,9 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     job.warning(f"{record.source}: target {t.id} lies outside its frame; skipped")
                     continue
                 rho = None if t.rho is None or not math.isfinite(t.rho) else float(t.rho)
+                score = t.score if t.score is not None and 0.0 <= t.score <= 1.0 else None
                 frames[t.frame].targets.append(
-                    Target(t.mask, t.id or 0, t.track_id, t.source, t.status, rho, t.seed)
+                    Target(t.mask, t.id or 0, t.track_id, t.source, t.status, rho, t.seed, score)
                 )
                 if t.generator and "generator" not in ann.meta:
                     ann.meta["generator"] = t.generator
@@ -154,6 +155,7 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
                             status=target.status,
                             rho=float("nan") if target.rho is None else float(target.rho),
                             support_radius=rs, generator=generator, track_id=target.track_id,
+                            score=target.score,
                         ).refresh_geometry()  # fmt: skip
                         store.save_target(stored_target, frame.image_path.name, frame.shape)
                         stored += 1
