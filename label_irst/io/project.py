@@ -18,7 +18,8 @@ Public API (kept small on purpose; everything else is private):
   Every reader skips a damaged target row and names it once in :attr:`ProjectStore.damaged`.
 * :meth:`meta` / :meth:`set_meta`: project settings (the annotation convention).
 * :meth:`has_target`, :meth:`restore_target`: undo of a delete (the same id).
-* :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI).
+* :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI;
+  in :mod:`label_irst.io.project_masks`).
 
 Masks are stored as their bounding-box crop, bit-packed (``np.packbits``), with the crop's
 (row, col) offset: a 640x512 frame with three small targets costs a few dozen bytes.
@@ -35,11 +36,19 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io.project_lock import ProjectLock, check_project_file, sqlite_uri
+from label_irst.io.project_masks import export_masks, frame_mask  # noqa: F401 (re-exported)
+from label_irst.io.project_rows import (
+    COLUMNS,
+    INSERT,
+    MASK_COLUMN,
+    nan_if_none,
+    read_box,
+    row_values,
+    unpack,
+)
 from label_irst.io.project_schema import (  # noqa: F401 (SCHEMA_VERSION re-exported)
     DAMAGED,
     SCHEMA,
@@ -51,12 +60,6 @@ from label_irst.io.project_schema import (  # noqa: F401 (SCHEMA_VERSION re-expo
 )
 
 PROJECT_SUFFIX = ".lirst"
-#: the stored columns of a target, in the order :func:`_row` gives their values
-_COLUMNS = (
-    "track_id, off_row, off_col, height, width, mask, seed_x, seed_y, cx, cy, radius, rho,"
-    " support_radius, generator, source, status, box, updated, score"
-)
-_INSERT = f"INSERT INTO targets ({_COLUMNS}, frame_id) VALUES ({', '.join('?' * 20)})"
 
 
 @dataclass(frozen=True)
@@ -108,51 +111,6 @@ class Target:
         return replace(self, **changes)
 
 
-def _pack(mask: CroppedMask) -> tuple[int, int, int, int, bytes]:
-    crop = np.asarray(mask.crop, dtype=bool)
-    h, w = crop.shape
-    return mask.offset[0], mask.offset[1], h, w, np.packbits(crop, axis=None).tobytes()
-
-
-_COORD = 2**31
-
-
-def _unpack(off_row: int, off_col: int, h: int, w: int, blob: bytes) -> CroppedMask:
-    """The mask of a stored row; a damaged row (sizes, offsets, bits) is a ValueError."""
-    values = (off_row, off_col, h, w)
-    if not all(isinstance(v, int) and -_COORD < v < _COORD for v in values):
-        raise ValueError(f"mask geometry {values} is not four small integers")
-    if h < 0 or w < 0 or not isinstance(blob, bytes) or h * w > 8 * len(blob):
-        raise ValueError(f"a {h}x{w} mask does not fit its {len(blob or b'')} stored bytes")
-    bits = np.unpackbits(np.frombuffer(blob, np.uint8), count=h * w).astype(bool)
-    return CroppedMask(bits.reshape(h, w), (int(off_row), int(off_col)))
-
-
-def _row(target: Target) -> tuple:
-    """The stored values of a target, in :data:`_COLUMNS` order."""
-    off_row, off_col, h, w, blob = _pack(target.mask)
-    box = json.dumps(list(target.box)) if target.box is not None else None
-    cx, cy = target.centroid
-    return (
-        target.track_id, off_row, off_col, h, w, blob, int(target.seed[0]), int(target.seed[1]),
-        _num(cx), _num(cy), float(target.radius), _num(target.rho),
-        float(target.support_radius), target.generator, target.source, target.status, box,
-        time.time(), _num(target.score),
-    )  # fmt: skip
-
-
-def _box(text) -> tuple[float, float, float, float] | None:
-    """A stored source box, or None when it is absent or unreadable (it is only a hint)."""
-    if not text:
-        return None
-    try:
-        values = json.loads(text, parse_constant=lambda c: None)
-        box = tuple(float(v) for v in values)
-    except (ValueError, TypeError, OverflowError, RecursionError):
-        return None
-    return box if len(box) == 4 and all(np.isfinite(box)) else None
-
-
 class ProjectStore:
     """A Label-IRST project file. Every public write is one SQLite transaction."""
 
@@ -163,6 +121,9 @@ class ProjectStore:
         #: damaged target rows met by the readers (skipped), one line per row
         self.damaged: list[str] = []
         self._named: set[str] = set()
+        self._writes = 0
+        self._kept: dict[tuple[str, int], tuple[tuple[int, int], list]] = {}
+        self._bad: dict[int, tuple[int, frozenset[int]]] = {}
         # a read-only open of a version-1 project has no score column: read as NULL
         self._score = "t.score" if has_column(connection, "targets", "score") else "NULL"
         self._damaged = DAMAGED.format(score=self._score)
@@ -275,13 +236,13 @@ class ProjectStore:
 
         ``frame_name`` and ``frame_shape`` (h, w) are recorded for the frame the first time.
         """
-        values = _row(target)
+        values = row_values(target)
         with self._transaction() as db:
             if target.id is None:
                 frame_id = self._frame_id(
                     db, target.sequence_id, target.frame, frame_name, frame_shape
                 )
-                cur = db.execute(_INSERT, (*values, frame_id))
+                cur = db.execute(INSERT, (*values, frame_id))
                 target = target.copy(id=int(cur.lastrowid))
                 action = "add"
             else:
@@ -322,7 +283,7 @@ class ProjectStore:
                 db.execute("DELETE FROM targets WHERE id=?", (tid,))
                 self._log(db, tid, "delete", {"replaced": source})
             for target in targets:
-                cur = db.execute(_INSERT, (*_row(target.copy(source=source)), frame_id))
+                cur = db.execute(INSERT, (*row_values(target.copy(source=source)), frame_id))
                 target = target.copy(
                     id=int(cur.lastrowid), sequence_id=sequence_id, frame=frame, source=source
                 )
@@ -336,11 +297,11 @@ class ProjectStore:
 
     def restore_target(self, target: Target, frame_name: str = "") -> Target:
         """Insert a deleted target again under its own id (undo of a delete), one transaction."""
-        values = _row(target)
+        values = row_values(target)
         with self._transaction() as db:
             frame_id = self._frame_id(db, target.sequence_id, target.frame, frame_name, None)
             db.execute(
-                f"INSERT INTO targets (id, {_COLUMNS}, frame_id) VALUES ({', '.join('?' * 21)})",
+                f"INSERT INTO targets (id, {COLUMNS}, frame_id) VALUES ({', '.join('?' * 21)})",
                 (target.id, *values, frame_id),
             )
             self._log(db, target.id, "restore", {"status": target.status})
@@ -377,7 +338,7 @@ class ProjectStore:
         """Targets of a sequence (one frame, or all), optionally of one status, in id order.
         Damaged rows are skipped and named in :attr:`damaged`."""
         sql = (
-            "SELECT t.id, f.idx, t.track_id, t.off_row, t.off_col, t.height, t.width, t.mask,"
+            f"SELECT t.id, f.idx, t.track_id, t.off_row, t.off_col, t.height, t.width, {MASK_COLUMN},"
             " t.seed_x, t.seed_y, t.cx, t.cy, t.radius, t.rho, t.support_radius, t.generator,"
             f" t.source, t.status, t.box, {self._score}, {self._damaged}"
             " FROM targets t JOIN frames f ON f.id = t.frame_id WHERE f.sequence_id=?"
@@ -399,7 +360,7 @@ class ProjectStore:
                 target = Target(
                     sequence_id=sequence_id,
                     frame=int(idx),
-                    mask=_unpack(r0, c0, h, w, blob),
+                    mask=unpack(r0, c0, h, w, blob),
                     seed=(int(sx), int(sy)),
                     source=src,
                     status=st,
@@ -408,8 +369,8 @@ class ProjectStore:
                     generator=str(gen or ""),
                     track_id=None if track is None else int(track),
                     id=int(tid),
-                    box=_box(box),
-                    centroid=(_nan(cx), _nan(cy)),
+                    box=read_box(box),
+                    centroid=(nan_if_none(cx), nan_if_none(cy)),
                     radius=float(radius or 0.0),
                     score=None if score is None else float(score),
                 )  # fmt: skip
@@ -427,25 +388,52 @@ class ProjectStore:
             self.damaged.append(line)
 
     def target_rows(self, sequence_id: int) -> list[tuple]:
+        return list(self._cached("rows", sequence_id, self._target_rows))
+
+    def _target_rows(self, sequence_id: int) -> list[tuple]:
         """Targets of a sequence without unpacking their masks, in id order: (id, frame, status,
         source, rho (NaN when unknown), track id, mask area, source box or None, detection
-        score or None). The area is the bit count of the packed mask (padding bits are zero),
-        so it equals ``mask.area``. The rows :meth:`targets` skips as damaged are skipped."""
+        score or None). The area is the bit count of the packed mask's first h x w bits (the
+        bits :func:`unpack` reads), so it equals ``mask.area``. The rows :meth:`targets` skips
+        as damaged are skipped (and named in :attr:`damaged`). The answer is kept until the
+        project changes (:meth:`_cached`): a frame step that changed nothing reads nothing."""
+        damaged = self._damaged_ids(sequence_id)
         rows = self._db.execute(
-            "SELECT t.id, f.idx, t.status, t.source, t.rho, t.track_id, t.mask, t.box,"
-            f" {self._score}, {self._damaged} FROM targets t JOIN frames f ON f.id = t.frame_id"
-            " WHERE f.sequence_id=? ORDER BY t.id",
+            f"SELECT t.id, f.idx, t.status, t.source, t.rho, t.track_id, {MASK_COLUMN},"
+            f" 8 * length(t.mask) - t.height * t.width, t.box, {self._score}"
+            " FROM targets t JOIN frames f ON f.id = t.frame_id WHERE f.sequence_id=?"
+            " ORDER BY t.id",
             (sequence_id,),
         )
         nan = float("nan")
         out = []
-        for tid, idx, st, src, rho, track, blob, box, score, bad in rows:
-            if bad:
+        for tid, idx, st, src, rho, track, blob, spare, box, score in rows:
+            if damaged and tid in damaged:
                 self._skip(tid, "a field of the wrong type or out of range")
                 continue
             out.append((tid, idx, st, src, nan if rho is None else rho, track,
-                        int.from_bytes(blob).bit_count(), _box(box), score))  # fmt: skip
+                        (int.from_bytes(blob) >> spare).bit_count(), read_box(box) if box else None,
+                        score))  # fmt: skip
         return out
+
+    def _damaged_ids(self, sequence_id: int) -> frozenset[int]:
+        """The ids of a sequence's damaged target rows (:data:`DAMAGED`), kept until another
+        connection commits: this store writes only whole, valid rows, so its own writes add
+        none (they may mend one: then the set is read again)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        kept = self._bad.get(sequence_id)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        ids = frozenset(
+            r[0]
+            for r in self._db.execute(
+                "SELECT t.id FROM targets t JOIN frames f ON f.id = t.frame_id"
+                f" WHERE f.sequence_id=? AND {self._damaged}",
+                (sequence_id,),
+            )
+        )
+        self._bad[sequence_id] = (version, ids)
+        return ids
 
     def frames_with_targets(self, sequence_id: int, status: str | None = None) -> list[int]:
         sql = (
@@ -461,12 +449,18 @@ class ProjectStore:
     def track_stats(self, sequence_id: int) -> list[tuple]:
         """Per track of a sequence, without reading masks: (track id, first frame, last frame,
         targets, mean rho, candidates, confirmed, rejected, mean detection score (None when no
-        target of the track has one)), by track id; damaged rows are left out."""
+        target of the track has one)), by track id; damaged rows are left out. Kept until the
+        project changes, as :meth:`target_rows`."""
+        return list(self._cached("tracks", sequence_id, self._track_stats))
+
+    def _track_stats(self, sequence_id: int) -> list[tuple]:
+        damaged = self._damaged_ids(sequence_id)  # integers read from the file: inlined
+        skip = f" AND t.id NOT IN ({','.join(map(str, sorted(damaged)))})" if damaged else ""
         rows = self._db.execute(
             "SELECT t.track_id, MIN(f.idx), MAX(f.idx), COUNT(*), AVG(t.rho),"
             " SUM(t.status='candidate'), SUM(t.status='confirmed'), SUM(t.status='rejected'),"
             f" AVG({self._score}) FROM targets t JOIN frames f ON f.id = t.frame_id"
-            f" WHERE f.sequence_id=? AND t.track_id IS NOT NULL AND NOT {self._damaged}"
+            f" WHERE f.sequence_id=? AND t.track_id IS NOT NULL{skip}"
             " GROUP BY t.track_id ORDER BY t.track_id",
             (sequence_id,),
         )
@@ -502,7 +496,22 @@ class ProjectStore:
     def _transaction(self):
         if self._db is None:
             raise LabelIrstError(f"{self.path}: the project is closed")
+        self._writes += 1  # what :meth:`_cached` kept may change now
+        if any(ids for _, ids in self._bad.values()):
+            self._bad.clear()  # a write may mend a damaged row
         return _Transaction(self._db)
+
+    def _cached(self, name: str, sequence_id: int, compute):
+        """``compute(sequence_id)``, or its last answer while the project is unchanged: no write
+        through this store since (:meth:`_transaction` counts them) and no commit by another
+        connection (SQLite's ``PRAGMA data_version``)."""
+        version = (self._writes, self._db.execute("PRAGMA data_version").fetchone()[0])
+        kept = self._kept.get((name, sequence_id))
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        value = compute(sequence_id)
+        self._kept[(name, sequence_id)] = (version, value)
+        return value
 
     @staticmethod
     def _frame_id(db: sqlite3.Connection, sequence_id: int, idx: int, name: str, shape) -> int:
@@ -555,60 +564,3 @@ def _is_empty(path: Path) -> bool:
         return path.is_file() and path.stat().st_size == 0
     except OSError:
         return False
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
-def _nan(value) -> float:
-    return float("nan") if value is None else float(value)
-
-
-def frame_mask(targets: list[Target], shape: tuple[int, int]) -> np.ndarray:
-    """The union of the targets' masks as one full-frame bool array."""
-    full = np.zeros(shape, bool)
-    for t in targets:
-        t.mask.paint(full)
-    return full
-
-
-def export_masks(
-    store: ProjectStore,
-    sequence_id: int,
-    names: list[str],
-    shapes,
-    out_dir: str | os.PathLike,
-    job=None,
-    status: str = "confirmed",
-    all_frames: bool = True,
-) -> int:
-    """Write one 0/255 PNG mask per frame (``<stem>.png``) of the targets with ``status``.
-
-    ``shapes(index) -> (h, w)`` gives a frame's size (the app passes the sequence's frame
-    shapes). Frames without targets get an empty mask when ``all_frames``. Each file is written
-    atomically; the job's cancel flag stops between frames. Returns the number of files written.
-    """
-    from label_irst.io.images import write_mask
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    by_frame: dict[int, list[Target]] = {}
-    for t in store.targets(sequence_id, status=status):
-        by_frame.setdefault(t.frame, []).append(t)
-    indices = list(range(len(names))) if all_frames else sorted(by_frame)
-    written = 0
-    for k, idx in enumerate(indices):
-        if job is not None and job.cancelled:
-            break
-        try:
-            shape = shapes(idx)
-        except LabelIrstError as exc:
-            if job is not None:
-                job.warning(f"frame {names[idx]} skipped: {exc}")
-            continue
-        write_mask(out / (Path(names[idx]).stem + ".png"), frame_mask(by_frame.get(idx, []), shape))
-        written += 1
-        if job is not None:
-            job.step(k + 1, len(indices))
-    return written

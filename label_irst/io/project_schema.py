@@ -56,17 +56,17 @@ MIGRATIONS: dict[int, list[tuple[str, str, str]]] = {
 
 _NUM = "('integer', 'real')"
 _NUM_OR_NULL = "('integer', 'real', 'null')"
-_COORD = 2**31
+COORD = 2**31
 #: A target row (``t``, joined with its frame ``f``) that :meth:`ProjectStore.targets` could not
 #: turn into a target: a field of the wrong type, an unknown source or status, a mask whose
-#: size does not fit its bytes (as ``io.project._unpack`` checks them). Format it with
+#: size does not fit its bytes (as ``io.project_rows.unpack`` checks them). Format it with
 #: ``score``, the score column's expression (``NULL`` in an old project opened read-only).
 DAMAGED = f"""(typeof(f.idx) != 'integer' OR typeof(t.id) != 'integer'
  OR typeof(t.off_row) != 'integer' OR typeof(t.off_col) != 'integer'
  OR typeof(t.height) != 'integer' OR typeof(t.width) != 'integer'
- OR t.off_row <= -{_COORD} OR t.off_row >= {_COORD}
- OR t.off_col <= -{_COORD} OR t.off_col >= {_COORD}
- OR t.height < 0 OR t.width < 0 OR t.height >= {_COORD} OR t.width >= {_COORD}
+ OR t.off_row <= -{COORD} OR t.off_row >= {COORD}
+ OR t.off_col <= -{COORD} OR t.off_col >= {COORD}
+ OR t.height < 0 OR t.width < 0 OR t.height >= {COORD} OR t.width >= {COORD}
  OR typeof(t.mask) != 'blob' OR t.height * t.width > 8 * length(t.mask)
  OR typeof(t.seed_x) != 'integer' OR typeof(t.seed_y) != 'integer'
  OR typeof(t.track_id) NOT IN ('integer', 'null')
