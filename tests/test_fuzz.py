@@ -433,6 +433,7 @@ PROJECT_EDITS = [
     "UPDATE targets SET status = 'maybe'",
     "UPDATE targets SET source = 'alien'",
     "UPDATE targets SET rho = 'high'",
+    "UPDATE targets SET score = 'sure'",
     "UPDATE targets SET seed_x = 'left'",
     "UPDATE targets SET mask = NULL",
     "UPDATE frames SET idx = 99",
