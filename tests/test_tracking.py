@@ -178,3 +178,31 @@ def test_fill_gaps_and_local_extremum():
     assert [p.filled for p in fill_gaps(tracks[0].points)] == [0, 0, 1, 0, 0, 0]
     per = ids_along(tracks, 6)
     assert [len(x) for x in per] == [1] * 6
+
+
+def test_gating_distances_match_the_kalman_innovation():
+    from label_irst.core.tracking import _Filter
+
+    rng = np.random.default_rng(3)
+    kf = _Filter(10.0, 20.0, 1.2, TrackerConfig())
+    for _ in range(3):
+        kf.predict()
+        kf.update(*(kf.state[:2] + rng.normal(0, 1, 2)), 1.0)
+    kf.predict()
+    xy = rng.uniform(0, 40, (25, 2))
+    sigma = rng.uniform(0.5, 3.0, 25)
+    many = kf.distances(xy, sigma)
+    one = [kf.distance(x, y, s) for (x, y), s in zip(xy, sigma)]
+    np.testing.assert_allclose(many, one, rtol=1e-9)
+
+
+def test_many_low_score_detections_link_as_the_strong_ones_alone():
+    # 60 weak clutter peaks per frame, below the continuation threshold, change nothing
+    paths = {1: lambda t: np.array([10.0 + t, 10.0]), 2: lambda t: np.array([40.0, 30.0 - t])}
+    frames, _ = frames_of(paths, 12)
+    rng = np.random.default_rng(5)
+    noisy = [f + [Observation(*rng.uniform(0, 60, 2), 1.0, 0.1) for _ in range(60)] for f in frames]
+    config = TrackerConfig(high=0.6, low=0.3, min_length=3)
+    strip = [[(p.frame, p.x, p.y) for p in t.points] for t in link_tracks(frames, config)]
+    assert strip == [[(p.frame, p.x, p.y) for p in t.points] for t in link_tracks(noisy, config)]
+    assert len(strip) == 2

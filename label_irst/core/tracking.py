@@ -148,6 +148,17 @@ class _Filter:
         nu, s = self.innovation(x, y, sigma)
         return float(nu @ np.linalg.solve(s, nu))
 
+    def distances(self, xy: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """:meth:`distance` of many measurements at once (``xy`` (n, 2), ``sigma`` (n,)), with
+        the 2x2 innovation covariances inverted in closed form."""
+        p = self.cov[:2, :2]
+        a = p[0, 0] + sigma**2
+        d = p[1, 1] + sigma**2
+        b = p[0, 1]
+        det = a * d - b * b
+        nu = xy - self.state[:2]
+        return (d * nu[:, 0] ** 2 - 2 * b * nu[:, 0] * nu[:, 1] + a * nu[:, 1] ** 2) / det
+
     def update(self, x: float, y: float, sigma: float) -> None:
         nu, s = self.innovation(x, y, sigma)
         gain = self.cov @ self.H.T @ np.linalg.inv(s)
@@ -192,12 +203,15 @@ def link_tracks(frames: Sequence[Sequence], config: TrackerConfig | None = None)
         pairs: list[tuple[int, int]] = []
         if active and dets:
             big = config.gate * 1e3
-            cost = np.full((len(active), len(dets)), big)
+            xy = np.array([(x, y) for _, x, y, _, _ in dets])
+            radii = np.array([r for _, _, _, r, _ in dets])
+            cost = np.empty((len(active), len(dets)))
             for i, a in enumerate(active):
-                for j, (_, x, y, r, _) in enumerate(dets):
-                    d2 = a.kf.distance(x, y, _sigma(max(r, a.radius), config))
-                    if d2 <= config.gate:
-                        cost[i, j] = d2
+                sigma = config.noise_px + config.noise_radius * np.maximum(
+                    np.maximum(radii, a.radius), 0.0
+                )
+                cost[i] = a.kf.distances(xy, sigma)
+            cost[~(cost <= config.gate)] = big
             rows, cols = linear_sum_assignment(cost)
             pairs = [(i, j) for i, j in zip(rows, cols) if cost[i, j] <= config.gate]
         taken = set()
