@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from label_irst.cli import main
-from label_irst.infer.curves import pd_at_fa, pd_fa_curves
+from label_irst.infer.curves import (
+    CurveCounts,
+    pd_at_fa,
+    pd_fa_counts,
+    pd_fa_curves,
+    pd_gain_interval,
+)
 from label_irst.infer.identity import evaluate_identity
 from label_irst.io.images import write_image
 
@@ -186,3 +193,50 @@ def test_a_track_leaving_the_frame_is_scored_without_error(gt, tmp_path):
     curves = pd_fa_curves(pred, gt)
     assert all(math.isfinite(p.fa) for p in curves["per frame"])
     assert main(["eval-detections", "--pred", str(pred), "--gt", str(gt), "--quiet"]) == 0
+
+
+def test_curve_counts_sum_to_the_curves(gt, tmp_path):
+    def raw(k):
+        return [{"x": _path(k, 1)[0], "y": _path(k, 1)[1], "radius": 1.5, "score": 0.3 + k / 20}]
+
+    pred = _pred(tmp_path, "p", lambda k, w: w, detections=raw)
+    counts = pd_fa_counts(pred, gt)
+    curves = pd_fa_curves(pred, gt)
+    assert counts["per frame"].names == ["s"]
+    for key in curves:
+        assert counts[key].curve() == curves[key]
+    # a sequence counted twice gives the same rates
+    twice = counts["per frame"].curve(rows=[0, 0])
+    assert [(p.pd, p.fa) for p in twice] == [(p.pd, p.fa) for p in curves["per frame"]]
+
+
+def _counts(hits, targets=10):
+    """Counts of sequences with ``hits[s]`` of ``targets`` found at every threshold, no false
+    alarm at thresholds >= 0.5 and one 5-pixel false alarm per frame below it."""
+    grid = (0.3, 0.5)
+    n = len(hits)
+    return CurveCounts(
+        [f"s{k}" for k in range(n)],
+        np.array([[h, h] for h in hits], float),
+        np.tile([5.0, 0.0], (n, 1)),
+        np.tile([1.0, 0.0], (n, 1)),
+        np.full(n, float(targets)),
+        np.full(n, 100.0),
+        np.ones(n),
+    ), grid
+
+
+def test_pd_gain_interval_is_a_paired_bootstrap_over_sequences():
+    base, grid = _counts([5, 6, 4, 5, 7, 5, 6, 4])
+    other, _ = _counts([6, 8, 5, 7, 8, 6, 8, 5])  # 1 or 2 more targets of 10 in each sequence
+    gain, low, high = pd_gain_interval(base, other, grid, fa_target=1e-5, draws=500, seed=1)
+    assert gain == pytest.approx(100 * 11 / 80)
+    assert 10.0 <= low < gain < high <= 20.0  # every draw gains 10-20 points
+    assert pd_gain_interval(base, other, grid, 1e-5, 500, seed=1) == (gain, low, high)
+    # a curve that never reaches the Fa counts Pd 0
+    never = CurveCounts(*[getattr(other, f) for f in ("names", "hits")], other.false_px + 1,
+                        *[getattr(other, f) for f in ("false_n", "targets", "pixels", "frames")])  # fmt: skip
+    assert pd_gain_interval(base, never, grid, 1e-5, 200)[0] == pytest.approx(-100 * 42 / 80)
+    shuffled = replace(other, names=other.names[::-1])
+    with pytest.raises(ValueError, match="same sequences"):
+        pd_gain_interval(base, shuffled, grid)

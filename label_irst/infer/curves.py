@@ -47,19 +47,53 @@ def _areas(dets: list[dict], shape, masked: bool) -> list[int]:
     return out
 
 
-def pd_fa_curves(
+@dataclass
+class CurveCounts:
+    """Per-sequence counts behind one Pd-Fa curve: ``hits``, ``false_px`` and ``false_n`` are
+    (sequences, thresholds) arrays; ``targets``, ``pixels`` and ``frames`` one value per
+    sequence. Summed over any set of sequences they give that set's curve, which is what a
+    bootstrap over sequences resamples."""
+
+    names: list[str]
+    hits: np.ndarray
+    false_px: np.ndarray
+    false_n: np.ndarray
+    targets: np.ndarray
+    pixels: np.ndarray
+    frames: np.ndarray
+
+    def curve(self, grid=GRID, rows=None) -> list[CurvePoint]:
+        """The curve of the sequences ``rows`` (indices, repeats allowed; None: all)."""
+        rows = np.arange(len(self.names)) if rows is None else np.asarray(rows)
+        targets, pixels, frames = (float(v[rows].sum()) for v in
+                                   (self.targets, self.pixels, self.frames))  # fmt: skip
+        hits, fpx, fn = (v[rows].sum(axis=0) for v in (self.hits, self.false_px, self.false_n))
+        nan = float("nan")
+        return [
+            CurvePoint(
+                float(thr),
+                100.0 * hits[k] / targets if targets else nan,
+                fpx[k] / pixels if pixels else nan,
+                fn[k] / frames if frames else nan,
+            )
+            for k, thr in enumerate(grid)
+        ]
+
+
+def pd_fa_counts(
     pred: str | Path, gt: str | Path, split: str | None = None, grid=GRID
-) -> dict[str, list[CurvePoint]]:
-    """``{"per frame": [...], "tracked": [...]}`` (tracked only for a tracked output)."""
+) -> dict[str, CurveCounts]:
+    """Per-sequence counts of ``{"per frame": ..., "tracked": ...}`` (tracked only for a
+    tracked output)."""
     pred = Path(pred)
     keys = {"per frame": ("detections", "targets"), "tracked": ("targets",)}
-    hits = {k: np.zeros(len(grid)) for k in keys}
-    false_px = {k: np.zeros(len(grid)) for k in keys}
-    false_n = {k: np.zeros(len(grid)) for k in keys}
-    targets = pixels = frames = 0
+    rows: dict[str, list] = {k: [] for k in keys}
+    names, totals = [], []
     tracked = False
     shapes: dict[str, tuple[int, int]] = {}
     for name, scored in scored_frames(pred, gt, split):
+        seq_rows = {k: np.zeros((3, len(grid))) for k in keys}
+        targets = pixels = frames = 0
         for f in scored:
             if name not in shapes:
                 shapes[name] = _shape_of(f.path)
@@ -76,34 +110,75 @@ def pd_fa_curves(
                 dets = [d for d in entry.get(source, []) if isinstance(d, dict)] if source else []
                 scores = np.array([float(d.get("score", 1.0)) for d in dets])
                 areas = np.array(_areas(dets, shape, masked and source == "targets"))
+                counts = seq_rows[curve]
                 for k, thr in enumerate(grid):
                     keep = np.nonzero(scores >= thr)[0]
                     used, hit = match([(float(dets[i]["x"]), float(dets[i]["y"])) for i in keep],
                                       gt_pts)  # fmt: skip
-                    hits[curve][k] += sum(hit)
+                    counts[0, k] += sum(hit)
                     unmatched = [i for i, u in zip(keep, used) if not u]
-                    false_px[curve][k] += float(areas[unmatched].sum()) if unmatched else 0.0
-                    false_n[curve][k] += len(unmatched)
+                    counts[1, k] += float(areas[unmatched].sum()) if unmatched else 0.0
+                    counts[2, k] += len(unmatched)
+        names.append(name)
+        totals.append((targets, pixels, frames))
+        for k in keys:
+            rows[k].append(seq_rows[k])
+    tot = np.array(totals, float).reshape(-1, 3)
     out = {}
     for curve in keys:
         if curve == "tracked" and not tracked:
             continue
-        out[curve] = [
-            CurvePoint(
-                float(thr),
-                100.0 * hits[curve][k] / targets if targets else float("nan"),
-                false_px[curve][k] / pixels if pixels else float("nan"),
-                false_n[curve][k] / frames if frames else float("nan"),
-            )
-            for k, thr in enumerate(grid)
-        ]
+        arr = np.array(rows[curve]).reshape(-1, 3, len(grid))
+        out[curve] = CurveCounts(names, arr[:, 0], arr[:, 1], arr[:, 2],
+                                 tot[:, 0], tot[:, 1], tot[:, 2])  # fmt: skip
     return out
+
+
+def pd_fa_curves(
+    pred: str | Path, gt: str | Path, split: str | None = None, grid=GRID
+) -> dict[str, list[CurvePoint]]:
+    """``{"per frame": [...], "tracked": [...]}`` (tracked only for a tracked output)."""
+    counts = pd_fa_counts(pred, gt, split, grid)
+    return {k: c.curve(grid) for k, c in counts.items()}
 
 
 def pd_at_fa(curve: list[CurvePoint], fa_target: float = FA_TARGET) -> CurvePoint | None:
     """The point of highest Pd whose Fa is at most ``fa_target`` (None if there is none)."""
     ok = [p for p in curve if p.fa <= fa_target]
     return max(ok, key=lambda p: (p.pd, -p.fa)) if ok else None
+
+
+def pd_gain_interval(
+    base: CurveCounts,
+    other: CurveCounts,
+    grid=GRID,
+    fa_target: float = FA_TARGET,
+    draws: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """Pd at Fa <= ``fa_target`` of ``other`` minus that of ``base`` (points; a curve that never
+    reaches the Fa counts Pd 0), and its ``level`` percentile interval from a paired bootstrap
+    over sequences (:func:`scipy.stats.bootstrap`: both curves are read off the same resampled
+    sequences, each curve's operating threshold re-read on every draw)."""
+    from scipy.stats import bootstrap
+
+    if base.names != other.names:
+        raise ValueError("the two curves must count the same sequences in the same order")
+
+    def pd_of(counts: CurveCounts, rows) -> float:
+        best = pd_at_fa(counts.curve(grid, rows), fa_target)
+        return best.pd if best is not None else 0.0
+
+    def gain(rows, axis=-1):
+        rows = np.asarray(rows, int)
+        return pd_of(other, rows) - pd_of(base, rows)
+
+    rows = np.arange(len(base.names))
+    res = bootstrap((rows,), gain, vectorized=False, n_resamples=draws, confidence_level=level,
+                    method="percentile", rng=np.random.default_rng(seed))  # fmt: skip
+    ci = res.confidence_interval
+    return gain(rows), float(ci.low), float(ci.high)
 
 
 def plot_curves(curves: dict[str, list[CurvePoint]], path: str | Path, title: str = "") -> Path:
