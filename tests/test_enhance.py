@@ -8,6 +8,7 @@ from label_irst.core.enhance import (
     DisplaySettings,
     colormap_lut,
     normalise,
+    pseudo_colour,
     to_display,
     window_levels,
 )
@@ -75,3 +76,25 @@ def test_constant_image_and_bad_settings():
         to_display(np.zeros((4, 4)), DisplaySettings(colormap="rainbow"))
     with pytest.raises(LabelIrstError):
         to_display(np.zeros((4, 4)), DisplaySettings(low=50, high=10))
+
+
+@pytest.mark.parametrize("name", COLORMAPS)
+def test_pseudo_colour_is_the_colour_maps_table(name):
+    """OpenCV's look-up gives the very bytes of ``colormap_lut(name)[grey]``: every level, odd
+    shapes, a strided view, one pixel."""
+    lut = colormap_lut(name)
+    every = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    rng = np.random.default_rng(3)
+    odd = rng.integers(0, 256, (37, 53), dtype=np.uint8)
+    for grey in (every, odd, odd[::2, 1::3], odd[:1, :1], odd.T):
+        out = pseudo_colour(grey, name)
+        assert out.shape == (*grey.shape, 3) and out.dtype == np.uint8
+        np.testing.assert_array_equal(out, lut[grey])
+    # the whole display path, window + gamma + inversion + CLAHE, against the table by hand
+    raw = (rng.normal(1000, 40, (64, 80))).astype(np.uint16)
+    settings = DisplaySettings(gamma=1.7, invert=True, clahe=True, colormap=name)
+    levels = window_levels(raw, settings)
+    from label_irst.core.enhance import clahe
+
+    grey = 255 - clahe(normalise(raw, levels, 1.7), settings.clahe_clip)
+    np.testing.assert_array_equal(to_display(raw, settings), lut[grey])

@@ -139,4 +139,17 @@ def to_display(
         grey = clahe(grey, settings.clahe_clip)
     if settings.invert:
         grey = 255 - grey
-    return colormap_lut(settings.colormap)[grey]
+    return pseudo_colour(grey, settings.colormap)
+
+
+def pseudo_colour(grey8: np.ndarray, name: str) -> np.ndarray:
+    """``colormap_lut(name)[grey8]`` (h, w, 3), through OpenCV's look-up table (``cvtColor``
+    for grey, ``applyColorMap`` with the map's own table otherwise): the same bytes, several
+    times faster than NumPy's fancy indexing of a 256 x 3 table on a whole frame."""
+    lut = colormap_lut(name)
+    if grey8.ndim != 2 or grey8.size == 0 or grey8.dtype != np.uint8:
+        return lut[grey8]
+    grey8 = np.ascontiguousarray(grey8)
+    if name == "grey":
+        return cv2.cvtColor(grey8, cv2.COLOR_GRAY2RGB)
+    return cv2.applyColorMap(grey8, lut.reshape(256, 1, 3))
