@@ -95,6 +95,13 @@ class SeedMarkers(pg.GraphicsObject):
             painter.drawLine(pg.Point(x + 0.85, y + 0.15), pg.Point(x + 0.15, y + 0.85))
 
 
+def show_rgb(item: pg.ImageItem, rgb: np.ndarray) -> None:
+    """Show a uint8 RGB or RGBA picture as it is: no levels, so pyqtgraph wraps the array in a
+    QImage without rescaling it (levels (0, 255) gave the same pixels through a copy of the
+    frame, and the RGBA overlays through pyqtgraph's slow general path)."""
+    item.setImage(np.ascontiguousarray(rgb, np.uint8), levels=None)
+
+
 class _FrameView(pg.GraphicsView):
     """Shared base: a view box, an image item, an RGBA overlay item and seed markers."""
 
@@ -160,7 +167,7 @@ class GlobalView(_FrameView):
 
     def set_frame(self, rgb: np.ndarray) -> None:
         """Show a frame; the zoom is kept while the frames keep their size."""
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        show_rgb(self.image, rgb)
         if rgb.shape[:2] != self._shape:
             self._shape = rgb.shape[:2]
             self.fit()
@@ -172,7 +179,7 @@ class GlobalView(_FrameView):
             self.box.setRange(QRectF(0, 0, w, h), padding=0.02)
 
     def set_overlay(self, rgba: np.ndarray) -> None:
-        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+        show_rgb(self.overlay, rgba)
 
     def set_region_colour(self, rgb) -> None:
         self.roi.setPen(pg.mkPen(pg.mkColor(*rgb), width=1.5))
@@ -248,14 +255,17 @@ class DetailView(_FrameView):
     def set_region_image(self, rgb: np.ndarray, x0: int, y0: int) -> None:
         h, w = rgb.shape[:2]
         self.region = QRectF(x0, y0, w, h)
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        show_rgb(self.image, rgb)
         self.image.setRect(self.region)
         self.box.setRange(self.region, padding=0)
+        # the view's new transform now, not at the start of the next paint: applied there, it
+        # marks the scene changed again and the view paints a second time
+        self.box.prepareForPaint()
         self.grid.setVisible(self.show_grid and self.zoom() >= 8)
         self.grid.set_rect(self.region)
 
     def set_overlay(self, rgba: np.ndarray) -> None:
-        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+        show_rgb(self.overlay, rgba)
         self.overlay.setRect(self.region)
 
     def aspect(self) -> float:
