@@ -28,6 +28,7 @@ from label_irst.gui import carry, editing, overlay
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.carry import carry_targets
+from label_irst.gui.changes import store_version
 from label_irst.gui.convention import ConventionController
 from label_irst.gui.display import DisplayPipeline, OverlayStyle, salient_point
 from label_irst.gui.frames import FrameCache
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.prefs.restore_window(self)
         self._review_timer = QTimer(self, singleShot=True, interval=0)
         self._review_timer.timeout.connect(self.refresh_review)
+        self._review_key = None  # what the review queue shows was built from (refresh_review)
         self.tracks = TrackDock(self)
 
     # -- layout ----------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.store.close()
         self.workspace = self.cache = self.annotator = None
+        self._review_key = None
         self.history.clear()
 
     # -- sequences: carrying confirmed targets to the next frame (gui/carry.py) -------------
@@ -231,6 +234,11 @@ class MainWindow(QMainWindow):
         elif previous is not None and not self.carries():
             self.centre = salient_point(self.annotator.frame.raw)  # unrelated frames
         self.refresh_frame()
+        # the deferred refresh (review queue, track list, trails) runs now, before the views
+        # paint: a step paints the new frame once, with its own trails, instead of painting it
+        # with the last frame's trails and again once the timer has fired
+        self._review_timer.stop()
+        self._review_timer.timeout.emit()
 
     def nearest_target(self):
         """The visible target nearest the detail region's centre (the region follows it)."""
@@ -297,13 +305,21 @@ class MainWindow(QMainWindow):
         self._review_timer.start()
 
     def refresh_review(self) -> None:
+        """Rebuild the review queue, unless neither the project's rows nor the queue's options
+        changed since it was built (a plain frame step)."""
         if self.workspace is None:
+            return
+        store, panel = self.workspace.store, self.review
+        key = (id(store), self.workspace.sequence_id, store_version(store),
+               panel.suspects.isChecked(), panel.order.currentData(), panel.by_track.isChecked())  # fmt: skip
+        if key == self._review_key:
             return
         everything = queue_rows(self.workspace.store, self.workspace.sequence_id)
         reviewed, remaining = counters(everything)
         self.review.show_queue(
             self.queue(everything, self.review.suspects.isChecked()), reviewed, remaining
         )
+        self._review_key = key
 
     # -- events ----------------------------------------------------------------------------
     def on_click(self, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModifier):
