@@ -7,10 +7,13 @@ views (pixel (x, y) covers [x, x + 1) in view coordinates, so a centroid is draw
 
 from __future__ import annotations
 
+import weakref
+
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPen
 
+from label_irst.gui.changes import store_version
 from label_irst.io.project import ProjectStore
 
 LENGTH = 8
@@ -21,17 +24,39 @@ def trail_paths(
 ) -> dict[int, list[tuple[float, float]]]:
     """Track id -> centroids (x, y) from frame ``index - length`` to ``index``, for the tracks
     with a target (not rejected) on frame ``index``; tracks with one point are left out."""
-    frames = {
-        j: [t for t in store.targets(sequence_id, frame=j) if t.status != "rejected"]
-        for j in range(max(index - length, 0), index + 1)
-    }
-    here = {t.track_id for t in frames[index] if t.track_id is not None}
-    paths: dict[int, list[tuple[float, float]]] = {tid: [] for tid in here}
+    frames = {j: _tracked_centroids(store, sequence_id, j)
+              for j in range(max(index - length, 0), index + 1)}  # fmt: skip
+    paths: dict[int, list[tuple[float, float]]] = {tid: [] for tid, _ in frames[index]}
     for j in sorted(frames):
-        for t in frames[j]:
-            if t.track_id in paths:
-                paths[t.track_id].append((float(t.centroid[0]), float(t.centroid[1])))
+        for tid, point in frames[j]:
+            if tid in paths:
+                paths[tid].append(point)
     return {tid: pts for tid, pts in paths.items() if len(pts) >= 2}
+
+
+#: per open store: (its version, {(sequence, frame): tracked centroids}); a step reads one new
+#: frame instead of all the trail's frames, and any change to the project empties it
+_CENTROIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHED_FRAMES = 64
+
+
+def _tracked_centroids(
+    store: ProjectStore, sequence_id: int, frame: int
+) -> list[tuple[int, tuple[float, float]]]:
+    """(track id, centroid) of the frame's tracked targets that are not rejected, in id order."""
+    version = store_version(store)
+    cached_version, frames = _CENTROIDS.get(store, (None, None))
+    if cached_version != version or len(frames) > _CACHED_FRAMES:
+        frames = {}
+        _CENTROIDS[store] = (version, frames)
+    key = (sequence_id, frame)
+    if key not in frames:
+        frames[key] = [
+            (int(t.track_id), (float(t.centroid[0]), float(t.centroid[1])))
+            for t in store.targets(sequence_id, frame=frame)
+            if t.status != "rejected" and t.track_id is not None
+        ]
+    return frames[key]
 
 
 class TrailItem(pg.GraphicsObject):
