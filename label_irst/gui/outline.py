@@ -18,15 +18,19 @@ def edge_path(mask: CroppedMask) -> QPainterPath:
     if crop.size == 0:
         return path
     y0, x0 = mask.offset
-    padded = np.pad(crop, 1)
+    padded = np.zeros((crop.shape[0] + 2, crop.shape[1] + 2), bool)
+    padded[1:-1, 1:-1] = crop
     horizontal = padded[1:, 1:-1] != padded[:-1, 1:-1]  # edge above row r (r = 0..h)
     vertical = padded[1:-1, 1:] != padded[1:-1, :-1]  # edge left of column c (c = 0..w)
-    for r, c in zip(*np.nonzero(horizontal)):
-        path.moveTo(x0 + c, y0 + r)
-        path.lineTo(x0 + c + 1, y0 + r)
-    for r, c in zip(*np.nonzero(vertical)):
-        path.moveTo(x0 + c, y0 + r)
-        path.lineTo(x0 + c, y0 + r + 1)
+    move, line = path.moveTo, path.lineTo
+    rows, cols = np.nonzero(horizontal)
+    for y, x in zip((rows + y0).tolist(), (cols + x0).tolist()):
+        move(x, y)
+        line(x + 1, y)
+    rows, cols = np.nonzero(vertical)
+    for y, x in zip((rows + y0).tolist(), (cols + x0).tolist()):
+        move(x, y)
+        line(x, y + 1)
     return path
 
 
