@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QPainter, QPen
 
 from label_irst.gui.changes import store_version
@@ -87,6 +87,8 @@ class TrailItem(pg.GraphicsObject):
         pen.setCosmetic(True)
         pen.setWidthF(1.5)
         painter.setPen(pen)
-        for path in self.paths:
-            for (x0, y0), (x1, y1) in zip(path, path[1:]):
-                painter.drawLine(pg.Point(x0, y0), pg.Point(x1, y1))
+        # one call for all the segments (QPainter.drawLine is drawLines of one line)
+        painter.drawLines(
+            [QLineF(x0, y0, x1, y1) for path in self.paths
+             for (x0, y0), (x1, y1) in zip(path, path[1:])]
+        )  # fmt: skip

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen
 
 from label_irst.gui.outline import PixelOutlines, edge_path
@@ -217,10 +217,11 @@ class _PixelGrid(pg.GraphicsObject):
         pen.setCosmetic(True)
         painter.setPen(pen)
         r = self.rect
-        for x in range(int(r.left()), int(r.right()) + 1):
-            painter.drawLine(pg.Point(x, r.top()), pg.Point(x, r.bottom()))
-        for y in range(int(r.top()), int(r.bottom()) + 1):
-            painter.drawLine(pg.Point(r.left(), y), pg.Point(r.right(), y))
+        top, bottom, left, right = r.top(), r.bottom(), r.left(), r.right()
+        # one call for all the lines (QPainter.drawLine is drawLines of one line)
+        lines = [QLineF(x, top, x, bottom) for x in range(int(left), int(right) + 1)]
+        lines += [QLineF(left, y, right, y) for y in range(int(top), int(bottom) + 1)]
+        painter.drawLines(lines)
 
 
 class DetailView(_FrameView):
