@@ -17,6 +17,8 @@ Public API (kept small on purpose; everything else is private):
   :meth:`target_rows` and :meth:`track_stats` read no mask (the review queue, the track list).
   Every reader skips a damaged target row and names it once in :attr:`ProjectStore.damaged`.
 * :meth:`meta` / :meth:`set_meta`: project settings (the annotation convention).
+* :meth:`version`: a token that changes whenever the project changes (this store's writes or
+  another connection's commits); pictures built from the rows are rebuilt only when it moves.
 * :meth:`has_target`, :meth:`restore_target`: undo of a delete (the same id).
 * :func:`export_masks`: per-frame 0/255 masks of the confirmed targets (the app and the CLI;
   in :mod:`label_irst.io.project_masks`).
@@ -40,6 +42,7 @@ from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io.project_lock import ProjectLock, check_project_file, sqlite_uri
 from label_irst.io.project_masks import export_masks, frame_mask  # noqa: F401 (re-exported)
+from label_irst.io.project_readonly import read_only_connection
 from label_irst.io.project_rows import (
     COLUMNS,
     INSERT,
@@ -118,10 +121,10 @@ class ProjectStore:
         self.path = path
         self._db = connection
         self._lock = lock
+        self._tidy = None
         #: damaged target rows met by the readers (skipped), one line per row
         self.damaged: list[str] = []
         self._named: set[str] = set()
-        self._writes = 0
         self._kept: dict[tuple[str, int], tuple[tuple[int, int], list]] = {}
         self._bad: dict[int, tuple[int, frozenset[int]]] = {}
         # a read-only open of a version-1 project has no score column: read as NULL
@@ -147,10 +150,10 @@ class ProjectStore:
             raise LabelIrstError(f"{path}: no such project")
         if exists:
             check_project_file(path, SCHEMA_VERSION)
-        lock = db = None
+        lock = db = tidy = None
         try:
             if readonly:
-                db = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, isolation_level=None)
+                db, tidy = read_only_connection(path)
             else:
                 if exists is False:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,10 +176,14 @@ class ProjectStore:
                 else:
                     migrate(db, path)
             db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            return cls(path, db, lock)
+            store = cls(path, db, lock)
+            store._tidy = tidy if readonly else None
+            return store
         except BaseException as exc:
             if db is not None:
                 db.close()
+                if readonly:
+                    tidy()
             if lock:
                 lock.release()
             if isinstance(exc, (sqlite3.DatabaseError, OSError)):
@@ -188,6 +195,9 @@ class ProjectStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+            if self._tidy is not None:
+                self._tidy()  # a read-only open leaves the folder as it found it
+                self._tidy = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -492,20 +502,32 @@ class ProjectStore:
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
             self._log(db, None, "meta", {"key": key})
 
+    def version(self) -> tuple[int, int]:
+        """A token that changes whenever the project changes: equal tokens mean that no row of
+        the project changed in between, so anything built from its rows is still right.
+
+        SQLite counts the rows changed through this store's connection (``total_changes``) and
+        tells the connection when another connection, of this process or another one, committed
+        (``PRAGMA data_version``); the token is the pair. Both only grow while the store is open,
+        so a token never comes back. Cheap (one pragma); compare tokens for equality only.
+        """
+        db = self._db
+        if db is None:
+            raise LabelIrstError(f"{self.path}: the project is closed")
+        return db.total_changes, db.execute("PRAGMA data_version").fetchone()[0]
+
     # -- internals -------------------------------------------------------------------------
     def _transaction(self):
         if self._db is None:
             raise LabelIrstError(f"{self.path}: the project is closed")
-        self._writes += 1  # what :meth:`_cached` kept may change now
         if any(ids for _, ids in self._bad.values()):
             self._bad.clear()  # a write may mend a damaged row
         return _Transaction(self._db)
 
     def _cached(self, name: str, sequence_id: int, compute):
-        """``compute(sequence_id)``, or its last answer while the project is unchanged: no write
-        through this store since (:meth:`_transaction` counts them) and no commit by another
-        connection (SQLite's ``PRAGMA data_version``)."""
-        version = (self._writes, self._db.execute("PRAGMA data_version").fetchone()[0])
+        """``compute(sequence_id)``, or its last answer while the project is unchanged (the same
+        :meth:`version`)."""
+        version = self.version()
         kept = self._kept.get((name, sequence_id))
         if kept is not None and kept[0] == version:
             return kept[1]

@@ -1,0 +1,143 @@
+"""The store's public version and read-only opens that leave the project's folder untouched.
+
+* :meth:`ProjectStore.version` moves on this store's writes and on other connections' commits,
+  stays put on reads, and the app's change detection uses it (no private store access in gui/).
+* A read-only open and close leaves the folder exactly as it was (no ``-wal``/``-shm``), and a
+  project written by another connection at the same time is read correctly and keeps its log.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+import label_irst.gui as gui_package
+from label_irst.core.geometry import CroppedMask
+from label_irst.io.project import ProjectStore, Target
+
+
+def _target(seq: int, frame: int, k: int, **extra) -> Target:
+    crop = np.zeros((3, 4), bool)
+    crop[1:, 1:3] = True
+    return Target(seq, frame, CroppedMask(crop, (k, 2 * k)), seed=(2 * k + 1, k + 1), **extra)
+
+
+def _project(path: Path, frames: int = 3) -> int:
+    with ProjectStore.open(path, create=True) as store:
+        seq = store.add_sequence(path.parent / "frames", "folder", frames)
+        for f in range(frames):
+            store.save_target(_target(seq, f, f).refresh_geometry(), f"f{f}.png", (20, 20))
+    return seq
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def _integrity(path: Path) -> str:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_version_moves_on_every_change_and_only_then(tmp_path):
+    path = tmp_path / "p.lirst"
+    seq = _project(path)
+    with ProjectStore.open(path) as store:
+        seen = [store.version()]
+        for read in (store.targets, store.target_rows, store.track_stats, store.frames):
+            read(seq)
+        assert store.version() == seen[-1]  # reads change nothing
+        (first, *_) = store.targets(seq)
+        store.set_status([first.id], "confirmed")  # a write through this store
+        seen.append(store.version())
+        store.set_meta("convention", "{}")
+        seen.append(store.version())
+        other = sqlite3.connect(path)  # another connection commits (a worker, a script)
+        other.execute("UPDATE targets SET rho = 9.5 WHERE id = ?", (first.id,))
+        other.commit()
+        other.close()
+        seen.append(store.version())
+        assert len(set(seen)) == len(seen)  # each change gave a new version, none came back
+        assert store.target_rows(seq)[0][4] == 9.5  # the kept rows followed the other commit
+    with ProjectStore.open(path, readonly=True) as reader:
+        before = reader.version()
+        assert reader.version() == before
+        writer = sqlite3.connect(path)
+        writer.execute("UPDATE targets SET status = 'rejected' WHERE id = ?", (first.id,))
+        writer.commit()
+        writer.close()
+        assert reader.version() != before
+        assert reader.target_rows(seq)[0][2] == "rejected"
+
+
+def test_the_app_reads_the_store_through_its_public_methods_only():
+    folder = Path(gui_package.__file__).parent
+    private = re.compile(r"\bstore\._[a-z]|\._db\b")
+    offenders = [
+        f"{p.name}:{n}: {line.strip()}"
+        for p in sorted(folder.glob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if private.search(line)
+    ]
+    assert offenders == []
+
+
+def test_a_read_only_open_leaves_the_folder_as_it_was(tmp_path):
+    path = tmp_path / "p.lirst"
+    seq = _project(path)
+    before = _listing(tmp_path)
+    assert not Path(f"{path}-wal").exists()
+    with ProjectStore.open(path, readonly=True) as store:
+        assert len(store.targets(seq)) == 3
+        assert len(store.target_rows(seq)) == 3
+    assert _listing(tmp_path) == before  # same names, sizes and times: no -wal, no -shm
+    with ProjectStore.open(path, readonly=True), ProjectStore.open(path, readonly=True) as two:
+        assert len(two.targets(seq)) == 3  # two readers at once: the last one out tidies up
+    assert _listing(tmp_path) == before
+
+
+def test_a_read_only_open_beside_a_writer_reads_its_commits_and_keeps_its_log(tmp_path):
+    path = tmp_path / "p.lirst"
+    seq = _project(path)
+    with ProjectStore.open(path) as writer:  # the writer was first: its -wal and -shm exist
+        writer.save_target(_target(seq, 0, 5).refresh_geometry(), "f0.png", (20, 20))
+        with ProjectStore.open(path, readonly=True) as reader:
+            assert len(reader.targets(seq)) == 4
+            writer.save_target(_target(seq, 1, 6).refresh_geometry(), "f1.png", (20, 20))
+            assert len(reader.targets(seq)) == 5
+        assert Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
+        writer.save_target(_target(seq, 2, 7).refresh_geometry(), "f2.png", (20, 20))
+        assert len(writer.targets(seq)) == 6
+    assert _integrity(path) == "ok"
+    with ProjectStore.open(path, readonly=True) as store:
+        assert len(store.targets(seq)) == 6
+
+
+def test_a_writer_that_opens_while_a_reader_is_open_keeps_its_log(tmp_path):
+    path = tmp_path / "p.lirst"
+    seq = _project(path)
+    reader = ProjectStore.open(path, readonly=True)  # first: the side files are its own
+    assert len(reader.targets(seq)) == 3
+    writer = ProjectStore.open(path)
+    try:
+        for k in range(4):
+            writer.save_target(_target(seq, k % 3, 8 + k).refresh_geometry(), "f.png", (20, 20))
+        assert len(reader.targets(seq)) == 7  # the reader sees the writer's commits
+        reader.close()  # must not remove the -wal that now holds the writer's commits
+        wal = Path(f"{path}-wal")
+        assert wal.exists() and wal.stat().st_size > 0
+        writer.save_target(_target(seq, 0, 12).refresh_geometry(), "f0.png", (20, 20))
+        assert len(writer.targets(seq)) == 8
+    finally:
+        reader.close()
+        writer.close()
+    assert _integrity(path) == "ok"
+    with ProjectStore.open(path, readonly=True) as store:
+        assert len(store.targets(seq)) == 8
+    assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
