@@ -40,6 +40,7 @@ from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import counters, queue_rows, review_queue
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
+from label_irst.gui.status_line import target_line
 from label_irst.gui.track_dock import TrackDock
 from label_irst.gui.views import DetailView, GlobalView
 from label_irst.gui.workspace import Workspace, open_workspace
@@ -110,7 +111,8 @@ class MainWindow(QMainWindow):
         self.pixel_label, self.target_label = QLabel("x –  y –"), QLabel("")
         self.target_label.setToolTip(
             "r: equivalent radius sqrt(area / π); ρ (Eq. 20): how clearly the mask's edge "
-            "stands out from its surroundings (low ρ: a doubtful mask)"
+            "stands out from its surroundings (low ρ: a doubtful mask); score: the model's "
+            "detection score (pre-annotated targets only)"
         )
         self.region_label = QLabel("")
         self.statusBar().addWidget(self.pixel_label)
@@ -294,14 +296,7 @@ class MainWindow(QMainWindow):
         seeds = [] if self.overlay.hidden else [t.seed for t in visible]
         self.global_view.set_seeds(seeds)
         self.detail_view.set_seeds(seeds)
-        t = a.selected_target()
-        self.target_label.setText(
-            f"#{t.id} {t.status} · {t.source}{f' ({t.generator})' if t.generator else ''}  area {t.mask.area}  r {t.radius:.2f}  ρ {t.rho:.2f}"
-            if t is not None
-            else f"{len(visible)} target(s)"
-            if visible
-            else "no target: click one to seed it"
-        )
+        self.target_label.setText(target_line(a.selected_target(), len(visible)))
         self._review_timer.start()
 
     def refresh_review(self) -> None:
