@@ -3,11 +3,15 @@
 Export: ``ROOT/targets.csv`` and ``ROOT/images/<seq>/<frame>.png``. One row per target with
 sequence, frame, image (relative to ROOT), target_id, track_id, x, y (centroid, 0-based pixel
 indices), radius (sqrt(area / pi)), area, bbox x0, y0, x1, y1 (exclusive ends), source, status,
-rho, split; a frame without targets gets one row with the target columns empty.
+rho, split, score (the model's detection score of a pre-annotated ``model`` target, Sec. III-B;
+empty for the others); a frame without targets gets one row with the target columns empty.
+``score`` is the last column, so every older column keeps its place, and a CSV without it
+(written before it was added) reads as before.
 
 Import: a CSV holds no pixels, so each row becomes a review item (centroid seed with its radius:
 guided PAMG, Rs = k * r, rebuilds the mask). Masks do not survive a CSV round trip; centroids,
-radii, ids and splits do.
+radii, ids and splits do. The score belongs to the model's mask, so it is not carried to the
+masks rebuilt from the points (the column is read past, like any column the reader does not use).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ SUMMARY = "targets.csv: centroid + radius per target (no pixels) + images/"
 FILE = "targets.csv"
 COLUMNS = (
     "sequence", "frame", "image", "target_id", "track_id", "x", "y", "radius", "area",
-    "x0", "y0", "x1", "y1", "source", "status", "rho", "split",
+    "x0", "y0", "x1", "y1", "source", "status", "rho", "split", "score",
 )  # fmt: skip
 
 
@@ -60,14 +64,15 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
         relative = image.relative_to(root).as_posix()
         split = plan.split_of(frame)
         if not frame.targets:
-            writer.writerow([seq, name, relative] + [""] * 13 + [split])
+            writer.writerow([seq, name, relative] + [""] * 13 + [split, ""])
         for target in frame.targets:
             r = target.record()
             rho = "" if r["rho"] is None else r["rho"]
             track = "" if r["track_id"] is None else r["track_id"]
+            score = "" if r.get("score") is None else r["score"]
             writer.writerow(
                 [seq, name, relative, r["id"], track, *r["centroid"], r["radius"], r["area"],
-                 *r["bbox"], r["source"], r["status"], rho, split]
+                 *r["bbox"], r["source"], r["status"], rho, split, score]
             )  # fmt: skip
     write_text_atomic(root / FILE, buffer.getvalue())
 
