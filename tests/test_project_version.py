@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +144,66 @@ def test_a_writer_that_opens_while_a_reader_is_open_keeps_its_log(tmp_path):
     with ProjectStore.open(path, readonly=True) as store:
         assert len(store.targets(seq)) == 8
     assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+
+
+WRITER = """
+import sys
+import numpy as np
+from label_irst.core.geometry import CroppedMask
+from label_irst.io.project import ProjectStore, Target
+store = ProjectStore.open(sys.argv[1])
+sid = int(sys.argv[2])
+def add(k):
+    t = Target(sid, 0, CroppedMask(np.ones((2, 2), bool), (k, 1)), (1, k)).refresh_geometry()
+    store.save_target(t, "f0.png", (20, 20))
+for k in range(4):
+    add(k)
+print("written", flush=True)
+sys.stdin.readline()
+add(5)
+store.close()
+print("closed", flush=True)
+"""
+
+
+def test_a_writer_in_another_process_keeps_its_log_when_a_reader_closes(tmp_path):
+    path = tmp_path / "p.lirst"
+    seq = _project(path)
+    reader = ProjectStore.open(path, readonly=True)
+    try:
+        assert len(reader.targets(seq)) == 3
+        child = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(seq)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            assert child.stdout.readline().strip() == "written"
+            assert len(reader.targets(seq)) == 7  # the other process's commits, read live
+            reader.close()
+            wal = Path(f"{path}-wal")
+            assert wal.exists() and wal.stat().st_size > 0  # its log is still there
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            assert child.stdout.readline().strip() == "closed"
+        finally:
+            child.stdin.close()
+            assert child.wait(timeout=60) == 0
+    finally:
+        reader.close()
+    assert _integrity(path) == "ok"
+    with ProjectStore.open(path, readonly=True) as store:
+        assert len(store.targets(seq)) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.lirst", "p.lirst.lock"]
+
+
+def test_a_project_in_a_folder_it_cannot_write_is_read_without_side_files(tmp_path, monkeypatch):
+    import label_irst.io.project_readonly as readonly
+
+    path = tmp_path / "p.lirst"
+    seq = _project(path)
+    before = _listing(tmp_path)
+    # a read-only location (as root, chmod cannot make one): the folder reads as not writable
+    real = readonly.os.access
+    monkeypatch.setattr(readonly.os, "access", lambda p, mode: mode != os.W_OK and real(p, mode))
+    with ProjectStore.open(path, readonly=True) as store:
+        assert not Path(f"{path}-shm").exists()  # immutable: not even a wal-index
+        assert len(store.targets(seq)) == 3
+    assert _listing(tmp_path) == before
