@@ -40,6 +40,7 @@ from pathlib import Path
 
 from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
+from label_irst.io import inode_handles
 from label_irst.io.project_lock import ProjectLock, check_project_file, sqlite_uri
 from label_irst.io.project_masks import export_masks, frame_mask  # noqa: F401 (re-exported)
 from label_irst.io.project_readonly import read_only_connection
@@ -122,6 +123,7 @@ class ProjectStore:
         self._db = connection
         self._lock = lock
         self._tidy = None
+        self._handle = None
         #: damaged target rows met by the readers (skipped), one line per row
         self.damaged: list[str] = []
         self._named: set[str] = set()
@@ -150,9 +152,10 @@ class ProjectStore:
             raise LabelIrstError(f"{path}: no such project")
         if exists:
             check_project_file(path, SCHEMA_VERSION)
-        lock = db = tidy = None
+        lock = db = tidy = handle = None
         try:
             if readonly:
+                handle = inode_handles.hold(path)
                 db, tidy = read_only_connection(path)
             else:
                 if exists is False:
@@ -160,6 +163,7 @@ class ProjectStore:
                     with open(path, "xb"):
                         pass  # an empty file is a new SQLite database
                 lock = ProjectLock(path)
+                handle = inode_handles.hold(path)
                 if exists:  # checked again under the lock: it may have changed meanwhile
                     check_project_file(path, SCHEMA_VERSION)
                 db = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None)
@@ -178,6 +182,7 @@ class ProjectStore:
             db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             store = cls(path, db, lock)
             store._tidy = tidy if readonly else None
+            store._handle = handle
             return store
         except BaseException as exc:
             if db is not None:
@@ -186,6 +191,8 @@ class ProjectStore:
                     tidy()
             if lock:
                 lock.release()
+            if handle is not None:
+                inode_handles.release(handle)
             if isinstance(exc, (sqlite3.DatabaseError, OSError)):
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
                 raise LabelIrstError(f"{path}: cannot open the project ({reason})") from None
@@ -201,6 +208,9 @@ class ProjectStore:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._handle is not None:  # last: the descriptor outlives every connection
+            inode_handles.release(self._handle)
+            self._handle = None
 
     def __enter__(self) -> ProjectStore:
         return self

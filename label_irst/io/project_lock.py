@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from label_irst.errors import LabelIrstError
+from label_irst.io import inode_handles
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PROJECT_TABLES = {"meta", "sequences", "frames", "targets", "history"}
@@ -53,8 +54,11 @@ def check_project_file(path: Path, newest: int) -> int:
     try:
         if not path.is_file():
             raise LabelIrstError(f"{path}: not a regular file")
-        with open(path, "rb") as fh:
-            head = fh.read(100)
+        handle = inode_handles.hold(path)  # never a close that would unlock this process
+        try:
+            head = inode_handles.read_head(handle, 100)
+        finally:
+            inode_handles.release(handle)
     except OSError as exc:
         raise LabelIrstError(f"{path}: cannot read the project ({exc.strerror})") from None
     if not head:
@@ -108,16 +112,18 @@ class ProjectLock:
 
     ``<real path>.lock`` (the name of the file with symbolic links resolved) names the holder;
     the lock on the database file itself covers hard links. The database file must exist
-    (an empty file is fine: SQLite treats it as a new database). The database file descriptor
-    is closed only by :meth:`release`, after every SQLite connection of the store is closed:
-    closing any descriptor of a file drops the process's POSIX locks on it, SQLite's included.
+    (an empty file is fine: SQLite treats it as a new database). That lock is taken on the
+    process's shared descriptor of the file (:mod:`label_irst.io.inode_handles`), never on one
+    of its own: closing any descriptor of a file drops the process's POSIX locks on it,
+    SQLite's included.
     """
 
     def __init__(self, path: Path):
         real = Path(os.path.realpath(path))
         self.path = real.with_name(real.name + ".lock")
         self._side = None
-        self._db = None
+        self._handle = None
+        self._writer = False
         try:
             self._side = open(self.path, "a+")  # noqa: SIM115 - held for the store's lifetime
         except OSError as exc:
@@ -131,27 +137,32 @@ class ProjectLock:
             raise LabelIrstError(
                 f"{path}: the project is open elsewhere ({holder}); close it there first"
             )
-        if os.name != "nt":  # Windows locks are mandatory: readers would be shut out
-            try:
-                self._db = open(real, "rb")  # noqa: SIM115
-            except OSError as exc:
-                self.release()
-                raise LabelIrstError(f"{path}: cannot open the project ({exc.strerror})") from None
-            if not _flock(self._db):
-                self.release()
-                raise LabelIrstError(
-                    f"{path}: the project is open elsewhere (under another name: a hard link); "
-                    "close it there first"
-                )
+        try:
+            self._handle = inode_handles.hold(real)
+        except OSError as exc:
+            self.release()
+            raise LabelIrstError(f"{path}: cannot open the project ({exc.strerror})") from None
+        self._writer = inode_handles.lock_writer(self._handle)
+        if not self._writer:
+            self.release()
+            raise LabelIrstError(
+                f"{path}: the project is open elsewhere (under another name: a hard link); "
+                "close it there first"
+            )
         self._side.seek(0)
         self._side.truncate()
         self._side.write(f"pid {os.getpid()}")
         self._side.flush()
 
     def release(self) -> None:
-        for fh in (self._db, self._side):
-            if fh is not None and not fh.closed:
-                fh.close()
+        if self._handle is not None:
+            if self._writer:
+                inode_handles.unlock_writer(self._handle)
+                self._writer = False
+            inode_handles.release(self._handle)
+            self._handle = None
+        if self._side is not None and not self._side.closed:
+            self._side.close()
 
 
 def remove_side_files(path: Path) -> None:
