@@ -1,5 +1,5 @@
 """The two demos: one sequence, figures that say what they measure, a GUI demo that shows the
-workflow (one confirmed target, model candidates waiting in the review queue)."""
+workflow (one confirmed target, tracked model candidates waiting in the review queue)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,21 @@ def test_both_demos_open_the_same_frames(tmp_path):
         assert np.array_equal(read_image(path), gui_frame)
 
 
-def test_demo_project_holds_one_confirmed_target_and_model_candidates(tmp_path):
-    project = write_demo_project(tmp_path, SMALL, prelabelled=2)
+def test_demo_project_holds_one_confirmed_target_and_tracked_model_candidates(tmp_path):
+    project = write_demo_project(tmp_path, SMALL)
     with ProjectStore.open(project, readonly=True) as store:
         targets = store.targets(store.sequences()[0].id)
     confirmed = [t for t in targets if t.status == "confirmed"]
     candidates = [t for t in targets if t.status == "candidate"]
     assert len(confirmed) == 1 and confirmed[0].frame == 0 and confirmed[0].mask.area > 0
-    assert candidates and all(t.source == "model" and t.frame < 2 for t in candidates)
+    assert candidates and all(t.source == "model" for t in candidates)
+    # the whole sequence is pre-annotated, linked into tracks as prelabel does
+    frames = {t.frame for t in candidates}
+    assert len(frames) >= 3 and max(frames) == SMALL.frames - 1
+    assert all(t.track_id is not None for t in candidates)
+    tracks = {t.track_id for t in candidates}
+    assert confirmed[0].track_id not in tracks
+    assert all(len({t.frame for t in candidates if t.track_id == k}) >= 3 for k in tracks)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     assert write_demo_project(tmp_path, SMALL) == project  # written once, then reused
 
@@ -78,6 +85,8 @@ def test_gui_demo_opens_with_candidates_in_the_queue_and_one_confirmed(
     assert statuses.count("confirmed") == 1
     assert window.review.list.count() >= 1
     assert window.review.list.count() == statuses.count("candidate")
+    tracks = {t.track_id for t in store.targets(seq) if t.status == "candidate"}
+    assert window.tracks.panel.table.rowCount() == len(tracks) + 1  # and the confirmed one's
     assert "reviewed 1" in window.review.counters.text()
     assert len(window.workspace.sequence) == DEMO.frames
 

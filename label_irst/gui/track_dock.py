@@ -106,6 +106,7 @@ class TrackPanel(QWidget):
                     self._add_row(i)
         finally:
             self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()  # every column in view in a narrow dock
         done = sum(r.status == "confirmed" for r in rows)
         self.summary.setText(f"{len(rows)} track(s) · {done} confirmed")
 

@@ -1,9 +1,10 @@
 """The demo project: the demo sequence as a user's first minutes leave it (Sec. III-C2).
 
 * one target confirmed on the first frame: PAMG seeded at its true centre, as one click gives;
-* RPR-Net (the shipped model at its calibrated threshold) + guided PAMG on the first
-  :data:`PRELABELLED_FRAMES` frames: ``model`` candidates waiting in the review queue
-  (Sequence > Pre-annotate does the rest of the sequence);
+* the whole sequence pre-annotated as ``label-irst prelabel PROJECT`` and Sequence >
+  Pre-annotate do it (the shipped model, tracking with :data:`DEFAULT_TRACKING`, guided masks
+  of the project's generator): ``model`` candidates with track ids waiting in the review queue
+  and the Tracks dock, to confirm or reject track by track;
 * :func:`detect` also scores the model over the whole sequence against the synthetic truth
   (Pd and false alarms per frame, the 3 px centroid rule), which ``label-irst demo`` prints.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +21,6 @@ from label_irst.core.generators import get_generator
 from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD, Detection
 from label_irst.infer.matching import match
-from label_irst.infer.prelabel import guided_results
-from label_irst.infer.project import store_detections
 from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.session import load_model
 from label_irst.io.project import ProjectStore, Target
@@ -28,7 +28,6 @@ from label_irst.io.sequence import open_sequence
 
 #: The model shipped in ``models/`` (its metadata record).
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
-PRELABELLED_FRAMES = 3
 PROJECT_NAME = "demo.lirst"
 
 
@@ -77,7 +76,6 @@ def write_demo_project(
     root: Path,
     settings: DemoSettings = DEMO,
     model_path: str | Path | None = SHIPPED_MODEL,
-    prelabelled: int = PRELABELLED_FRAMES,
     warn=None,
 ) -> Path:
     """Write (once) the demo sequence under ``root`` and its project ``root/demo.lirst``.
@@ -93,13 +91,6 @@ def write_demo_project(
     sequence = open_sequence(root / "images")
     names, kind = list(sequence.names), sequence.kind
     sequence.close()
-    detections = None
-    if model_path is not None and Path(model_path).is_file():
-        try:
-            detections = detect(settings, model_path).detections
-        except LabelIrstError as exc:
-            if warn is not None:
-                warn(f"demo pre-annotation skipped: {exc}")
     partial = root / f".{PROJECT_NAME}.partial"
     partial.unlink(missing_ok=True)
     with ProjectStore.open(partial, create=True) as store:
@@ -112,10 +103,22 @@ def write_demo_project(
             generator=result.generator, track_id=store.new_track_id(),
         )  # fmt: skip
         store.save_target(target.refresh_geometry(), names[0], images[0].shape)
-        for t, dets in enumerate((detections or [])[:prelabelled]):
-            results = guided_results(images[t], dets)
-            scores = [d.score for d in dets]
-            store_detections(store, seq_id, t, names[t], images[t].shape, results, None, scores)
+    if model_path is not None and Path(model_path).is_file():
+        try:
+            _prelabel(partial, Path(model_path))
+        except LabelIrstError as exc:
+            if warn is not None:
+                warn(f"demo pre-annotation skipped: {exc}")
     os.replace(partial, project)
     partial.with_name(partial.name + ".lock").unlink(missing_ok=True)
     return project
+
+
+def _prelabel(project: Path, model_path: Path) -> None:
+    """Pre-annotate every frame of ``project`` with tracking, as ``prelabel PROJECT`` does."""
+    from label_irst.infer.prelabel import prelabel
+    from label_irst.infer.tracks import DEFAULT_TRACKING
+
+    model = load_model(model_path, "cpu", threads=1)
+    with tempfile.TemporaryDirectory() as out:
+        prelabel(project, model, Path(out) / "prelabel", tracking=DEFAULT_TRACKING)
