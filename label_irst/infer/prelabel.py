@@ -36,6 +36,7 @@ from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD
 from label_irst.infer.project import (
     detection_scores,
+    fresh,
     is_project,
     project_sequences,
     store_detections,
@@ -308,13 +309,37 @@ def finish_tracks(state: SequenceState, tracked, out: Path, masks: bool, store) 
     ids (per-sequence id + an offset), each frame's targets; the number of tracks."""
     targets, summary, writes = tracked
     base = store.new_track_id() - 1 if store is not None else 0
+    adopted = confirmed_track_ids(store, state.seq.sequence_id, writes) if store else {}
     for t, shape, results, ids in writes:
-        ids = [base + i for i in ids]
+        ids = [adopted.get(i, base + i) for i in ids]
         write_frame(state, t, shape, results, out, masks, store, ids, targets[t])
     for entry, frame_targets in zip(state.done, targets):
         entry["targets"] = frame_targets
     state.record["tracks"] = summary
     return len(summary)
+
+
+def confirmed_track_ids(store, sequence_id: int, writes) -> dict[int, int]:
+    """Per-sequence track id -> the track id of a confirmed target the track runs through (its
+    guided mask's seed falls inside that target in some frame), so a track continues the one
+    the annotator confirmed instead of starting a second track on the same target. Each
+    confirmed track is taken by one model track at most (the first in frame order)."""
+    adopted: dict[int, int] = {}
+    taken: set[int] = set()
+    for t, _shape, results, ids in writes:
+        confirmed = [k for k in store.targets(sequence_id, frame=t)
+                     if k.status == "confirmed" and k.track_id is not None]  # fmt: skip
+        if not confirmed:
+            continue
+        for result, i in zip(results, ids):
+            if result is None or i in adopted:
+                continue
+            for k in confirmed:
+                if k.track_id not in taken and not fresh([result], [k]):
+                    adopted[i] = k.track_id
+                    taken.add(k.track_id)
+                    break
+    return adopted
 
 
 def prelabel(
