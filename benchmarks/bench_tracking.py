@@ -5,12 +5,18 @@
 2. on the training sequences only: the per-frame threshold (lowest on a 0.01 grid with
    Fa <= 1e-5) and the tracker settings (grid over --track-high / --track-low /
    --track-min-length / --track-max-gap / minimum observed share, then the track-score
-   threshold on a 0.01 grid) that give the highest Pd at Fa <= 1e-5;
+   threshold on a 0.01 grid) that give the highest Pd at Fa <= 1e-5 (settings within
+   :data:`TIE` points of the best count as tied; the highest --track-low wins the tie);
 3. on the test sequences: Pd, Fa, false detections per frame and identity metrics, per frame at
    its training threshold and tracked with the training settings (tracks linked from the same
    raw detections exactly as ``prelabel`` does, gap filling by guided PAMG included), plus both
-   Pd-Fa curves and the per-frame Pd at the tracked run's test Fa. With ``--keep DIR`` the
-   predictions stay in DIR, and a second run reuses the model's output there (prelabel resumes).
+   Pd-Fa curves and the per-frame Pd at the tracked run's test Fa;
+4. Pd at Fa <= 1e-5 read off both test curves (each curve's own threshold: the operating point
+   the issue compares), and the gain's 95 % interval from a paired bootstrap over the test
+   sequences (:func:`label_irst.infer.curves.pd_gain_interval`).
+
+With ``--keep DIR`` the predictions stay in DIR, and a second run reuses the model's output and
+the linked training folders there (prelabel resumes).
 
     .venv/bin/python benchmarks/bench_tracking.py --data DATA --model models/rprnet.json \\
         --plot docs/tracks_pd_fa.png
@@ -28,7 +34,15 @@ from pathlib import Path
 
 from bench_prelabel_accuracy import LOW, subset
 
-from label_irst.infer.curves import FA_TARGET, FINE_GRID, pd_at_fa, pd_fa_curves, plot_curves
+from label_irst.infer.curves import (
+    FA_TARGET,
+    FINE_GRID,
+    pd_at_fa,
+    pd_fa_counts,
+    pd_fa_curves,
+    pd_gain_interval,
+    plot_curves,
+)
 from label_irst.infer.decode import Detection
 from label_irst.infer.evaluate import evaluate_detections
 from label_irst.infer.identity import evaluate_identity
@@ -39,11 +53,14 @@ from label_irst.infer.tracks import DEFAULT_TRACKING, finish_sequence, settings,
 
 GRID = {
     "high": (0.5, 0.6, 0.7),
-    "low": (0.2, 0.3, 0.4),
-    "min_length": (3, 5, 8),
+    "low": (0.05, 0.1, 0.2, 0.3),
+    "min_length": (3, 5),
     "max_gap": (2, 4),
     "min_observed": (0.5, 0.8),
 }
+
+#: Pd points within which two settings count as tied on the training sequences
+TIE = 0.5
 
 
 def track_from_raw(raw: Path, data: Path, out: Path, config) -> float:
@@ -80,7 +97,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
     ap.add_argument("--model", default="models/rprnet.json")
-    ap.add_argument("--calibration-sequences", type=int, default=8)
+    ap.add_argument("--calibration-sequences", type=int, default=40)
     ap.add_argument("--test-sequences", type=int, default=40)
     ap.add_argument("--plot", default=None)
     ap.add_argument("--keep", default=None, help="keep the prediction folders here")
@@ -107,15 +124,19 @@ def main() -> None:
             if config.low > config.high:
                 continue
             folder = tmp / "calib_trk" / "_".join(map(str, values))
-            track_from_raw(tmp / "calib_raw", calib, folder, config)
+            if not (folder / "annotations").is_dir():  # a kept folder from an earlier run
+                track_from_raw(tmp / "calib_raw", calib, folder, config)
             best = pd_at_fa(pd_fa_curves(folder, calib, grid=FINE_GRID)["tracked"], FA_TARGET)
             if best is not None:
                 trials.append((best.pd, -best.fa, values, best.threshold))
-        # best Pd, then lowest Fa; ties: the shorter minimum length (it suits short sequences),
-        # then the longer gap, then the larger observed share
+        # within TIE points of the best Pd: the highest continuation threshold (fewer raw
+        # detections to store and link), then best Pd, lowest Fa, the shorter minimum length
+        # (it suits short sequences), the longer gap, the larger observed share
         setting = dict(zip(GRID, range(len(GRID))))
-        trials.sort(key=lambda t: (-t[0], -t[1], t[2][setting["min_length"]],
-                                   -t[2][setting["max_gap"]], -t[2][setting["min_observed"]]))  # fmt: skip
+        best_pd = max(t[0] for t in trials)
+        trials.sort(key=lambda t: (t[0] < best_pd - TIE, -t[2][setting["low"]], -t[0], -t[1],
+                                   t[2][setting["min_length"]], -t[2][setting["max_gap"]],
+                                   -t[2][setting["min_observed"]]))  # fmt: skip
         pd_train, _, values, min_score = trials[0]
         chosen = replace(DEFAULT_TRACKING, **dict(zip(GRID, values)), min_score=min_score)
         # test
@@ -126,8 +147,11 @@ def main() -> None:
         trk_id = evaluate_identity(tmp / "test_trk", test).summary()
         unfiltered = replace(chosen, min_score=0.0)
         track_from_raw(tmp / "test_raw", test, tmp / "test_trk_all", unfiltered)
-        curves = pd_fa_curves(tmp / "test_trk_all", test, grid=FINE_GRID)
-        per_frame_test = pd_fa_curves(tmp / "test_raw", test, grid=FINE_GRID)["per frame"]
+        tracked_counts = pd_fa_counts(tmp / "test_trk_all", test, grid=FINE_GRID)["tracked"]
+        frame_counts = pd_fa_counts(tmp / "test_raw", test, grid=FINE_GRID)["per frame"]
+        curves = {"tracked": tracked_counts.curve(FINE_GRID)}
+        per_frame_test = frame_counts.curve(FINE_GRID)
+        gain = pd_gain_interval(frame_counts, tracked_counts, FINE_GRID, FA_TARGET, draws=2000)
         same_fa = [p for p in per_frame_test if p.fa <= max(trk_sum["fa"], 0.0)]
         per_frame_at_tracked_fa = max(same_fa, key=lambda p: p.pd) if same_fa else None
         if args.plot:
@@ -156,10 +180,11 @@ def main() -> None:
                 "test_per_frame_best_pd_at_tracked_fa": asdict(per_frame_at_tracked_fa)
                 if per_frame_at_tracked_fa
                 else None,
-                "test_at_fa_1e-5_for_information": {
+                "test_at_fa_1e-5_read_off_the_curves": {
                     k: asdict(pd_at_fa(v, FA_TARGET))
                     for k, v in (("per frame", per_frame_test), ("tracked", curves["tracked"]))
                 },
+                "test_gain_at_fa_1e-5_and_95pct_bootstrap_interval": [round(g, 2) for g in gain],
                 "test_curves": {
                     "per frame": [asdict(p) for p in per_frame_test],
                     "tracked": [asdict(p) for p in curves["tracked"]],

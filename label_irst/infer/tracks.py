@@ -31,10 +31,10 @@ from label_irst.core.tracking import (
 )
 from label_irst.infer.decode import Detection
 
-#: Defaults of ``prelabel``'s tracking, chosen on 8 training sequences of the synthetic set of
+#: Defaults of ``prelabel``'s tracking, chosen on 40 training sequences of the synthetic set of
 #: models/README.md for the shipped model (benchmarks/bench_tracking.py; docs/benchmarks.md).
 DEFAULT_TRACKING = TrackerConfig(
-    high=0.6, low=0.2, min_length=3, max_gap=4, min_observed=0.8, min_score=0.31
+    high=0.6, low=0.2, min_length=3, max_gap=2, min_observed=0.8, min_score=0.37
 )
 
 
