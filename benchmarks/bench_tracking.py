@@ -86,6 +86,36 @@ def track_from_raw(raw: Path, data: Path, out: Path, config) -> float:
     return time.perf_counter() - t0
 
 
+def calibrate(tmp: Path, calib: Path):
+    """Per-frame threshold and tracker settings chosen on the training sequences (step 2)."""
+    # per frame: the lowest threshold with Fa <= 1e-5 on the training sequences
+    per_frame_train = pd_fa_curves(tmp / "calib_raw", calib, grid=FINE_GRID)["per frame"]
+    thr_frame = min(p.threshold for p in per_frame_train if p.fa <= FA_TARGET)
+    # tracking: every setting of the grid, then the track-score threshold
+    trials = []
+    for values in itertools.product(*GRID.values()):
+        config = replace(DEFAULT_TRACKING, **dict(zip(GRID, values)))
+        if config.low > config.high:
+            continue
+        folder = tmp / "calib_trk" / "_".join(map(str, values))
+        if not (folder / "annotations").is_dir():  # a kept folder from an earlier run
+            track_from_raw(tmp / "calib_raw", calib, folder, config)
+        best = pd_at_fa(pd_fa_curves(folder, calib, grid=FINE_GRID)["tracked"], FA_TARGET)
+        if best is not None:
+            trials.append((best.pd, -best.fa, values, best.threshold))
+    # within TIE points of the best Pd: the highest continuation threshold (fewer raw
+    # detections to store and link), then best Pd, lowest Fa, the shorter minimum length
+    # (it suits short sequences), the longer gap, the larger observed share
+    setting = dict(zip(GRID, range(len(GRID))))
+    best_pd = max(t[0] for t in trials)
+    trials.sort(key=lambda t: (t[0] < best_pd - TIE, -t[2][setting["low"]], -t[0], -t[1],
+                               t[2][setting["min_length"]], -t[2][setting["max_gap"]],
+                               -t[2][setting["min_observed"]]))  # fmt: skip
+    pd_train, _, values, min_score = trials[0]
+    chosen = replace(DEFAULT_TRACKING, **dict(zip(GRID, values)), min_score=min_score)
+    return thr_frame, chosen, pd_train, trials
+
+
 def point(summary_pd_fa, identity=None) -> dict:
     out = {k: summary_pd_fa[k] for k in ("pd", "fa")}
     if identity is not None:
@@ -101,6 +131,8 @@ def main() -> None:
     ap.add_argument("--test-sequences", type=int, default=40)
     ap.add_argument("--plot", default=None)
     ap.add_argument("--keep", default=None, help="keep the prediction folders here")
+    ap.add_argument("--defaults", action="store_true",
+                    help="no calibration: the model card's threshold and prelabel's defaults")  # fmt: skip
     args = ap.parse_args()
     data = Path(args.data)
     model = load_model(args.model, "cpu", 1)
@@ -110,35 +142,15 @@ def main() -> None:
         if not calib.is_dir():  # a kept folder from an earlier run is reused
             subset(data, "train", args.calibration_sequences, calib)
             subset(data, "test", args.test_sequences, test)
-        prelabel(calib, model, tmp / "calib_raw", threshold=LOW)
         t0 = time.perf_counter()
         test_run = prelabel(test, model, tmp / "test_raw", threshold=LOW)
         model_s = time.perf_counter() - t0
-        # per frame: the lowest threshold with Fa <= 1e-5 on the training sequences
-        per_frame_train = pd_fa_curves(tmp / "calib_raw", calib, grid=FINE_GRID)["per frame"]
-        thr_frame = min(p.threshold for p in per_frame_train if p.fa <= FA_TARGET)
-        # tracking: every setting of the grid, then the track-score threshold
-        trials = []
-        for values in itertools.product(*GRID.values()):
-            config = replace(DEFAULT_TRACKING, **dict(zip(GRID, values)))
-            if config.low > config.high:
-                continue
-            folder = tmp / "calib_trk" / "_".join(map(str, values))
-            if not (folder / "annotations").is_dir():  # a kept folder from an earlier run
-                track_from_raw(tmp / "calib_raw", calib, folder, config)
-            best = pd_at_fa(pd_fa_curves(folder, calib, grid=FINE_GRID)["tracked"], FA_TARGET)
-            if best is not None:
-                trials.append((best.pd, -best.fa, values, best.threshold))
-        # within TIE points of the best Pd: the highest continuation threshold (fewer raw
-        # detections to store and link), then best Pd, lowest Fa, the shorter minimum length
-        # (it suits short sequences), the longer gap, the larger observed share
-        setting = dict(zip(GRID, range(len(GRID))))
-        best_pd = max(t[0] for t in trials)
-        trials.sort(key=lambda t: (t[0] < best_pd - TIE, -t[2][setting["low"]], -t[0], -t[1],
-                                   t[2][setting["min_length"]], -t[2][setting["max_gap"]],
-                                   -t[2][setting["min_observed"]]))  # fmt: skip
-        pd_train, _, values, min_score = trials[0]
-        chosen = replace(DEFAULT_TRACKING, **dict(zip(GRID, values)), min_score=min_score)
+        if args.defaults:  # the shipped settings, no calibration
+            thr_frame = float(model.meta.get("threshold", 0.45))
+            chosen, pd_train, trials = DEFAULT_TRACKING, None, []
+        else:
+            prelabel(calib, model, tmp / "calib_raw", threshold=LOW)
+            thr_frame, chosen, pd_train, trials = calibrate(tmp, calib)
         # test
         frame_sum = evaluate_detections(tmp / "test_raw", test, min_score=thr_frame).summary()
         frame_id = evaluate_identity(tmp / "test_raw", test, min_score=thr_frame).summary()
