@@ -1,10 +1,10 @@
 """The track list of the open sequence (a dock) and the keys that act on whole tracks.
 
 Each row is one track (:func:`label_irst.batch.tracks.stored_track_rows`): id, frames (first-last),
-length, number of targets, mean score (the mean RPR-Net detection score of its targets that
-have one, Sec. III-B; "–" when none has, as for a track confirmed by hand; a gap-filled frame
-has no detection and does not count), mean rho (Eq. 20: how clearly the masks stand out) and
-status. Selecting a row jumps to the track:
+length, number of targets, status, mean score (the mean RPR-Net detection score of its targets
+that have one, Sec. III-B; "–" when none has, as for a track confirmed by hand; a gap-filled
+frame has no detection and does not count) and mean rho (Eq. 20: how clearly the masks stand
+out); the columns are sized to their contents. Selecting a row jumps to the track:
 the current frame when the track is in it, else its first candidate frame, else its first frame.
 
 Keys (menu Tracks): T confirms the track of the selected target (or of the row chosen in the
@@ -46,7 +46,7 @@ from label_irst.gui.trails import TrailItem, trail_paths
 #: the track keys, from the window's one key table (the Help sheet lists them)
 KEYS = {name: WINDOW_KEYS[name][0][0] for name in ("confirm_track", "reject_track", "split_track",
                                                    "merge_tracks")}  # fmt: skip
-COLUMNS = ("track", "frames", "length", "targets", "mean score", "mean ρ", "status")
+COLUMNS = ("track", "frames", "length", "targets", "status", "mean score", "mean ρ")
 
 
 def _two(value: float | None) -> str:
@@ -97,7 +97,7 @@ class TrackPanel(QWidget):
             self.table.clearSelection()
             for i, r in enumerate(rows):
                 cells = (str(r.track_id), f"{r.first + 1}–{r.last + 1}", str(r.length),
-                         str(r.frames), _two(r.mean_score), _two(r.mean_rho), r.status)  # fmt: skip
+                         str(r.frames), r.status, _two(r.mean_score), _two(r.mean_rho))  # fmt: skip
                 for j, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, r.track_id)
