@@ -85,8 +85,13 @@ def release(handle: Handle) -> None:
 
 
 def read_head(handle: Handle, size: int) -> bytes:
-    """The first ``size`` bytes of the file, read without moving any other reader."""
-    return os.pread(handle.fd, size, 0)
+    """The first ``size`` bytes of the file (``os.pread`` where the OS has it: no shared file
+    offset moves)."""
+    if hasattr(os, "pread"):
+        return os.pread(handle.fd, size, 0)
+    with _GUARD:  # pragma: no cover - Windows
+        os.lseek(handle.fd, 0, os.SEEK_SET)
+        return os.read(handle.fd, size)
 
 
 def lock_writer(handle: Handle) -> bool:
