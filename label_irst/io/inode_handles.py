@@ -53,7 +53,9 @@ def hold(path: str | os.PathLike) -> Handle:
     with _GUARD:
         entry = _TABLE.get((st.st_dev, st.st_ino))
         if entry is None:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(
+                path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+            )
             got = os.fstat(fd)
             key = (got.st_dev, got.st_ino)
             entry = _TABLE.get(key)
