@@ -65,9 +65,14 @@ def test_refused_second_writers_keep_the_first_ones_locks(writer, tmp_path):
     with pytest.raises(LabelIrstError, match="open elsewhere"):
         ProjectStore.open(path)
     os.link(path, tmp_path / "b.lirst")
-    with pytest.raises(LabelIrstError):  # a hard link: refused (lock or unreadable log)
+    with pytest.raises(LabelIrstError, match="open elsewhere .*hard link"):
         ProjectStore.open(tmp_path / "b.lirst")
     assert probe(path) == "locked"
+    # from another process too (its tables are still in the writer's -wal)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    run = subprocess.run([sys.executable, "-m", "label_irst.cli", "convention",
+                          str(tmp_path / "b.lirst")], capture_output=True, text=True, env=env)  # fmt: skip
+    assert run.returncode == 2 and "hard link" in run.stderr, run.stderr
 
 
 def test_writes_after_another_process_read_the_project_are_kept(writer, tmp_path):

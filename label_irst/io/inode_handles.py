@@ -114,6 +114,25 @@ def lock_writer(handle: Handle) -> bool:
         return True
 
 
+def writer_elsewhere(handle: Handle) -> bool:
+    """Whether a writer, here or in another process, holds the inode's lock (probed with a
+    non-blocking ``flock`` given straight back)."""
+    with _GUARD:
+        entry = _TABLE[handle.key]
+        if entry.writer:
+            return True
+        if os.name == "nt":  # pragma: no cover - no advisory locks to probe
+            return False
+        import fcntl
+
+        try:
+            fcntl.flock(entry.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(entry.fd, fcntl.LOCK_UN)
+        return False
+
+
 def unlock_writer(handle: Handle) -> None:
     """Give the writer's ``flock`` back (the descriptor stays open for the other users)."""
     with _GUARD:

@@ -82,6 +82,11 @@ def check_project_file(path: Path, newest: int) -> int:
     except ValueError:
         number = None
     if number is None or not PROJECT_TABLES <= tables:
+        if _written_elsewhere(path):  # its log sits beside the name the writer used
+            raise LabelIrstError(
+                f"{path}: the project is open elsewhere (under another name: a hard link); "
+                "close it there first"
+            )
         raise LabelIrstError(f"{path}: not a Label-IRST project (an SQLite file of another kind)")
     if number > newest:
         raise LabelIrstError(
@@ -89,6 +94,19 @@ def check_project_file(path: Path, newest: int) -> int:
             f"(up to {newest}); update label-irst to open it"
         )
     return number
+
+
+def _written_elsewhere(path: Path) -> bool:
+    """Whether a writer holds the file's lock: a project reached through a hard link while it
+    is open reads as empty, its tables still in the writer's -wal."""
+    try:
+        handle = inode_handles.hold(path)
+    except OSError:
+        return False
+    try:
+        return inode_handles.writer_elsewhere(handle)
+    finally:
+        inode_handles.release(handle)
 
 
 def _flock(fh) -> bool:
