@@ -28,7 +28,6 @@ from label_irst.gui import carry, editing, overlay
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.carry import carry_targets
-from label_irst.gui.changes import store_version
 from label_irst.gui.convention import ConventionController
 from label_irst.gui.display import DisplayPipeline, OverlayStyle, salient_point
 from label_irst.gui.frames import FrameCache
@@ -305,7 +304,7 @@ class MainWindow(QMainWindow):
         if self.workspace is None:
             return
         store, panel = self.workspace.store, self.review
-        key = (id(store), self.workspace.sequence_id, store_version(store),
+        key = (id(store), self.workspace.sequence_id, store.version(),
                panel.suspects.isChecked(), panel.order.currentData(), panel.by_track.isChecked())  # fmt: skip
         if key == self._review_key:
             return

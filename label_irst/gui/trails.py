@@ -13,7 +13,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QPainter, QPen
 
-from label_irst.gui.changes import store_version
 from label_irst.io.project import ProjectStore
 
 LENGTH = 8
@@ -44,7 +43,7 @@ def _tracked_centroids(
     store: ProjectStore, sequence_id: int, frame: int
 ) -> list[tuple[int, tuple[float, float]]]:
     """(track id, centroid) of the frame's tracked targets that are not rejected, in id order."""
-    version = store_version(store)
+    version = store.version()
     cached_version, frames = _CENTROIDS.get(store, (None, None))
     if cached_version != version or len(frames) > _CACHED_FRAMES:
         frames = {}
