@@ -192,7 +192,10 @@ def test_gating_distances_match_the_kalman_innovation():
     xy = rng.uniform(0, 40, (25, 2))
     sigma = rng.uniform(0.5, 3.0, 25)
     many = kf.distances(xy, sigma)
-    one = [kf.distance(x, y, s) for (x, y), s in zip(xy, sigma)]
+    one = []
+    for (x, y), s in zip(xy, sigma):
+        nu, cov = kf.innovation(x, y, s)
+        one.append(float(nu @ np.linalg.solve(cov, nu)))
     np.testing.assert_allclose(many, one, rtol=1e-9)
 
 

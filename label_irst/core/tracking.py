@@ -143,14 +143,9 @@ class _Filter:
         s = self.H @ self.cov @ self.H.T + np.eye(2) * sigma**2
         return np.array([x, y]) - self.H @ self.state, s
 
-    def distance(self, x: float, y: float, sigma: float) -> float:
-        """Squared Mahalanobis distance of a measurement from the prediction."""
-        nu, s = self.innovation(x, y, sigma)
-        return float(nu @ np.linalg.solve(s, nu))
-
     def distances(self, xy: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-        """:meth:`distance` of many measurements at once (``xy`` (n, 2), ``sigma`` (n,)), with
-        the 2x2 innovation covariances inverted in closed form."""
+        """Squared Mahalanobis distances of measurements ``xy`` (n, 2) with noise ``sigma``
+        (n,) from the prediction, the 2x2 innovation covariances inverted in closed form."""
         p = self.cov[:2, :2]
         a = p[0, 0] + sigma**2
         d = p[1, 1] + sigma**2

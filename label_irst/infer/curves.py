@@ -170,7 +170,7 @@ def pd_gain_interval(
         best = pd_at_fa(counts.curve(grid, rows), fa_target)
         return best.pd if best is not None else 0.0
 
-    def gain(rows, axis=-1):
+    def gain(rows):
         rows = np.asarray(rows, int)
         return pd_of(other, rows) - pd_of(base, rows)
 
