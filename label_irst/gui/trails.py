@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QPainter, QPen
 
+from label_irst.gui.views import points_rect
 from label_irst.io.project import ProjectStore
 
 LENGTH = 8
@@ -70,12 +71,7 @@ class TrailItem(pg.GraphicsObject):
     def set_paths(self, paths: list[list[tuple[float, float]]]) -> None:
         self.prepareGeometryChange()
         self.paths = [[(x + 0.5, y + 0.5) for x, y in p] for p in paths if len(p) >= 2]
-        points = [q for p in self.paths for q in p]
-        if points:
-            xs, ys = zip(*points)
-            self._rect = QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
-        else:
-            self._rect = QRectF()
+        self._rect = points_rect([q for p in self.paths for q in p])
         self.update()
 
     def boundingRect(self) -> QRectF:

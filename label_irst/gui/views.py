@@ -21,6 +21,14 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 ZOOMS = (2, 3, 4, 6, 8, 12, 16, 24, 32)
 
 
+def points_rect(points) -> QRectF:
+    """The rectangle of (x, y) points, one pixel wider and taller (empty without points)."""
+    if not points:
+        return QRectF()
+    xs, ys = zip(*points)
+    return QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+
+
 class FrameViewBox(pg.ViewBox):
     """A y-down, aspect-locked view box that reports left clicks and (when enabled) drags."""
 
@@ -75,11 +83,7 @@ class SeedMarkers(pg.GraphicsObject):
     def set_points(self, points) -> None:
         self.prepareGeometryChange()
         self.points = [(int(x), int(y)) for x, y in points]
-        if self.points:
-            xs, ys = zip(*self.points)
-            self._rect = QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
-        else:
-            self._rect = QRectF()
+        self._rect = points_rect(self.points)
         self.update()
 
     def boundingRect(self) -> QRectF:
