@@ -110,7 +110,7 @@ def test_training_exports_a_graph_that_matches_torch(tiny_model):
     assert training["source"] == {"kind": "dataset", "name": "set", "split": "train"}
     assert training["examples"] == 10 and training["held_out_examples"] == 2
     assert len(training["history"]) == 1
-    state = torch.load(out.with_suffix(".pt"), weights_only=False)
+    state = torch.load(out.with_suffix(".pt"), weights_only=True)
     net = build(state["config"])
     net.load_state_dict(state["model"])
     assert parity(net, out.with_suffix(".json")) < 1e-5

@@ -158,7 +158,7 @@ def test_train_command_trains_validates_and_resumes(tmp_path, capsys):
     assert main(["train", *common, "--epochs", "2"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["epoch"] == 2 and "resumed" in captured.err
-    state = torch.load(tmp_path / "ck" / "checkpoint.pt", weights_only=False)
+    state = torch.load(tmp_path / "ck" / "checkpoint.pt", weights_only=True)
     assert [h["epoch"] for h in state["history"]] == [1, 2]
     assert main(["train", *common, "--epochs", "3", "--single-frame"]) == 2
     assert "different model variant" in capsys.readouterr().err

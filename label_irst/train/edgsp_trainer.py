@@ -30,6 +30,7 @@ from label_irst.core import edgsp as prompts
 from label_irst.core.metrics import cropped_iou
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import atomic_path, write_text_atomic
+from label_irst.train import checkpoint
 from label_irst.train.edgsp_data import _centroid_pixel, draw_epoch, jitter_seed
 from label_irst.train.edgsp_model import WithSigmoid, build, parameters
 
@@ -136,12 +137,14 @@ def _load_init(path: str | Path):
         p = p.with_suffix(".pt")
     if not p.is_file():
         raise LabelIrstError(f"--init {path}: no weights file {p.name} (a trained model's .pt)")
+    state = checkpoint.load(p)
     try:
-        state = torch.load(p, map_location="cpu", weights_only=False)
-        net = build(state["config"])
-        net.load_state_dict(state["model"])
-    except Exception as exc:  # a foreign or truncated file: one line, no traceback
+        net = build(checkpoint.config(state))
+    except Exception as exc:  # a foreign config: one line, no traceback
         raise LabelIrstError(f"--init {p}: not an EDGSP weights file ({exc})") from None
+    if "model" not in state:
+        raise LabelIrstError(f"--init {p}: not an EDGSP weights file (no weights)")
+    checkpoint.load_weights_into(net, state["model"], p, "an EDGSP weights file")
     return net, state
 
 
@@ -189,7 +192,7 @@ def train_generator(
         best, best_state = init_val, _state(net)
     rng = np.random.default_rng(cfg.seed)
     if resume and ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        state = checkpoint.load(ckpt_path)
         net = build(state["config"])
         net.load_state_dict(state["model"])
         opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
@@ -231,24 +234,23 @@ def train_generator(
         history.append(record)
         if not val or val_miou > best:
             best, best_state = val_miou, _state(net)
-        with atomic_path(ckpt_path, suffix=".pt") as tmp:
-            torch.save(
-                {
-                    "model": net.state_dict(),
-                    "config": net.config,
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "history": history,
-                    "epoch": epoch + 1,
-                    "best": best,
-                    "best_state": best_state,
-                    "init_val": init_val,
-                    "seconds": time.perf_counter() - t0,
-                    "rng": rng.bit_generator.state,
-                    "train_config": asdict(cfg),
-                },
-                tmp,
-            )
+        checkpoint.save(
+            ckpt_path,
+            {
+                "model": net.state_dict(),
+                "config": net.config,
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "history": history,
+                "epoch": epoch + 1,
+                "best": best,
+                "best_state": best_state,
+                "init_val": init_val,
+                "seconds": time.perf_counter() - t0,
+                "rng": rng.bit_generator.state,
+                "train_config": asdict(cfg),
+            },
+        )
         if progress is not None:
             progress(epoch + 1, cfg.epochs, record)
     seconds = time.perf_counter() - t0
@@ -321,12 +323,8 @@ def export(
             opset_version=OPSET,
             dynamo=False,
         )
-    with atomic_path(out.with_name(f"{stem}.pt"), suffix=".pt") as tmp:
-        torch.save(
-            {"model": net.state_dict(), "config": net.config, "crop": cfg.crop,
-             "sigma": cfg.sigma},
-            tmp,
-        )  # fmt: skip
+    weights = {"model": net.state_dict(), "config": net.config, "crop": cfg.crop}
+    checkpoint.save(out.with_name(f"{stem}.pt"), {**weights, "sigma": cfg.sigma})
     meta = out.with_name(f"{stem}.json")
     write_text_atomic(meta, json.dumps(record, indent=1))
     return meta

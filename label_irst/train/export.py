@@ -18,8 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from label_irst.errors import LabelIrstError
 from label_irst.infer.preprocess import MULTIPLE, NORMALISATION
 from label_irst.io.atomic import atomic_path, write_text_atomic
+from label_irst.train import checkpoint as checkpoint_file
 from label_irst.train.model import FEATURES, STRIDE, RPRNet
 
 FORMAT = "label-irst/rprnet-onnx/1"
@@ -40,11 +42,14 @@ class _Head(nn.Module):
         return torch.sigmoid(heat), off, rad
 
 
-def load_checkpoint(path: str | Path) -> RPRNet:
-    state = torch.load(path, map_location="cpu", weights_only=False)
+def load_checkpoint(path: str | Path, state: dict | None = None) -> RPRNet:
+    """The RPR-Net of a checkpoint (read without running code); one-line error otherwise."""
+    state = checkpoint_file.load(path) if state is None else state
     cfg = state.get("config", {})
+    if "model" not in state or not isinstance(cfg, dict):
+        raise LabelIrstError(f"{path}: not an RPR-Net checkpoint")
     model = RPRNet(temporal=cfg.get("temporal", True), gate=cfg.get("gate", True))
-    model.load_state_dict(state["model"])
+    checkpoint_file.load_weights_into(model, state["model"], path, "an RPR-Net checkpoint")
     model.eval()
     return model
 
@@ -144,9 +149,10 @@ def export_checkpoint(
 ) -> dict:
     """Export a training checkpoint (with its training record) and check ONNX parity."""
     torch.set_num_threads(1)
-    model = load_checkpoint(checkpoint)
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    train_config = dict(state.get("train_config", {}))
+    state = checkpoint_file.load(checkpoint)
+    model = load_checkpoint(checkpoint, state)
+    train_config = state.get("train_config")
+    train_config = dict(train_config) if isinstance(train_config, dict) else {}
     if train_config.get("init"):  # a local path says nothing elsewhere: keep the file's name
         train_config["init"] = Path(train_config["init"]).name
     training = {"train_config": train_config, "history": state.get("history", [])}

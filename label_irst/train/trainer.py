@@ -17,7 +17,7 @@ from label_irst.infer.matching import match
 from label_irst.infer.preprocess import normalise, pad
 from label_irst.infer.project import is_project, training_sequences
 from label_irst.infer.sequences import Sequence, read_sequences
-from label_irst.io.atomic import atomic_path
+from label_irst.train import checkpoint
 from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
 from label_irst.train.mining import mine
@@ -129,20 +129,16 @@ def lr_schedule(opt, cfg: TrainConfig, total_steps: int):
 
 def load_weights(model: RPRNet, path: str | Path, temporal: bool, device) -> None:
     """Start from the weights of another checkpoint of the same variant (fine-tuning)."""
-    try:
-        state = torch.load(path, map_location=device, weights_only=False)
-    except Exception as exc:  # torch raises pickle, OS and runtime errors alike
-        raise LabelIrstError(f"{path}: cannot read checkpoint ({exc})") from None
+    state = checkpoint.load(path, map_location=device)
     if not isinstance(state, dict) or "model" not in state:
         raise LabelIrstError(f"{path}: not an RPR-Net checkpoint")
-    if state.get("config", {}).get("temporal") != temporal:
+    if checkpoint.config(state).get("temporal") != temporal:
         raise LabelIrstError(f"{path}: checkpoint of a different model variant")
-    model.load_state_dict(state["model"])
+    checkpoint.load_weights_into(model, state["model"], path, "an RPR-Net checkpoint")
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(state, tmp)
+    checkpoint.save(path, state)
 
 
 def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=print) -> dict:
@@ -178,8 +174,8 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
     start_epoch, history = 0, []
     ckpt = out / "checkpoint.pt"
     if ckpt.is_file():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        if state.get("config", {}).get("temporal") != cfg.temporal:
+        state = checkpoint.load(ckpt, map_location=device)
+        if checkpoint.config(state).get("temporal") != cfg.temporal:
             raise LabelIrstError(
                 f"{ckpt}: checkpoint of a different model variant; use another --out"
             )
