@@ -44,6 +44,35 @@ def register(sub) -> None:
         metavar="K",
         help="re-draw the ground truth with its edge K pixels out (+) or in (-), 4-connected",
     )
+    p.add_argument(
+        "--boxes",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE|DIR",
+        help="score box-to-mask conversion instead: boxes from a VOC/YOLO folder or a COCO file; "
+        "without a value, each ground-truth component's bounding box",
+    )
+    p.add_argument(
+        "--box-margin",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --boxes: loosen every box by K pixels on each side (default 0)",
+    )
+    from label_irst.core.box_generators import BOX_GENERATORS
+
+    p.add_argument(
+        "--box-generator",
+        default=None,
+        choices=list(BOX_GENERATORS),
+        help="with --boxes: the box generator (default auto: by the box's tightness)",
+    )
+    p.add_argument(
+        "--voc-exclusive-end",
+        action="store_true",
+        help="with --boxes: VOC xmax/ymax are one past the last pixel (SIRST's boxes)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -52,9 +81,11 @@ def register(sub) -> None:
 def run(args) -> int:
     from label_irst.batch.convert import check_support_radius
     from label_irst.batch.evaluate import evaluate_masks
-    from label_irst.commands._common import ProgressJob, json_summary
+    from label_irst.commands._common import ProgressJob
 
     check_support_radius(args.rs)
+    if args.boxes is not None or args.box_margin or args.box_generator:
+        return _run_boxes(args)
 
     with ProgressJob("eval-masks", quiet=args.quiet) as job:
         report = evaluate_masks(
@@ -70,7 +101,35 @@ def run(args) -> int:
             calibration_seed=args.calibration_seed,
             gt_margin=args.gt_margin,
         )
-    raw = report.summary()
+    return _print(report, args)
+
+
+def _run_boxes(args) -> int:
+    from label_irst.batch.evaluate_boxes import evaluate_boxes
+    from label_irst.commands._common import ProgressJob
+
+    with ProgressJob("eval-masks --boxes", quiet=args.quiet) as job:
+        report = evaluate_boxes(
+            args.dataset,
+            args.boxes or None,
+            args.box_margin,
+            args.box_generator,
+            args.generator or "pamg+",
+            args.rs,
+            args.split,
+            job,
+            calibrate=args.calibrate,
+            calibration_seed=args.calibration_seed,
+            gt_margin=args.gt_margin,
+            voc_exclusive_end=args.voc_exclusive_end,
+        )
+    return _print(report, args, {"box_margin": args.box_margin})
+
+
+def _print(report, args, extra=None) -> int:
+    from label_irst.commands._common import json_summary
+
+    raw = {**report.summary(), **(extra or {})}
     params = raw.pop("convention", None)
     summary = json_summary(raw, ".4f")
     if params is not None:
