@@ -55,6 +55,14 @@ def register(sub) -> None:
         help="share of triplets made of the current frame repeated (a static camera and target: "
         "temporal context that does not reward motion alone; default 0)",
     )
+    p.add_argument(
+        "--mix",
+        action="append",
+        default=[],
+        metavar="ROOT=SHARE[:points|masks]",
+        help="another dataset root drawn for SHARE of the crops with its own supervision "
+        "(repeatable; DATA gets the rest), e.g. --mix stills=0.2:masks",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -76,6 +84,13 @@ def run(args) -> int:
         raise LabelIrstError("--repeat-frame must lie in [0, 1]")
     if args.crop % 16 or args.crop < 32:
         raise LabelIrstError("--crop must be a multiple of 16, at least 32")
+    from dataclasses import asdict
+
+    from label_irst.train.mix import parse_source
+
+    mix = [asdict(parse_source(text)) for text in args.mix]
+    if sum(m["share"] for m in mix) >= 1.0:
+        raise LabelIrstError("the --mix shares must sum below 1 (DATA takes the rest)")
     cfg = TrainConfig(
         epochs=args.epochs,
         steps=args.steps,
@@ -95,6 +110,7 @@ def run(args) -> int:
         hard_negatives=args.hard_negatives,
         mine_frames=max(args.mine_frames, 1),
         repeat_frame=args.repeat_frame,
+        mix=mix,
     )
     with ProgressJob("train", quiet=args.quiet) as job:
         record = train(args.data, args.out, cfg, job, log=lambda m: print(m, file=sys.stderr))

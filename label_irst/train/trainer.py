@@ -21,6 +21,7 @@ from label_irst.train import checkpoint
 from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
 from label_irst.train.mining import mine
+from label_irst.train.mix import MixedSampler, Source
 from label_irst.train.model import RPRNet
 from label_irst.train.supervision import supervision
 
@@ -49,6 +50,8 @@ class TrainConfig:
     hard_negatives: float = 0.0
     mine_frames: int = 48
     repeat_frame: float = 0.0
+    #: further sources (label_irst.train.mix.Source) drawn at their shares; DATA gets the rest
+    mix: list = field(default_factory=list)
 
 
 @dataclass
@@ -137,6 +140,31 @@ def load_weights(model: RPRNet, path: str | Path, temporal: bool, device) -> Non
     checkpoint.load_weights_into(model, state["model"], path, "an RPR-Net checkpoint")
 
 
+def _mixed(primary: TripletSampler, cfg: TrainConfig, log) -> MixedSampler:
+    """The primary sampler plus one per ``cfg.mix`` source, at their shares (the primary takes
+    what the others leave)."""
+    sources = [s if isinstance(s, Source) else Source(**s) for s in cfg.mix]
+    rest = 1.0 - sum(s.share for s in sources)
+    if rest <= 0:
+        raise LabelIrstError("the --mix shares must leave a share for DATA (sum below 1)")
+    samplers, shares = [primary], [rest]
+    for src in sources:
+        seqs = read_sequences(src.root, cfg.train_split)
+        count = sum(len(s.keep) if s.keep is not None else len(s.frames) for s in seqs)
+        log(
+            f"mix: {src.root} ({src.share:.0%} of crops) supervision from {src.supervision} "
+            f"on {count} frames"
+        )
+        sup = supervision(src.root, seqs, src.supervision)
+        samplers.append(
+            TripletSampler(
+                seqs, sup, cfg.crop, hard_bias=cfg.hard_negatives, repeat_frame=cfg.repeat_frame
+            )
+        )
+        shares.append(src.share)
+    return MixedSampler(samplers, shares)
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     checkpoint.save(path, state)
 
@@ -167,6 +195,8 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
     sampler = TripletSampler(
         train_seqs, sup, cfg.crop, hard_bias=cfg.hard_negatives, repeat_frame=cfg.repeat_frame
     )
+    if cfg.mix:
+        sampler = _mixed(sampler, cfg, log)
     model = RPRNet(temporal=cfg.temporal, gate=cfg.gate).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=WEIGHT_DECAY)
     total_steps = cfg.epochs * cfg.steps
@@ -192,7 +222,12 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         t0, losses = time.perf_counter(), []
-        mined = mine(model, sampler, cfg.mine_frames, rng, device) if cfg.hard_negatives else None
+        mined = None
+        if cfg.hard_negatives:
+            if isinstance(sampler, MixedSampler):
+                mined = sampler.mine(model, cfg.mine_frames, rng, device)
+            else:
+                mined = mine(model, sampler, cfg.mine_frames, rng, device)
         for step in range(cfg.steps):
             if job is not None and job.cancelled:
                 return record
