@@ -130,7 +130,7 @@ def test_point2mask_and_box2mask_take_a_convention(tmp_path, capsys):
     for extra in ([], ["--convention", str(conv_file)]):
         out = tmp_path / f"box{len(extra)}"
         assert main(["box2mask", str(folder), "--boxes", str(tmp_path / "boxes.json"),
-                     "--out", str(out), "--quiet", *extra]) == 0  # fmt: skip
+                     "--out", str(out), "--quiet", "--box-generator", "centre", *extra]) == 0  # fmt: skip
         sizes.append(int(read_mask(out / "f0.png").sum()))
     assert sizes[1] > sizes[0]
 

@@ -1,4 +1,9 @@
-"""point2mask and box2mask: seeds (points or box centres) -> generator -> one mask per image.
+"""point2mask and box2mask: seeds -> generator, or boxes -> box generator -> one mask per image.
+
+Points grow with the point generator (and its convention). Boxes use the box: a box generator
+of :mod:`label_irst.core.box_generators` chosen by the box convention (fitted on a project's
+confirmed conversions) or, with none, by each box's tightness (``auto``); ``centre`` keeps the
+SIRSTD-Pixel conversion (box centre -> PAMG, Sec. III-D1).
 
 Each image gets ``OUT/<stem>.png`` (0/255, the union of its targets' masks) and the run writes
 ``OUT/targets.csv`` with one row per target (seed, centroid, equivalent radius, area, rho, and
@@ -21,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.batch.progress import Job
+from label_irst.core.box_convention import BoxConvention
 from label_irst.core.convention import Convention
 from label_irst.core.generators import get_generator
 from label_irst.errors import LabelIrstError
@@ -90,6 +96,7 @@ def _convert(
     job: Job,
     skipped: int = 0,
     force: bool = False,
+    box_convention: BoxConvention | None = None,
 ) -> ConvertReport:
     """Grow the masks into a temporary folder beside ``out``, renamed into place at the end
     (:func:`atomic_folder`): a killed run leaves ``out`` as it was. ``skipped`` counts the
@@ -97,7 +104,7 @@ def _convert(
     check_support_radius(support_radius)
     report = ConvertReport(skipped=skipped)
     with atomic_folder(out, force) as tmp:
-        _grow(index, seeds, tmp, convention, support_radius, job, report)
+        _grow(index, seeds, tmp, convention, support_radius, job, report, box_convention)
     return report
 
 
@@ -108,7 +115,9 @@ def check_support_radius(rs: float) -> None:
         )
 
 
-def _grow(index, seeds, out: Path, convention, support_radius: float, job: Job, report) -> None:
+def _grow(
+    index, seeds, out: Path, convention, support_radius: float, job: Job, report, boxes=None
+) -> None:
     for stem in sorted(set(seeds) - set(index)):
         job.warning(f"skipped: no image named {stem!r} for {len(seeds[stem])} seed(s)")
         report.skipped += 1
@@ -139,7 +148,10 @@ def _grow(index, seeds, out: Path, convention, support_radius: float, job: Job, 
                 report.skipped += 1
                 continue
             valid.append(((x, y), box))
-        results = _grow_frame(convention, image, [s for s, _ in valid], support_radius)
+        if boxes is None:
+            results = _grow_frame(convention, image, [s for s, _ in valid], support_radius)
+        else:
+            results = [_grow_box(boxes, convention, image, b, support_radius) for _, b in valid]
         for ((x, y), box), result in zip(valid, results):
             if isinstance(result, LabelIrstError):
                 job.warning(f"skipped a seed of {stem}: {result}")
@@ -178,6 +190,13 @@ def _grow_frame(convention: Convention, image, seeds, support_radius) -> list:
             except LabelIrstError as exc:
                 out.append(exc)
         return out
+
+
+def _grow_box(boxes: BoxConvention, convention: Convention, image, box: Box, rs: float):
+    try:
+        return boxes.generate(image, (box.x0, box.y0, box.x1, box.y1), rs, convention.generate)
+    except LabelIrstError as exc:
+        return exc
 
 
 def _convention(generator: str | None, convention: Convention | None) -> Convention:
@@ -227,10 +246,15 @@ def boxes_to_masks(
     job: Job | None = None,
     convention: Convention | None = None,
     force: bool = False,
+    box_generator: str | None = None,
+    box_convention: BoxConvention | None = None,
 ) -> ConvertReport:
-    """``label-irst box2mask``: the box centre seeds the generator (SIRSTD-Pixel pipeline).
+    """``label-irst box2mask``: one mask per box with a box generator that uses the box.
 
-    ``convention`` (a fitted annotation convention) replaces ``generator``'s defaults."""
+    ``box_convention`` (fitted on a project's confirmed conversions) chooses the box generator
+    and its margins, else ``auto`` (each box's tightness); ``box_generator`` overrides its
+    choice of generator. ``convention`` (a fitted point convention) drives the point generator
+    of the box generators that run one (``pamg-box``, ``pamg-rs``, ``centre``)."""
     job = job or Job()
     refuse_overlap(out, [images, boxes])
     convention = _convention(generator, convention)
@@ -242,4 +266,9 @@ def boxes_to_masks(
     table = read_boxes(boxes, sizes, box_format, job.warning, voc_exclusive_end)
     seeds = {stem: [(b.centre, b) for b in bs] for stem, bs in table.items() if bs}
     skipped = len(job.warnings) - before
-    return _convert(index, seeds, Path(out), convention, support_radius, job, skipped, force)
+    boxes = box_convention or BoxConvention(point_generator=convention.generator)
+    if box_generator is not None:
+        params = boxes.params if box_convention else {}
+        boxes = BoxConvention({**params, "method": box_generator}, convention.generator)
+    return _convert(index, seeds, Path(out), convention, support_radius, job, skipped, force,
+                    boxes)  # fmt: skip

@@ -89,10 +89,11 @@ class BoxConvention:
         return text
 
     def generate(
-        self, image: np.ndarray, box: BoxCoords, support_radius: float = 20.0
+        self, image: np.ndarray, box: BoxCoords, support_radius: float = 20.0, point=None
     ) -> GeneratedMask:
-        """The mask of ``box`` with this convention's generator and margins."""
-        return generate(self.params, image, box, support_radius, self.point_generator)
+        """The mask of ``box`` with this convention's generator and margins; ``point`` (a point
+        convention's ``generate``) replaces the point generator's defaults."""
+        return generate(self.params, image, box, support_radius, point or self.point_generator)
 
     def to_json(self) -> str:
         return json.dumps(

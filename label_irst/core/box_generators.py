@@ -4,7 +4,8 @@ The SIRSTD-Pixel conversion of Sec. III-D1 seeds PAMG at the box centre and then
 box. A box is more than a seed: it is the annotator's statement about the target's extent. Sec.
 II-B notes that loose boxes bring in background and tight boxes may miss the blurred support;
 a tight box also carries the team's edge convention, which a single click cannot. Every generator here is ``fn(image, box, support_radius=20,
-point_generator="pamg+") -> GeneratedMask`` with ``box = (x0, y0, x1, y1)`` in 0-based
+point_generator="pamg+") -> GeneratedMask`` (the point generator by name, or a point
+convention's ``generate``) with ``box = (x0, y0, x1, y1)`` in 0-based
 pixel-edge coordinates (x1, y1 exclusive, as the box readers return them):
 
 * ``pamg-box``: the point generator seeded at the strongest response inside the box, its mask
@@ -201,6 +202,10 @@ def box_response(image, box, support_radius=DEFAULT_SUPPORT_RADIUS, point_genera
 
 
 def _point(image, seed, support_radius, point_generator) -> GeneratedMask:
+    """``point_generator``: a registered generator's name, or ``fn(image, seed, Rs)`` (a point
+    convention's ``generate``)."""
+    if callable(point_generator):
+        return point_generator(image, seed, support_radius)
     from label_irst.core.generators import get_generator
 
     return get_generator(point_generator).fn(image, seed, support_radius)

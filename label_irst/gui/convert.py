@@ -1,7 +1,12 @@
 """Boxes of the open sequence -> candidate masks in the review queue (File > Convert boxes…).
 
-The box centre seeds the generator with a support radius that covers the box (Sec. III-D1, the
-SIRSTD-Pixel conversion; :func:`label_irst.io.formats.review.support_for`). Boxes are read by
+Each box is converted by a box generator that uses the box
+(:mod:`label_irst.core.box_generators`): the project's box convention, fitted by the worker on
+the box conversions the annotator confirmed or corrected so far (the window stores it), picks
+the generator and its margins; a project with none yet starts from each box's tightness
+(``auto``). ``box_generator`` overrides the choice; ``centre`` is the SIRSTD-Pixel conversion
+(box centre -> the point generator with a support radius covering the box, Sec. III-D1). The
+point generator and its convention serve the box generators that run one. Boxes are read by
 :func:`label_irst.io.boxes.read_boxes` (VOC folder, COCO json, YOLO folder), as ``label-irst
 box2mask`` reads them. The worker opens its own reader of the frames and only computes; it
 hands each frame's masks to the window by a signal, and the window saves them in the project
@@ -13,18 +18,17 @@ the review queue.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from label_irst.batch.progress import Job
+from label_irst.core.box_convention import BoxConvention
+from label_irst.core.convention import Convention
 from label_irst.core.generators import get_generator
-from label_irst.core.pamg import check_seed
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import store_candidates
 from label_irst.io.boxes import read_boxes
-from label_irst.io.formats.review import support_for
 from label_irst.io.project import Target
 from label_irst.io.sequence import open_sequence
 
@@ -37,15 +41,18 @@ class BoxConvertWorker(QThread):
     grown = Signal(int, str, object, object)  # frame index, name, (h, w), [(GeneratedMask, box)]
     succeeded = Signal(int)
     failed = Signal(str)
+    box_fitted = Signal(object)  # the BoxConvention fitted on the project's conversions
 
     def __init__(
         self, source, names, boxes: Path, generator: str, support_radius: float, fmt="auto",
-        convention=None,
+        convention=None, project: Path | None = None, box_generator: str | None = None,
     ):  # fmt: skip
         super().__init__()
         self.convention = convention  # the project's annotation convention for ``generator``
         self.source, self.names, self.boxes = Path(source), list(names), Path(boxes)
         self.generator, self.support_radius, self.fmt = generator, float(support_radius), fmt
+        self.project, self.box_generator = project, box_generator
+        self.box_convention: BoxConvention | None = None
         self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
 
     def run(self) -> None:
@@ -56,8 +63,24 @@ class BoxConvertWorker(QThread):
             return
         self.succeeded.emit(count)
 
+    def _box_convention(self, point: str) -> BoxConvention:
+        """The project's box convention, refitted on its confirmed conversions (read-only)."""
+        conv = BoxConvention(point_generator=point)
+        if self.project is not None:
+            from label_irst.batch.convention import fit_project_boxes
+            from label_irst.io.project import ProjectStore
+
+            with ProjectStore.open(self.project, readonly=True) as store:
+                conv = fit_project_boxes(store, self.job.warning)
+            conv.point_generator = point
+            self.box_fitted.emit(conv)
+        if self.box_generator:
+            conv = BoxConvention({**conv.params, "method": self.box_generator}, point)
+        return conv
+
     def _convert(self) -> int:
         spec = get_generator(self.generator)
+        self.box_convention = self._box_convention(spec.name)
         sequence = open_sequence(self.source)
         try:
             stems = {Path(name).stem: i for i, name in enumerate(self.names)}
@@ -93,6 +116,9 @@ class BoxConvertWorker(QThread):
             self.job.warning(f"skipped: {exc}")
             return []
         h, w = raw.shape
+        conv = self.convention
+        if not (isinstance(conv, Convention) and conv.generator == spec.name):
+            conv = Convention(spec.name)
         out = []
         for box in boxes:
             where = f"{self.names[index]}: box at {box.centre[0]:.0f},{box.centre[1]:.0f}"
@@ -100,12 +126,10 @@ class BoxConvertWorker(QThread):
                 self.job.warning(f"{where}: skipped, its centre lies off the frame")
                 continue
             bbox = (round(box.x0), round(box.y0), round(box.x1), round(box.y1))
-            item = SimpleNamespace(radius=None, bbox=bbox)
             try:
-                seed = check_seed(raw, box.centre)
-                conv = self.convention
-                grow = conv.generate if conv and conv.generator == spec.name else spec.fn
-                result = grow(raw, seed, support_for(item, self.support_radius))
+                result = self.box_convention.generate(
+                    raw, (box.x0, box.y0, box.x1, box.y1), self.support_radius, conv.generate
+                )
             except LabelIrstError as exc:
                 self.job.warning(f"{where}: skipped: {exc}")
                 continue
@@ -126,8 +150,11 @@ def box_candidate(sequence_id: int, index: int, result, bbox) -> Target:
     return target.refresh_geometry()
 
 
-def start(window, boxes: Path, fmt: str = "auto") -> BoxConvertWorker | None:
-    """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
+def start(
+    window, boxes: Path, fmt: str = "auto", box_generator: str | None = None
+) -> BoxConvertWorker | None:
+    """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it;
+    ``box_generator`` overrides the project's box convention's choice."""
     from label_irst.gui.workers import run_with_progress
 
     if window.workspace is None:
@@ -136,7 +163,9 @@ def start(window, boxes: Path, fmt: str = "auto") -> BoxConvertWorker | None:
     worker = BoxConvertWorker(
         seq.source, seq.names, boxes, window.parameters.generator.currentData(),
         window.parameters.rs.value(), fmt, window.conventions.convention,
+        window.workspace.store.path, box_generator,
     )  # fmt: skip
+    worker.box_fitted.connect(lambda conv: save_box_convention(window, conv))
     worker.grown.connect(lambda *args: save_frame(window, *args))
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Box conversion failed", msg))
@@ -144,6 +173,14 @@ def start(window, boxes: Path, fmt: str = "auto") -> BoxConvertWorker | None:
     window._convert_dialog = run_with_progress(window, worker, "Converting boxes to masks")
     window._convert_worker = worker
     return worker
+
+
+def save_box_convention(window, convention: BoxConvention) -> None:
+    """Keep the box convention the worker fitted in the project (one transaction)."""
+    from label_irst.batch.convention import save_box_convention as save
+
+    if window.workspace is not None and not convention.frozen:
+        save(window.workspace.store, convention)
 
 
 def save_frame(window, index: int, name: str, shape, results) -> None:
