@@ -53,6 +53,14 @@ def register(sub) -> None:
         default=0.0,
         help="with --backgrounds: share of sequences on a procedural background instead",
     )
+    p.add_argument(
+        "--real-targets",
+        default=None,
+        metavar="ROOT",
+        help="cut real targets from ROOT's images/ and masks/ (its img_idx/train.txt only) and "
+        "draw --real-target-share of the targets with their appearance",
+    )
+    p.add_argument("--real-target-share", type=float, default=0.5)
     p.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -78,13 +86,16 @@ def run(args) -> int:
     from label_irst.errors import LabelIrstError
     from label_irst.io.atomic import atomic_folder
     from label_irst.io.files import refuse_overlap
-    from label_irst.io.synth import write_synthetic_dataset
+    from label_irst.io.synth import read_templates, write_synthetic_dataset
 
     try:
         mix = MotionMix(args.static_share, args.hover_share, args.stop_start_share)
     except ValueError as exc:
         raise LabelIrstError(f"--static-share, --hover-share, --stop-start-share: {exc}") from None
-    refuse_overlap(args.out, [args.backgrounds])
+    refuse_overlap(args.out, [args.backgrounds, args.real_targets])
+    if not 0.0 <= args.real_target_share <= 1.0:
+        raise LabelIrstError("--real-target-share must lie in [0, 1]")
+    templates = read_templates(args.real_targets) if args.real_targets else None
     shape = parse_size(args.size)
     # a temporary folder renamed at the end: a killed run leaves --out as it was
     with ProgressJob("synth", quiet=args.quiet) as job, atomic_folder(args.out, args.force) as tmp:
@@ -99,6 +110,8 @@ def run(args) -> int:
             job=job,
             mix=mix,
             procedural_share=args.procedural_share,
+            templates=templates,
+            template_share=args.real_target_share,
         )
     info = {
         "sequences": summary.sequences,

@@ -19,6 +19,10 @@ a static target) and its ``motion`` kind.
 A target's exact mask is the set of pixels where its own spot reaches half of its peak (at least
 the pixel under its centre); its annotation is the mask's centroid and effective radius
 r = sqrt(area / pi) (Sec. III-C1) and its bounding box. Everything follows from one RNG seed.
+
+With templates (:mod:`label_irst.core.target_templates`), a share of the targets are real
+targets cut from annotated images instead of spots, moved, held still or hovering in the same
+way; their mask is the template's mask moved with them.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import cv2
 import numpy as np
 
 from label_irst.core.synthetic import HALF_MAX, background
+from label_irst.core.target_templates import Template, template_patch
 
 NOISE_SIGMA = (1.0, 2.5)
 
@@ -110,6 +115,9 @@ class Track:
     #: time (frames actually moved so far) that replaces t in the motion model
     jitter: tuple[tuple[float, float], ...] = ()
     clock: tuple[int, ...] = ()
+    #: index of a real target's template (label_irst.core.target_templates) drawn instead of
+    #: the PSF spot; -1 for a spot
+    template: int = -1
 
     def position(self, t: int) -> tuple[float, float]:
         if self.jitter:
@@ -229,6 +237,22 @@ def random_tracks(
     return tracks
 
 
+def with_templates(
+    tracks: list[Track], templates: list[Template], share: float, rng: np.random.Generator
+) -> list[Track]:
+    """``share`` of the tracks drawn with a real target's template (its sign kept, a random
+    quarter turn), with draws from a stream of their own."""
+    own = np.random.default_rng(int(rng.integers(2**32)))
+    out = []
+    for tr in tracks:
+        if own.random() < share:
+            k = int(own.integers(len(templates)))
+            turn = float(own.integers(4)) * math.pi / 2
+            tr = replace(tr, template=k, dark=templates[k].dark, angle=turn)
+        out.append(tr)
+    return out
+
+
 SUBPIXELS = 4
 
 
@@ -294,8 +318,11 @@ def render_sequence(
     rng: np.random.Generator,
     count: int | None = None,
     mix: MotionMix | None = None,
+    templates: list[Template] | None = None,
+    template_share: float = 0.5,
 ) -> tuple[list[np.ndarray], list[list[TrackedTarget]]]:
-    """Render one sequence over a float background (8-bit grey scale).
+    """Render one sequence over a float background (8-bit grey scale). With ``templates``,
+    ``template_share`` of the targets have a real target's appearance instead of a PSF spot.
 
     Returns (uint8 frames, per-frame targets). Targets whose centre lies outside the frame or
     whose mask is empty in a frame are not annotated in that frame.
@@ -303,12 +330,15 @@ def render_sequence(
     shape = base.shape
     count = int(rng.integers(1, 6)) if count is None else count
     tracks = random_tracks(shape, frames, rng, count, mix)
+    if templates:
+        tracks = with_templates(tracks, templates, template_share, rng)
     offsets = camera_offsets(frames, rng)
     noise_sigma = float(rng.uniform(*NOISE_SIGMA))
     amplitude = {}
     for tr in tracks:
         x, y = tr.position(frames // 2)
-        contrast = tr.scr * local_sigma(base, x, y, noise_sigma) / mask_mean(tr)
+        own = templates[tr.template].mask_mean if tr.template >= 0 else mask_mean(tr)
+        contrast = tr.scr * local_sigma(base, x, y, noise_sigma) / own
         amplitude[tr.id] = contrast * (-1 if tr.dark else 1)
     out_frames, out_targets = [], []
     h, w = shape
@@ -318,16 +348,24 @@ def render_sequence(
         targets = []
         for tr in tracks:
             x, y = tr.position(t)
-            got = spot_patch(tr, x, y, shape)
-            if got is None:
-                continue
-            patch, (px, py) = got
+            if tr.template >= 0:
+                got = template_patch(templates[tr.template], x, y, shape, tr.angle)
+                if got is None:
+                    continue
+                patch, mask, (px, py) = got
+            else:
+                got = spot_patch(tr, x, y, shape)
+                if got is None:
+                    continue
+                patch, (px, py) = got
+                mask = None
             ph, pw = patch.shape
             frame[py : py + ph, px : px + pw] += amplitude[tr.id] * patch
             inside = -0.5 <= x < w - 0.5 and -0.5 <= y < h - 0.5
             if not inside:
                 continue
-            mask = spot_mask(patch, x, y, (px, py))
+            if mask is None:
+                mask = spot_mask(patch, x, y, (px, py))
             if not mask.any():
                 continue
             rows, cols = np.nonzero(mask)

@@ -101,8 +101,12 @@ def write_synthetic_dataset(
     job=None,
     mix: ss.MotionMix | None = None,
     procedural_share: float = 0.0,
+    templates: list | None = None,
+    template_share: float = 0.5,
 ) -> SynthSummary:
-    """Render ``sequences`` sequences of ``frames`` frames into ``out`` (deterministic in seed)."""
+    """Render ``sequences`` sequences of ``frames`` frames into ``out`` (deterministic in seed);
+    with ``templates`` (:func:`read_templates`), ``template_share`` of the targets are real
+    targets' templates instead of PSF spots."""
     if sequences < 1 or frames < 1:
         raise LabelIrstError("--sequences and --frames must be at least 1")
     if not 0.0 <= procedural_share <= 1.0:
@@ -145,7 +149,9 @@ def write_synthetic_dataset(
         else:
             base = ss.procedural_background(shape or DEFAULT_SHAPE, seq_rng)
             source = "procedural"
-        images, targets = ss.render_sequence(base, frames, seq_rng, mix=mix)
+        images, targets = ss.render_sequence(
+            base, frames, seq_rng, mix=mix, templates=templates, template_share=template_share
+        )
         record = {
             "sequence": name,
             "background": source,
@@ -174,3 +180,28 @@ def write_synthetic_dataset(
         train_backgrounds=[p.name for p in train_bg],
         test_backgrounds=[p.name for p in test_bg],
     )
+
+
+def read_templates(root: str | os.PathLike, split: str = "train") -> list:
+    """Templates of the real targets of a single-frame dataset's ``split`` (``images/``,
+    ``masks/`` with the same stems, ``img_idx/<split>.txt``): only that split is read, so a
+    test split stays unseen."""
+    from label_irst.core.target_templates import cut_templates
+    from label_irst.io.files import read_text
+    from label_irst.io.images import read_mask
+
+    root = Path(root)
+    names = [Path(n).stem for n in read_text(root / "img_idx" / f"{split}.txt").split()]
+    out = []
+    for name in names:
+        image = next(iter(sorted((root / "images").glob(f"{name}.*"))), None)
+        mask = root / "masks" / f"{name}.png"
+        if image is None or not mask.is_file():
+            continue
+        try:
+            out.extend(cut_templates(read_image(image), read_mask(mask)))
+        except LabelIrstError:
+            continue
+    if not out:
+        raise LabelIrstError(f"{root}: no target templates in split {split}")
+    return out

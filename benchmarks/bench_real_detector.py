@@ -1,0 +1,140 @@
+"""RPR-Net on real infrared data, with `prelabel`'s defaults (the figures of models/README.md).
+
+* Real video (a root written by `label-irst dataset videos`, e.g. from ../shared/data/ddd-ir):
+  `prelabel ROOT --split SPLIT` with its defaults (the model's threshold, tracking on), then per
+  labelled frame: a target is found when a detection lies within --distance px of its point
+  (the centre of a loose box, so 5 px by default, not the 3 px of a mask centroid); every other
+  detection is a false one. Reported in all, per distance bin and per class.
+* Real still images (a root written by `label-irst dataset stills`, e.g. sirst-v1): each image
+  alone as a still triplet, frame by frame (no tracking: one frame has no track), Pd by the
+  3 px centroid rule of Eq. 18, and false detections per image.
+
+    .venv/bin/python benchmarks/bench_real_detector.py --model models/rprnet.json \
+        --videos DDD_ROOT --stills STILLS_ROOT [--split test] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from label_irst.cli import main as cli
+from label_irst.infer.matching import match
+from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
+
+
+def _predictions(pred: Path, name: str) -> dict[str, list[tuple[float, float]]]:
+    path = pred / "annotations" / f"{name}.json"
+    if not path.is_file():
+        return {}
+    return {k: [(t["x"], t["y"]) for t in v] for k, v in read_annotation(path).items()}
+
+
+def _count(rows: dict, key: str, truth, dets, distance: float) -> None:
+    used, hit = match(dets, truth, distance)
+    row = rows[key]
+    row["targets"] += len(truth)
+    row["found"] += sum(hit)
+    row["false"] += sum(1 for u in used if not u)
+    row["frames"] += 1
+
+
+def _summary(rows: dict) -> dict:
+    return {
+        k: {
+            "pd": round(100.0 * r["found"] / r["targets"], 1) if r["targets"] else None,
+            "false_per_frame": round(r["false"] / r["frames"], 3) if r["frames"] else None,
+            **r,
+        }
+        for k, r in sorted(rows.items())
+    }
+
+
+def score_videos(root: Path, pred: Path, split: str, distance: float) -> dict:
+    info = {}
+    with open(root / "videos.csv", newline="") as fh:
+        for r in csv.DictReader(fh):
+            info[r["video"]] = (r["class"], r["distance"])
+    rows: dict = defaultdict(lambda: {"targets": 0, "found": 0, "false": 0, "frames": 0})
+    for seq in read_sequences(root, split):
+        label, dist = info.get(seq.name, ("?", "?"))
+        truth = read_annotation(seq.annotation)
+        dets = _predictions(pred, seq.name)
+        for stem in seq.stems():
+            if seq.keep is not None and stem not in seq.keep:
+                continue
+            gt = [(t["x"], t["y"]) for t in truth.get(stem, [])]
+            for key in ("all", f"distance {dist}", f"class {label}"):
+                _count(rows, key, gt, dets.get(stem, []), distance)
+    return _summary(rows)
+
+
+def score_stills(root: Path, pred: Path, split: str) -> dict:
+    rows: dict = defaultdict(lambda: {"targets": 0, "found": 0, "false": 0, "frames": 0})
+    for seq in read_sequences(root, split):
+        stem = seq.stems()[0]
+        gt = [(x, y) for x, y, _ in mask_targets(seq.mask_dir / f"{stem}.png")]
+        _count(rows, "all", gt, _predictions(pred, seq.name).get(stem, []), 3.0)
+    return _summary(rows)
+
+
+def run(args) -> dict:
+    out: dict = {"model": args.model, "split": args.split}
+    common = ["--model", args.model, "--quiet", "--threads", str(args.threads)]
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.videos:
+            pred = Path(tmp) / "videos"
+            assert (
+                cli(["prelabel", args.videos, "--out", str(pred), "--split", args.split, *common])
+                == 0
+            )
+            out["videos"] = score_videos(Path(args.videos), pred, args.split, args.distance)
+        if args.stills:
+            pred = Path(tmp) / "stills"
+            assert (
+                cli(
+                    [
+                        "prelabel",
+                        args.stills,
+                        "--out",
+                        str(pred),
+                        "--split",
+                        args.split,
+                        "--no-track",
+                        *common,
+                    ]
+                )
+                == 0
+            )
+            out["stills"] = score_stills(Path(args.stills), pred, args.split)
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="models/rprnet.json")
+    p.add_argument("--videos", default=None, help="root from `label-irst dataset videos`")
+    p.add_argument("--stills", default=None, help="root from `label-irst dataset stills`")
+    p.add_argument("--split", default="test")
+    p.add_argument("--distance", type=float, default=5.0, help="video: match distance (px)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    result = run(args)
+    if args.json:
+        print(json.dumps(result))
+        return
+    for part in ("videos", "stills"):
+        for key, r in result.get(part, {}).items():
+            print(
+                f"{part:7s} {key:20s} Pd {r['pd']}%  false/frame {r['false_per_frame']}  "
+                f"({r['found']}/{r['targets']} targets, {r['frames']} frames)"
+            )
+
+
+if __name__ == "__main__":
+    main()
