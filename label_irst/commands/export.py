@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-EXPORT_CHOICES = ["sirstd-pixel", "sirst", "coco", "labelme", "csv", "mot"]
+EXPORT_CHOICES = ["sirstd-pixel", "sirst", "coco", "labelme", "csv", "mot", "yolo", "voc"]
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "export",
-        help="export a project or dataset as SIRSTD-Pixel, SIRST, COCO (RLE), labelme, CSV or "
-        "MOT-challenge tracks",
+        help="export a project or dataset as SIRSTD-Pixel, SIRST, COCO (RLE), labelme, CSV, "
+        "MOT-challenge tracks, or YOLO / Pascal-VOC boxes",
         description="Written into a temporary folder beside --out, then renamed into place. "
         "Splits are by sequence (kept from the source where given). Only confirmed targets "
         "are exported unless --include-candidates is given; rejected targets never are.",

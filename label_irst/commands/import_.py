@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import json
 
-IMPORT_CHOICES = ["auto", "project", "sirstd-pixel", "sirst", "coco", "labelme", "csv", "boxes"]
+IMPORT_CHOICES = [
+    "auto",
+    "project",
+    "sirstd-pixel",
+    "sirst",
+    "coco",
+    "labelme",
+    "csv",
+    "yolo",
+    "voc",
+    "boxes",
+]
 
 
 def register(sub) -> None:

@@ -169,8 +169,10 @@ def read_yolo(folder: Path, image_sizes: dict[str, tuple[int, int]], warn=None) 
                     raise LabelIrstError(message) from None
                 warn(f"skipped: {message}")
                 continue
-            x0, y0 = (cx - w / 2) * width, (cy - h / 2) * height
-            boxes.append(Box(x0, y0, x0 + w * width, y0 + h * height, label))
+            # to a millionth of a pixel: normalised text loses the last bits of whole pixels
+            x0, y0 = round((cx - w / 2) * width, 6), round((cy - h / 2) * height, 6)
+            x1, y1 = round((cx + w / 2) * width, 6), round((cy + h / 2) * height, 6)
+            boxes.append(Box(x0, y0, x1, y1, label))
         table[path.stem] = boxes
     return table
 

@@ -23,12 +23,16 @@ EXPORT_FORMATS = {
     "labelme": "labelme",
     "csv": "csv_table",
     "mot": "mot",
+    "yolo": "yolo",
+    "voc": "voc",
 }
 #: Readers in detection order; "folders" reads both SIRST and SIRSTD-Pixel layouts.
 IMPORT_FORMATS = {
     "project": "project_file",
     "coco": "coco",
     "csv": "csv_table",
+    "yolo": "yolo",
+    "voc": "voc",
     "boxes": "box_folders",
     "sirstd-pixel": "sirstd_pixel",
     "sirst": "sirst",
