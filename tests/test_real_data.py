@@ -158,3 +158,34 @@ def test_training_draws_every_source_at_its_share(tmp_path, capsys):
     assert json.loads(out.out)["epoch"] == 1
     assert "mix:" in out.err and "masks on 3 frames" in out.err
     assert main(["train", *args[:-6], "--mix", f"{tmp_path / 'stills'}=1.2"]) == 2
+
+
+def test_eval_detections_reports_point_truth_by_distance_and_class(tmp_path, capsys):
+    src = tmp_path / "src"
+    _video_set(src, n=4, frames=6)
+    root = tmp_path / "root"
+    build_video_root(src, root, test_share=0.5, val_share=0.0, test_frames=6)
+    pred = tmp_path / "pred"
+    (pred / "annotations").mkdir(parents=True)
+    for ann in (root / "annotations").glob("*.json"):
+        record = json.loads(ann.read_text())
+        distant = record["distance"] == "distant"
+        for f in record["frames"]:
+            # distant: every target found 2 px off, plus one false detection per frame
+            f["targets"] = [
+                {"x": t["x"] + 2, "y": t["y"], "score": 0.9} for t in f["targets"] if distant
+            ] + ([{"x": 60.0, "y": 5.0, "score": 0.9}] if distant else [])
+        ann_out = pred / "annotations" / ann.name
+        ann_out.write_text(json.dumps(record))
+    capsys.readouterr()
+    args = ["--pred", str(pred), "--gt", str(root), "--split", "test", "--json", "--quiet"]
+    main(["eval-detections", *args, "--by", "distance", "--by", "source", "--by", "class"])
+    out = json.loads(capsys.readouterr().out)
+    rows = {r["bin"]: r for r in out["pd_by_distance"]}
+    assert rows["distant"]["pd"] == 100.0 and rows["medium"]["pd"] == 0.0
+    assert rows["distant"]["false_per_frame"] == 1.0 and rows["medium"]["false_per_frame"] == 0.0
+    assert [r["bin"] for r in out["pd_by_source"]] == ["src"]
+    assert [r["bin"] for r in out["pd_by_class"]] == ["drone"]
+    main(["eval-detections", *args, "--by", "distance", "--distance", "1.5"])
+    rows = {r["bin"]: r for r in json.loads(capsys.readouterr().out)["pd_by_distance"]}
+    assert rows["distant"]["pd"] == 0.0  # 2 px off is beyond 1.5 px

@@ -212,7 +212,8 @@ def build_video_root(
                     lines[split].append(f"{v.name}/{stem}")
                     labelled += 1
                 records.append({"frame": stem, "targets": targets})
-            record = {"sequence": v.name, "class": v.label, "distance": v.distance}
+            record = {"sequence": v.name, "source": src.resolve().name, "class": v.label}
+            record["distance"] = v.distance
             record["frames"] = records
             write_text_atomic(tmp / "annotations" / f"{v.name}.json", json.dumps(record))
             table.append(f"{v.name},{v.label},{v.distance},{split},{start},{len(frames)},")

@@ -30,10 +30,19 @@ def register(sub) -> None:
     p.add_argument(
         "--by",
         action="append",
-        choices=["speed", "scr"],
+        choices=["speed", "scr", "class", "distance", "source"],
         default=[],
         help="also Pd per bin of the targets' speed (0, <0.5, 0.5-2, >2 px/frame) or SCR "
-        "(<2, 2-4, 4-6, 6-8, >=8); repeatable",
+        "(<2, 2-4, 4-6, 6-8, >=8), or per class, distance bin or data source (with false "
+        "detections per frame); repeatable",
+    )
+    p.add_argument(
+        "--distance",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="--by: match a detection to a point within PX px (default 3, Eq. 18's rule; "
+        "points from loose boxes may need more)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -56,7 +65,9 @@ def run(args) -> int:
         from label_irst.infer.evaluate_bins import pd_by
 
         for key in dict.fromkeys(args.by):
-            by[key] = pd_by(args.pred, args.gt, key, args.split, args.min_score)
+            by[key] = pd_by(
+                args.pred, args.gt, key, args.split, args.min_score, distance=args.distance
+            )
     if args.json:
         for key, rows in by.items():
             summary[f"pd_by_{key}"] = [json_summary(row, ".6g") for row in rows]
@@ -66,9 +77,12 @@ def run(args) -> int:
             print(f"{key:>14}: {value}")
         for key, rows in by.items():
             cells = ", ".join(
-                f"{r['bin']}: {r['pd']:.1f} % ({r['hits']}/{r['targets']})"
-                if r["targets"]
-                else f"{r['bin']}: no target"
+                (
+                    f"{r['bin']}: {r['pd']:.1f} % ({r['hits']}/{r['targets']})"
+                    if r["targets"]
+                    else f"{r['bin']}: no target"
+                )
+                + (f", {r['false_per_frame']:.2f} false/frame" if "false_per_frame" in r else "")
                 for r in rows
             )
             print(f"{'pd by ' + key:>14}: {cells}")

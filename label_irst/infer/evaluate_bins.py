@@ -7,6 +7,12 @@ synth``) or ``scr`` (Eq. 20). Bins:
 
 * speed: 0 (static), (0, 0.5) (hovering, slow), [0.5, 2], > 2 px/frame;
 * scr: < 2, 2-4, 4-6, 6-8, >= 8 (the model card's bins; synthetic SCR lies in 1-10).
+
+Categorical keys group by a label instead: ``class`` and ``distance`` (written per target or
+per sequence by ``label-irst dataset videos``) and ``source`` (a sequence's data source: its
+record's ``source``, else the dataset's own name). Their groups are whole sequences, or targets
+of a class, so each group also reports its false detections per frame (predictions matched to
+no target of the frame, counted once per frame in the group of its sequence).
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ BINS = {
 }
 
 
+#: keys whose values are labels, not numbers
+CATEGORIES = ("class", "distance", "source")
+
+
 def bin_of(key: str, value: float) -> str:
     for label, test in BINS[key]:
         if test(value):
@@ -51,21 +61,26 @@ def pd_by(
     split: str | None = None,
     min_score: float = 0.0,
     job: Job | None = None,
+    distance: float | None = None,
 ) -> list[dict]:
-    """[{"bin", "targets", "hits", "pd"}] per bin of ``key`` ("speed" or "scr"), in bin order;
-    pd in percent (NaN for an empty bin)."""
-    if key not in BINS:
-        raise LabelIrstError(f"--by {key!r}: choose one of {', '.join(BINS)}")
+    """[{"bin", "targets", "hits", "pd"}] per bin of ``key`` (speed, scr, or a category), in bin
+    order (categories: sorted); pd in percent (NaN for an empty bin). Categories also carry
+    "frames" and "false_per_frame"."""
+    if key not in BINS and key not in CATEGORIES:
+        raise LabelIrstError(f"--by {key!r}: choose one of {', '.join([*BINS, *CATEGORIES])}")
     job = job or Job()
     pred = Path(pred)
     if not (pred / "annotations").is_dir():
         raise LabelIrstError(f"{pred}: no annotations/ folder of predictions")
-    counts = {label: [0, 0] for label, _ in BINS[key]}
+    categorical = key in CATEGORIES
+    counts: dict[str, list[int]] = {label: [0, 0, 0, 0] for label, _ in BINS.get(key, [])}
     seen = 0
+    kwargs = {} if distance is None else {"distance": distance}
     for seq in read_sequences(gt, split):
         if seq.annotation is None:
             raise LabelIrstError(f"{gt}: sequence {seq.name} has no annotation file with {key}")
         truth = read_annotation(seq.annotation)
+        default = _sequence_label(seq.annotation, key, Path(gt)) if categorical else None
         pred_ann = pred / "annotations" / f"{seq.name}.json"
         predicted = read_annotation(pred_ann) if pred_ann.is_file() else {}
         for frame in seq.frames:
@@ -74,24 +89,50 @@ def pd_by(
                 continue
             targets = truth.get(stem, [])
             dets = [d for d in predicted[stem] if float(d.get("score", 1.0)) >= min_score]
-            _, hit = match(
+            used, hit = match(
                 [(float(d["x"]), float(d["y"])) for d in dets],
                 [(float(t["x"]), float(t["y"])) for t in targets],
+                **kwargs,
             )
+            if categorical:
+                cell = counts.setdefault(default, [0, 0, 0, 0])
+                cell[2] += 1
+                cell[3] += sum(1 for u in used if not u)
             for t, h in zip(targets, hit):
-                value = t.get(key)
-                if value is None or not math.isfinite(float(value)):
-                    raise LabelIrstError(
-                        f"{seq.annotation}: frame {stem} has a target without {key}; "
-                        f"regenerate the set with `label-irst synth` (it writes {key})"
-                    )
-                cell = counts[bin_of(key, float(value))]
+                if categorical:
+                    label = str(t.get(key, default)) if key != "source" else default
+                    cell = counts.setdefault(label, [0, 0, 0, 0])
+                else:
+                    value = t.get(key)
+                    if value is None or not math.isfinite(float(value)):
+                        raise LabelIrstError(
+                            f"{seq.annotation}: frame {stem} has a target without {key}; "
+                            f"regenerate the set with `label-irst synth` (it writes {key})"
+                        )
+                    cell = counts[bin_of(key, float(value))]
                 cell[0] += 1
                 cell[1] += int(h)
                 seen += 1
     if seen == 0:
         raise LabelIrstError(f"{pred}: no predicted frame matches a ground-truth target of {gt}")
-    return [
-        {"bin": label, "targets": n, "hits": h, "pd": 100.0 * h / n if n else float("nan")}
-        for label, (n, h) in counts.items()
-    ]
+    labels = sorted(counts) if categorical else list(counts)
+    rows = []
+    for label in labels:
+        n, h, frames, false = counts[label]
+        row = {"bin": label, "targets": n, "hits": h, "pd": 100.0 * h / n if n else float("nan")}
+        if categorical and frames:
+            row.update(frames=frames, false_per_frame=false / frames)
+        rows.append(row)
+    return rows
+
+
+def _sequence_label(path: Path, key: str, root: Path) -> str:
+    """A sequence's own label for ``key`` (its record's value; for ``source`` the dataset's name
+    when the record names none); "?" when it has none."""
+    from label_irst.io.files import read_json
+
+    record = read_json(path)
+    value = record.get(key) if isinstance(record, dict) else None
+    if value is None and key == "source":
+        return root.resolve().name
+    return "?" if value is None else str(value)
