@@ -415,6 +415,78 @@ def test_fuzz_csv(data, which):
             check(ex, inputs, tmp / "x", "meta.json")
 
 
+@st.composite
+def non_utf8_name(draw) -> str:
+    """A file name a Linux file system allows but UTF-8 does not: 0xFF somewhere in its bytes."""
+    raw = draw(st.binary(max_size=10).filter(lambda b: b"/" not in b and b"\x00" not in b))
+    at = draw(st.integers(0, len(raw)))
+    return os.fsdecode(raw[:at] + b"\xff" + raw[at:])
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    fmt=st.sampled_from(["folders", "coco", "labelme", "csv"]),
+    hazard=st.sampled_from(["non-utf8", "nul", "loop"]),
+    blocked=st.booleans(),
+)
+def test_fuzz_file_names(data, fmt, hazard, blocked):
+    """Names the file system allows (not UTF-8, a link loop) or a file may hold (a NUL), read by
+    every importer and exported; with ``blocked`` the outputs' folder is a file."""
+    with workdir() as tmp:
+        centres = make_frames(tmp / "ds")
+        images = tmp / "ds" / "images"
+        name = {"non-utf8": None, "nul": "f0\x00.png", "loop": "loop.png"}[hazard]
+        if hazard == "non-utf8":
+            name = data.draw(non_utf8_name()) + ".png"
+            shutil.copy(images / "f0.png", images / name)
+            shutil.copy(tmp / "ds" / "masks" / "f0.png", tmp / "ds" / "masks" / name)
+        elif hazard == "loop":
+            (images / name).symlink_to(images / name)
+        source = tmp / "ds"
+        if fmt == "coco":
+            doc = coco_doc(centres)
+            doc["images"][0]["file_name"] = name  # json.dumps escapes a lone surrogate
+            (tmp / "ds" / "annotations.json").write_text(json.dumps(doc))
+            source = tmp / "ds" / "annotations.json"
+        elif fmt == "labelme":
+            (images / "f0.json").write_text(
+                json.dumps({**labelme_doc(*centres[0]), "imagePath": name})
+            )
+            (images / "f1.json").write_text(
+                json.dumps({**labelme_doc(*centres[1]), "imagePath": "f1.png"})
+            )
+            source = images
+        elif fmt == "csv":
+            rows = [f",a,images/{name},3,3,1", ",b,images/f1.png,3,3,1"]
+            text = "sequence,frame,image,x,y,radius\n" + "\n".join(rows) + "\n"
+            (tmp / "ds" / "targets.csv").write_bytes(text.encode("utf-8", "surrogateescape"))
+            source = tmp / "ds" / "targets.csv"
+        out = tmp / "blocker" if blocked else tmp / "outs"
+        if blocked:
+            out.write_text("a file where the outputs' folder should be")
+        else:
+            out.mkdir()
+        inputs = [tmp / "ds"] + ([out] if blocked else [])
+        project = out / "p.lirst"
+        code, _ = check(["import", str(source), "--out", str(project), "--quiet"], inputs)
+        assert code != 0 or project.is_file()
+        for src in (source, project):
+            for kind in ("sirstd-pixel", "csv"):
+                x = out / f"{src.name}-{kind}"
+                ex = ["export", str(src), "--format", kind, "--out", str(x), "--quiet"]
+                check(ex, inputs, x if not blocked else None, "meta.json")
+        if hazard == "non-utf8" and fmt == "folders":  # the app opening a non-UTF-8 folder
+            from label_irst.errors import LabelIrstError
+            from label_irst.gui.workspace import open_workspace
+
+            folder = tmp / data.draw(non_utf8_name())
+            shutil.copytree(images, folder, symlinks=True)
+            with contextlib.suppress(LabelIrstError):
+                open_workspace(folder, project=tmp / "app.lirst").store.close()
+            assert not (tmp / "app.lirst").exists()
+
+
 def _project(tmp: Path) -> Path:
     make_frames(tmp / "ds")
     project = tmp / "p.lirst"
@@ -544,7 +616,7 @@ def test_fuzz_sequence_annotations(data):
 @given(
     data=st.data(),
     split=st.sampled_from(["train", "test", "../x", "", "\u00e9", "a" * 300]),
-    rs=st.sampled_from(["20", "inf", "nan", "-1", "0", "1e308", "abc"]),
+    rs=st.sampled_from(["20", "inf", "nan", "-1", "0", "1e308", "abc", "1e-300", "5e-324", "0.4"]),
     mode=st.sampled_from(["blind", "prior"]),
 )
 def test_fuzz_split_files_and_numbers(data, split, rs, mode):
@@ -556,6 +628,11 @@ def test_fuzz_split_files_and_numbers(data, split, rs, mode):
         inputs = [tmp / "ds"]
         argv = ["eval-masks", "--dataset", str(tmp / "ds"), "--split", split, "--rs", rs]
         check([*argv, "--mode", mode, "--quiet"], inputs)
+        (tmp / "p.csv").write_text("image,x,y\nf0,10,10\nf1,12,12\n")
+        p2m = ["point2mask", str(tmp / "ds" / "images"), "--points", str(tmp / "p.csv")]
+        check(
+            [*p2m, "--rs", rs, "--out", str(tmp / "o"), "--quiet"], inputs, tmp / "o", "targets.csv"
+        )
         check(["import", str(tmp / "ds"), "--out", str(tmp / "p.lirst"), "--quiet"], inputs)
         ex = ["export", str(tmp / "ds"), "--format", "sirstd-pixel", "--out", str(tmp / "x")]
         check([*ex, "--test-fraction", rs, "--quiet"], inputs, tmp / "x", "meta.json")

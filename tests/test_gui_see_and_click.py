@@ -85,14 +85,14 @@ def test_outline_mode_covers_no_target_pixel_hide_key_and_opacity(window):
     x, y = truth_pixel(window.truths[0][0])
     window.seed_at(x, y)
     target = window.annotator.selected_target()
-    window.set_overlay(outline=True)
+    window.session.set_overlay(outline=True)
     assert window.detail_view.overlay.image[..., 3].max() == 0  # nothing painted on pixels
     assert window.detail_view.outlines.items  # lines between pixels instead
     full = window.global_view.overlay.image
     assert full[..., 3][target.mask.to_full(full.shape[:2])].max() == 0  # ring outside only
     assert full[..., 3].max() > 0
     key(window, Qt.Key.Key_O)  # filled
-    assert not window.overlay.outline and not window.enhance.outline.isChecked()
+    assert not window.session.overlay.outline and not window.enhance.outline.isChecked()
     window.enhance.opacity.setValue(0.2)
     low = window.detail_view.overlay.image[..., 3].max()
     window.enhance.opacity.setValue(1.0)

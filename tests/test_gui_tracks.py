@@ -50,7 +50,20 @@ def prelabelled(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, prelabelled):
+def asked(monkeypatch):
+    """The merge question, answered Yes (its texts are kept: what the window asked)."""
+    questions = []
+
+    def ask(parent, text, mixed):
+        questions.append((text, mixed))
+        return True
+
+    monkeypatch.setattr("label_irst.gui.track_dock.ask_merge", ask)
+    return questions
+
+
+@pytest.fixture
+def window(qtbot, prelabelled, asked):
     from label_irst.gui.main_window import MainWindow
 
     settings = QSettings(str(prelabelled[2] / "settings.ini"), QSettings.Format.IniFormat)
@@ -286,3 +299,109 @@ def test_app_pre_annotation_gives_tracks_to_the_dock(qtbot, tmp_path, monkeypatc
     )
     assert on_target >= 0.8 * len(targets)
     assert "track(s)" in w.statusBar().currentMessage()
+
+
+def _states(window):
+    return {t.id: (t.status, t.track_id) for t in _all(window)}
+
+
+def test_track_keys_leave_no_choice_behind_and_merge_acts_only_on_chosen_tracks(window, asked):
+    """T and X on every track, then M on a target: no row of the list is still chosen, so M
+    merges nothing (before, every row visited stayed selected and M merged them all)."""
+    keys = Keys(window)
+    window.tracks.panel.select_track(1)
+    for _ in range(6):
+        if not any(t.status == "candidate" for t in _all(window)):
+            break
+        target = window.annotator.selected_target()
+        keys(Qt.Key.Key_X if target.track_id == 5 else Qt.Key.Key_T)
+    assert window.tracks.panel.selected_tracks() == [] and window.session.merge_choice == ()
+    before = _states(window)
+    window.show_frame(20)
+    window.annotator.select(next(iter(window.annotator.targets)))
+    keys(Qt.Key.Key_M)
+    assert _states(window) == before and asked == []
+    assert "choose the tracks to merge" in window.statusBar().currentMessage()
+
+
+def test_merge_shows_what_it_does_and_mixed_statuses_need_a_yes(window, asked, monkeypatch):
+    keys = Keys(window)
+    window.tracks.panel.select_track(3)
+    keys(Qt.Key.Key_T)  # track 3 confirmed, track 4 still candidate
+    panel = window.tracks.panel
+    panel.select_track(3)
+    model = panel.table.selectionModel()
+    row4 = [r.track_id for r in panel.rows].index(4)
+    model.select(panel.table.model().index(row4, 0),
+                 model.SelectionFlag.Select | model.SelectionFlag.Rows)  # fmt: skip
+    assert window.session.merge_choice == (3, 4)
+    before = _states(window)
+    monkeypatch.setattr("label_irst.gui.track_dock.ask_merge",
+                        lambda p, text, mixed: asked.append((text, mixed)) or False)  # fmt: skip
+    keys(Qt.Key.Key_M)
+    assert _states(window) == before  # answered No: nothing merged
+    text, mixed = asked[-1]
+    assert mixed and "track 3 (confirmed, 15 target(s), frames 1–15)" in text
+    assert "track 4 (candidate, 15 target(s), frames 16–30) into track 3" in text
+
+
+def test_every_track_edit_is_one_undo_step(window):
+    keys = Keys(window)
+    start = _states(window)
+    steps = []
+    window.tracks.panel.select_track(1)
+    keys(Qt.Key.Key_T)
+    steps.append(_states(window))
+    window.tracks.panel.select_track(5)
+    keys(Qt.Key.Key_X)
+    steps.append(_states(window))
+    window.show_frame(10)
+    (mine,) = [t for t in window.annotator.targets.values() if t.track_id == 2]
+    window.annotator.select(mine.id)
+    keys(Qt.Key.Key_K)
+    steps.append(_states(window))
+    panel = window.tracks.panel
+    panel.select_track(3)
+    model = panel.table.selectionModel()
+    row4 = [r.track_id for r in panel.rows].index(4)
+    model.select(panel.table.model().index(row4, 0),
+                 model.SelectionFlag.Select | model.SelectionFlag.Rows)  # fmt: skip
+    keys(Qt.Key.Key_M)
+    steps.append(_states(window))
+    assert len({tuple(sorted(s.items())) for s in [start, *steps]}) == 5  # each key changed it
+    for expected in reversed([start, *steps[:-1]]):
+        keys(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert _states(window) == expected
+    shown = {t.id: (t.status, t.track_id) for t in window.annotator.targets.values()}
+    assert shown == {t.id: (t.status, t.track_id) for t in _all(window) if t.frame == 10}
+    for expected in steps:
+        keys(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        assert _states(window) == expected
+
+
+def test_gap_fills_come_first_and_t_stops_on_them(window):
+    """Track 1 with detection scores but for frames 7 and 8 (filled in a gap): they head the
+    queue with the track's score discounted by the gap, and T shows each before confirming."""
+    from label_irst.gui.review import queue_rows, review_queue
+
+    store, sid = window.workspace.store, window.workspace.sequence_id
+    for t in _all(window):
+        if t.track_id in (1, 2):
+            gap = t.track_id == 1 and t.frame in (7, 8)
+            store.save_target(t.copy(score=None if gap else 0.8 + 0.001 * t.frame))
+    queue = review_queue(queue_rows(store, sid))
+    assert [(r.frame, r.gap) for r in queue[:2]] == [(7, True), (8, True)]
+    mean = np.mean([0.8 + 0.001 * f for f in range(FRAMES) if f not in (7, 8)])
+    assert queue[0].score == pytest.approx(mean * 0.5) and queue[1].score == pytest.approx(mean * 0.5)
+    keys = Keys(window)
+    window.show_frame(0)
+    (first,) = [t for t in window.annotator.targets.values() if t.track_id == 1]
+    window.annotator.select(first.id)
+    keys(Qt.Key.Key_T)
+    assert all(t.status == "candidate" for t in _all(window) if t.track_id == 1)
+    assert window.annotator.frame.index == 7 and window.annotator.selected_target().track_id == 1
+    assert "gap fill" in window.statusBar().currentMessage()
+    keys(Qt.Key.Key_T)
+    assert window.annotator.frame.index == 8
+    keys(Qt.Key.Key_T)
+    assert all(t.status == "confirmed" for t in _all(window) if t.track_id == 1)

@@ -96,7 +96,7 @@ def test_click_confirm_brush_undo_redo(make_window, scene):
 
     area = target.mask.area
     key(window, Qt.Key.Key_B)
-    assert window.tool == "brush"
+    assert window.session.tool == "brush"
     drag(window.detail_view, [(x + 3, y), (x + 5, y), (x + 7, y)])
     painted = window.annotator.selected_target()
     assert painted.mask.area > area and painted.mask.to_full((96, 128))[y, x + 7]

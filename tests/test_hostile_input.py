@@ -321,3 +321,142 @@ def test_shapes_far_outside_the_frame_are_refused_not_drawn(data, tmp_path, caps
         )
     assert main(["import", str(source), "--out", str(tmp_path / "p.lirst"), "--quiet"]) == 1
     assert "far outside the frame" in _errors(capsys)
+
+
+# -- the last tracebacks of the hostile-input attack: each one line, a non-zero exit, no output --
+def _last_is_the_error(err: str) -> bool:
+    """A refused command's last line is its one error (warnings of skipped entries before)."""
+    return err.strip().splitlines()[-1].startswith("label-irst: error:")
+
+
+def test_a_non_utf8_image_name_exports_to_every_format(data, tmp_path, capsys):
+    """export --format sirstd-pixel wrote the name into its JSON and died in write_text."""
+    raw = b"caf\xe9"
+    name = os.fsdecode(raw + b".png")
+    frame, union, _, _ = synthetic_frame((48, 64), count=1, seed=5, scr=(12, 20))
+    write_image(data / "images" / name, frame)
+    write_mask(data / "masks" / name, union)
+    project = tmp_path / "p.lirst"
+    assert main(["import", str(data), "--out", str(project), "--quiet"]) == 0
+    for source in (data, project):
+        for fmt in ("sirstd-pixel", "sirst", "coco", "labelme", "csv"):
+            out = tmp_path / f"{source.name}-{fmt}"
+            args = ["export", str(source), "--format", fmt, "--out", str(out), "--quiet"]
+            assert main(args) == 0, _errors(capsys)
+            for path in out.rglob("*"):
+                path.name.encode("utf-8")  # every exported name is UTF-8
+                if path.suffix in (".json", ".csv", ".txt"):
+                    path.read_bytes().decode("utf-8")  # and so is every text file
+    records = json.loads(
+        (tmp_path / "data-sirstd-pixel" / "annotations" / "frames.json").read_text()
+    )
+    names = {f["source_name"] for f in records["frames"]}
+    assert os.fsdecode(raw) in names  # the JSON escape reads back as the file's own name
+    _errors(capsys)
+
+
+def test_gui_refuses_a_non_utf8_folder_in_one_line(tmp_path):
+    """gui PATH died in default_project encoding the path; now refused before any project."""
+    import subprocess
+    import sys
+
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/seq\xe9"))
+    frame, *_ = synthetic_frame((48, 64), count=1, seed=0, scr=(12, 20))
+    write_image(folder / "f0.png", frame)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LABEL_IRST_HOME": str(tmp_path / "h")}
+    argv = [sys.executable, "-m", "label_irst", "gui", os.fsencode(folder)]
+    argv += ["--screenshot", str(tmp_path / "s.png")]
+    result = subprocess.run(argv, env=env, capture_output=True, timeout=120)
+    err = result.stderr.decode("utf-8", "replace").strip()
+    assert result.returncode == 2 and "Traceback" not in err, err
+    assert err.splitlines()[-1].startswith("label-irst: error:") and "not valid UTF-8" in err
+    assert not (tmp_path / "h" / "projects").exists() or not any(
+        (tmp_path / "h" / "projects").iterdir()
+    )
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_a_tiny_support_radius_is_refused_in_one_line(data, tmp_path, capsys):
+    """point2mask --rs 1e-300 divided by Rs squared (zero) inside the growth."""
+    from label_irst.core.pamg import pamg
+    from label_irst.errors import LabelIrstError
+
+    for rs in ("1e-300", "5e-324", "0.4"):
+        args = ["point2mask", str(data / "images"), "--points", str(data / "points.csv")]
+        with pytest.raises(SystemExit) as exc:  # argparse: usage line and one error line
+            main([*args, "--out", str(tmp_path / "o"), "--rs", rs, "--quiet"])
+        assert exc.value.code == 2
+        assert "--rs: must be in [0.5, 1000] pixels" in _errors(capsys)
+        assert not (tmp_path / "o").exists()
+    frame, *_ = synthetic_frame((48, 64), count=1, seed=0, scr=(12, 20))
+    with pytest.raises(LabelIrstError, match="at least 0.5 pixels"):
+        pamg(frame, (20.0, 20.0), 1e-300)
+
+
+def test_a_nul_byte_in_a_coco_file_name_is_skipped(data, tmp_path, capsys):
+    """COCO file_name "f0\\x00.png" reached os.stat: ValueError: embedded null byte."""
+    bad = {"id": 0, "file_name": "f0\x00.png", "width": 64, "height": 48}
+    coco = _coco(data, [], [bad])
+    project = tmp_path / "p.lirst"
+    assert main(["import", str(coco), "--out", str(project), "--quiet"]) == 2
+    err = _errors(capsys)
+    assert "NUL character" in err and _last_is_the_error(err) and not project.exists()
+    good = {"id": 1, "file_name": "f1.png", "width": 64, "height": 48}
+    coco = _coco(data, [], [bad, good])
+    assert main(["import", str(coco), "--out", str(project), "--quiet"]) == 1
+    assert "NUL character" in _errors(capsys) and project.is_file()
+
+
+@pytest.mark.parametrize("fmt", ["coco", "labelme", "csv"])
+def test_an_image_path_in_a_symlink_loop_is_one_line(data, tmp_path, capsys, fmt):
+    """Path.resolve raised RuntimeError("Symlink loop") from every reader that resolves names."""
+    images = data / "images"
+    (images / "loop.png").symlink_to(images / "loop.png")
+    if fmt == "coco":
+        source = _coco(data, [], [{"id": 0, "file_name": "loop.png", "width": 64, "height": 48}])
+    elif fmt == "labelme":
+        (images / "f0.json").write_text(json.dumps({"shapes": [], "imagePath": "loop.png"}))
+        source = images
+    else:
+        source = data / "targets.csv"
+        source.write_text("sequence,frame,image,x,y,radius\n,p,images/loop.png,3,3,1\n")
+    project = tmp_path / "p.lirst"
+    assert main(["import", str(source), "--out", str(project), "--quiet"]) == 2
+    err = _errors(capsys)
+    assert "symbolic link loop" in err and "loop.png" in err
+    assert err.count("label-irst: error:") == 1 and _last_is_the_error(err), err
+    assert not project.exists()
+
+
+def _read_only(folder: Path):
+    """Run a command with ``folder`` read-only: a read-only bind mount in a private mount
+    namespace as root (root writes through permissions), mode 0555 otherwise."""
+    import shutil
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        call = [sys.executable, "-m", "label_irst", *args]
+        if os.geteuid() == 0:
+            mount = f"mount --bind '{folder}' '{folder}' && mount -o remount,bind,ro '{folder}'"
+            script = f'{mount} && exec "$@"'
+            call = [shutil.which("unshare"), "-m", "sh", "-c", script, "sh", *call]
+        else:
+            folder.chmod(0o555)
+        try:
+            return subprocess.run(call, capture_output=True, text=True, timeout=300)
+        finally:
+            folder.chmod(0o755)
+
+    return run
+
+
+def test_import_into_a_read_only_folder_is_one_line(data, tmp_path):
+    """import --out in a folder the process may not write: PermissionError from mkstemp."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    result = _read_only(folder)("import", str(data), "--out", str(folder / "p.lirst"), "--quiet")
+    err = result.stderr.strip()
+    assert result.returncode == 2 and "Traceback" not in err, err
+    assert err.count("\n") == 0 and err.startswith("label-irst: error:"), err
+    assert "cannot write in" in err and not any(folder.iterdir())

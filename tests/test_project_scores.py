@@ -270,7 +270,7 @@ def test_the_mask_free_readers_skip_damaged_rows_as_the_full_reader_does(scored)
     rows = store.target_rows(sid)
     full = store.targets(sid)
     assert [r[0] for r in rows] == [t.id for t in full] == [1, 9, 10]
-    assert [QueueRow._make(r) for r in rows] == [QueueRow.of(t) for t in full]
+    assert [QueueRow(*r) for r in rows] == [QueueRow.of(t) for t in full]
     assert rows[1][7] is None  # the unreadable box
     for _ in range(3):  # every frame step reads the rows again: each is named once
         store.target_rows(sid)

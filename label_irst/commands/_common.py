@@ -80,17 +80,20 @@ def add_convention_arg(parser) -> None:
 
 
 def support_radius(text: str) -> float:
-    """argparse type of --rs: a finite number of pixels in (0, 1000]."""
+    """argparse type of --rs: a finite number of pixels in [0.5, 1000]."""
     import argparse
 
+    from label_irst.core.pamg import MIN_SUPPORT_RADIUS
     from label_irst.io.formats.review import MAX_SUPPORT_RADIUS
 
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= MAX_SUPPORT_RADIUS):
-        raise argparse.ArgumentTypeError(f"must be in (0, {MAX_SUPPORT_RADIUS:g}] pixels: {text}")
+    if not (math.isfinite(value) and MIN_SUPPORT_RADIUS <= value <= MAX_SUPPORT_RADIUS):
+        raise argparse.ArgumentTypeError(
+            f"must be in [{MIN_SUPPORT_RADIUS:g}, {MAX_SUPPORT_RADIUS:g}] pixels: {text}"
+        )
     return value
 
 

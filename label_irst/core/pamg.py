@@ -33,6 +33,9 @@ from label_irst.core.result import GeneratedMask, describe
 from label_irst.errors import LabelIrstError
 
 DEFAULT_SUPPORT_RADIUS = 20.0
+#: The smallest support radius (pixels): below it the support (pi Rs^2 pixels, Eq. 5) holds less
+#: than the seed pixel, and Rs^2 of a tiny Rs underflows to zero.
+MIN_SUPPORT_RADIUS = 0.5
 GUIDED_SCALE = 5.0
 WINDOW_FACTOR = 3.0
 EPS = 1e-3
@@ -78,6 +81,10 @@ def _grow_window(
     """
     if not support_radius > 0:
         raise LabelIrstError(f"the support radius Rs must be positive, got {support_radius}")
+    if support_radius < MIN_SUPPORT_RADIUS:
+        raise LabelIrstError(
+            f"the support radius Rs must be at least {MIN_SUPPORT_RADIUS} pixels, got {support_radius}"
+        )
     col, row = check_seed(image, seed)
     half = int(math.ceil(WINDOW_FACTOR * support_radius)) + 1
     window, r0, c0 = working_window(image, col, row, half)

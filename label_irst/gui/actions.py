@@ -220,9 +220,10 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "grid", "Pixel grid", toggle_grid)
     add(menu, "fit", "Whole frame", window.global_view.fit)
     checkable(add(menu, "hide", "Hide masks", lambda: None), False,
-              lambda on: window.set_overlay(hidden=on))  # fmt: skip
+              lambda on: window.session.set_overlay(hidden=on))  # fmt: skip
     checkable(add(menu, "outline", "Masks as outlines", lambda: None),
-              window.overlay.outline, lambda on: window.set_overlay(outline=on))  # fmt: skip
+              window.session.overlay.outline,
+              lambda on: window.session.set_overlay(outline=on))  # fmt: skip
     checkable(add(menu, "show_rejected", "Show rejected targets", lambda: None), False,
               window.set_show_rejected)  # fmt: skip
     add(menu, "views", "Focus the views", window.focus_views)

@@ -22,6 +22,7 @@ from label_irst.core.pamg import guided_support_radius
 from label_irst.core.result import GeneratedMask
 from label_irst.errors import LabelIrstError
 from label_irst.gui.brush import apply_stroke, stroke_pixels
+from label_irst.gui.session import Session
 from label_irst.io.project import ProjectStore, Target
 
 
@@ -46,13 +47,20 @@ class Stroke:
 class FrameAnnotator:
     """Targets of the current frame and the edits on them, saved through a :class:`ProjectStore`."""
 
-    def __init__(self, store: ProjectStore, generator: str | None = None, support_radius=20.0):
+    def __init__(
+        self,
+        store: ProjectStore,
+        generator: str | None = None,
+        support_radius=20.0,
+        session: Session | None = None,
+    ):
         self.store = store
+        #: the window's session holds the selection (widgets observe it)
+        self.session = session if session is not None else Session()
         self.generator = get_generator(generator).name
         self.support_radius = float(support_radius)
         self.frame: FrameState | None = None
         self.targets: dict[int, Target] = {}
-        self.selected: int | None = None
         #: one pixel (a disc of radius 0.5 covers only the pixel under the cursor)
         self.brush_radius = 0.5
         #: show rejected targets (so that they can be restored)
@@ -65,6 +73,15 @@ class FrameAnnotator:
         #: the project's annotation convention (gui/convention.py) and a hook called per save
         self.convention = None
         self.on_saved = None
+
+    @property
+    def selected(self) -> int | None:
+        """The selected target's id (kept in the session)."""
+        return self.session.selection
+
+    @selected.setter
+    def selected(self, target_id: int | None) -> None:
+        self.session.selection = target_id
 
     # -- frames ----------------------------------------------------------------------------
     def load(self, sequence_id: int, index: int, name: str, raw: np.ndarray) -> None:

@@ -7,7 +7,8 @@ review is itself followed by the next refit).
 Each edit is a :class:`TargetEdit`: the targets it touched, as they were before and after (a
 ``None`` side is a target that did not exist: an added or a deleted one). Seeding, re-seeding,
 brush strokes, confirming, rejecting, restoring and deleting all go through it, on any frame:
-undoing an edit of another frame first shows that frame. Other kinds of edits (a change of the
+undoing an edit of another frame first shows that frame. A whole-track edit (confirm, reject,
+split or merge a track) is one :class:`TrackEdit`. Other kinds of edits (a change of the
 project's settings, say) push their own ``QUndoCommand`` onto :attr:`History.stack`.
 """
 
@@ -59,6 +60,12 @@ class History:
         if changes:
             self.stack.push(TargetEdit(self._apply, text, changes))
 
+    def record_tracks(self, text: str, changes, apply) -> None:
+        """A whole-track edit (:mod:`label_irst.gui.track_edits`) as one step;
+        ``apply(changes, after)`` writes one side back and shows it."""
+        if changes:
+            self.stack.push(TrackEdit(apply, text, changes))
+
     def undo(self) -> bool:
         if not self.stack.canUndo():
             return False
@@ -73,6 +80,26 @@ class History:
 
     def clear(self) -> None:
         self.stack.clear()
+
+
+class TrackEdit(QUndoCommand):
+    """The targets a whole-track edit (T, X, K, M) changed: status and track id, before and
+    after; ``apply(changes, after)`` writes one side back in one transaction."""
+
+    def __init__(self, apply, text: str, changes):
+        super().__init__(text)
+        self._apply = apply
+        self.changes = list(changes)
+        self._done = True
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._apply(self.changes, True)
+
+    def undo(self) -> None:
+        self._apply(self.changes, False)
 
 
 class ConventionChange(QUndoCommand):

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from label_irst.errors import LabelIrstError
-from label_irst.gui import carry, editing, overlay
+from label_irst.gui import carry, editing, observers, overlay
 from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.carry import carry_targets
@@ -37,6 +37,7 @@ from label_irst.gui.learn import LearnController
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import counters, queue_rows, review_queue
+from label_irst.gui.session import Session
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
 from label_irst.gui.status_line import target_line
@@ -56,13 +57,13 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.cache: FrameCache | None = None
         self.annotator: FrameAnnotator | None = None
-        self.tool = "seed"
+        self.session = Session(OverlayStyle(*self.prefs.overlay()))
         self.region_size = 32
         self.centre = (0.0, 0.0)
-        self.overlay = OverlayStyle(*self.prefs.overlay())
         self.history = History(lambda states: editing.apply_history(self, states), self)
         self._build()
         self.actions = build_actions(self)
+        observers.observe(self)
         self.conventions = ConventionController(self)
         self.learning = LearnController(self)
         self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
@@ -132,17 +133,13 @@ class MainWindow(QMainWindow):
         self.parameters.supportRadiusChanged.connect(self.set_support_radius)
         self.parameters.generatorChanged.connect(self.set_generator)
         self.parameters.modeChanged.connect(self.set_mode)
-        self.parameters.toolChanged.connect(self.set_tool)
         self.parameters.brushRadiusChanged.connect(self.set_brush_radius)
         self.enhance.changed.connect(self.set_display)
-        self.enhance.overlayChanged.connect(lambda o, a: self.set_overlay(outline=o, opacity=a))
-        self.enhance.show_overlay(self.overlay.outline, self.overlay.opacity)
         self.parameters.snap.setValue(self.prefs.snap())
         self.parameters.snap.valueChanged.connect(self.prefs.set_snap)
         self.review.accept.connect(lambda: self.review_step(True))
         self.review.reject.connect(lambda: self.review_step(False))
         self.review.targetChosen.connect(self.go_to_target)
-        self.review.filterChanged.connect(lambda _: self.refresh_review())
 
     def _dock(self, widget: QWidget, title: str, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -180,8 +177,12 @@ class MainWindow(QMainWindow):
         self.close_workspace()
         self.workspace = workspace
         self.cache = FrameCache(workspace.sequence)
+        self.session.reset()
         self.annotator = FrameAnnotator(
-            workspace.store, self.parameters.generator.currentData(), self.parameters.rs.value()
+            workspace.store,
+            self.parameters.generator.currentData(),
+            self.parameters.rs.value(),
+            self.session,
         )
         self.annotator.brush_radius = self.parameters.brush_radius()
         self.annotator.on_edit = self.history.record
@@ -226,7 +227,7 @@ class MainWindow(QMainWindow):
         self.annotator.load(self.workspace.sequence_id, index, seq.name(index), raw)
         if carry and previous is not None and index == previous + 1 and self.carries():
             carry_targets(self, index)
-        self.navigation.show_index(index)
+        self.session.frame = index
         if previous is None:
             self.centre = self.opening_centre()
         target = self.annotator.selected_target() or self.nearest_target()
@@ -292,7 +293,7 @@ class MainWindow(QMainWindow):
         visible = a.visible()
         h, w = a.frame.raw.shape
         overlay.paint_masks(self, visible, (w, h))
-        seeds = [] if self.overlay.hidden else [t.seed for t in visible]
+        seeds = [] if self.session.overlay.hidden else [t.seed for t in visible]
         self.global_view.set_seeds(seeds)
         self.detail_view.set_seeds(seeds)
         self.target_label.setText(target_line(a.selected_target(), len(visible)))
@@ -303,15 +304,15 @@ class MainWindow(QMainWindow):
         changed since it was built (a plain frame step)."""
         if self.workspace is None:
             return
-        store, panel = self.workspace.store, self.review
-        key = (id(store), self.workspace.sequence_id, store.version(),
-               panel.suspects.isChecked(), panel.order.currentData(), panel.by_track.isChecked())  # fmt: skip
+        store = self.workspace.store
+        key = (id(store), self.workspace.sequence_id, store.version(), self.session.review)
         if key == self._review_key:
             return
         everything = queue_rows(self.workspace.store, self.workspace.sequence_id)
         reviewed, remaining = counters(everything)
+        filters = self.session.review
         self.review.show_queue(
-            self.queue(everything, self.review.suspects.isChecked()), reviewed, remaining
+            self.queue(everything, filters.suspects_only), reviewed, remaining, filters.by_track
         )
         self._review_key = key
 
@@ -337,11 +338,12 @@ class MainWindow(QMainWindow):
 
     def on_drag(self, x: float, y: float, phase: str) -> None:
         a = self.annotator
-        if a is None or a.frame is None or self.tool == "seed":
+        tool = self.session.tool
+        if a is None or a.frame is None or tool == "seed":
             return
         px, py = x - 0.5, y - 0.5  # disc centred on the pixel centre under the cursor
         if phase == "start":
-            a.begin_stroke(px, py, erase=self.tool == "erase")
+            a.begin_stroke(px, py, erase=tool == "erase")
         elif phase == "move":
             a.extend_stroke(px, py)
         else:
@@ -351,10 +353,6 @@ class MainWindow(QMainWindow):
 
     def show_footprint(self, col: int, row: int) -> None:
         overlay.show_footprint(self, col, row)
-
-    def set_overlay(self, **changes) -> None:
-        """Outline / filled, opacity, hidden (View menu, H and O keys, the Enhancement tab)."""
-        overlay.set_style(self, **changes)
 
     def focus_views(self) -> None:
         """Escape: the keys act on the annotation again (the detail view takes the focus)."""
@@ -435,11 +433,6 @@ class MainWindow(QMainWindow):
     def step(self, delta: int) -> None:
         self.navigation.step(delta)
 
-    def set_tool(self, name: str) -> None:
-        self.tool = name
-        self.detail_view.box.paint_drags = name != "seed"
-        self.statusBar().showMessage(f"tool: {name}", 2000)
-
     def set_brush_radius(self, radius: float) -> None:
         if self.annotator is not None:
             self.annotator.brush_radius = self.parameters.brush_radius()
@@ -483,7 +476,7 @@ class MainWindow(QMainWindow):
 
     def queue(self, targets, suspects_only: bool = False):
         """The review queue in the order chosen in the review panel (lowest rho, by frame)."""
-        return review_queue(targets, suspects_only, self.review.order.currentData())
+        return review_queue(targets, suspects_only, self.session.review.order)
 
     def review_step(self, accept: bool) -> None:
         """Accept or reject the selected candidate (or the queue's head), then show the next."""

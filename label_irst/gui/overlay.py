@@ -10,7 +10,7 @@ from label_irst.gui.display import overlay_rgba, palette
 
 def paint_masks(window, visible, size) -> None:
     """Overlays of both views in the window's :class:`OverlayStyle` and colour map palette."""
-    a, style = window.annotator, window.overlay
+    a, style = window.annotator, window.session.overlay
     w, h = size
     colours = palette(window.display.settings.colormap)
     window.global_view.set_region_colour(colours["region"])
@@ -39,27 +39,10 @@ def show_footprint(window, col: int, row: int) -> None:
         return
     from label_irst.gui.brush import stroke_pixels
 
-    radius = a.brush_radius if window.tool != "seed" else window.parameters.snap.value()
-    if window.tool == "seed" and radius < 1:
+    tool = window.session.tool
+    radius = a.brush_radius if tool != "seed" else window.parameters.snap.value()
+    if tool == "seed" and radius < 1:
         window.detail_view.set_footprint(None)
         return
     footprint = stroke_pixels([(col, row)], radius, a.frame.raw.shape)
     window.detail_view.set_footprint(footprint)
-
-
-def set_style(window, **changes) -> None:
-    """Outline / filled, opacity, hidden (View menu, H and O keys, the Enhancement tab)."""
-    for key, value in changes.items():
-        setattr(window.overlay, key, value)
-    window.enhance.show_overlay(window.overlay.outline, window.overlay.opacity)
-    window.prefs.set_overlay(window.overlay.outline, window.overlay.opacity)
-    for name in ("outline", "hide"):
-        action = window.actions.get(name) if isinstance(window.actions, dict) else None
-        if action is not None:
-            action.blockSignals(True)
-            action.setChecked(
-                window.overlay.outline if name == "outline" else window.overlay.hidden
-            )
-            action.blockSignals(False)
-    if window.annotator is not None and window.annotator.frame is not None:
-        window.refresh_masks()

@@ -136,6 +136,10 @@ class ParametersPanel(QWidget):
         self.tool_group.button(TOOLS.index(name)).setChecked(True)
         self.toolChanged.emit(name)
 
+    def show_tool(self, name: str) -> None:
+        """Check the tool's button (the session's tool changed elsewhere); emits nothing."""
+        self.tool_group.button(TOOLS.index(name)).setChecked(True)
+
 
 class EnhancePanel(QWidget):
     """Display-only contrast: window, gamma, CLAHE (detail), colour map, invert, linked views."""
@@ -217,7 +221,6 @@ class ReviewPanel(QWidget):
     accept = Signal()
     reject = Signal()
     targetChosen = Signal(int, int)  # frame, target id
-    filterChanged = Signal(bool)
 
     def __init__(self):
         super().__init__()
@@ -245,19 +248,18 @@ class ReviewPanel(QWidget):
         layout.addLayout(buttons)
         self.accept_button.clicked.connect(self.accept)
         self.reject_button.clicked.connect(self.reject)
-        self.suspects.toggled.connect(self.filterChanged)
-        self.order.currentIndexChanged.connect(lambda _: self.filterChanged.emit(False))
-        self.by_track.toggled.connect(self.filterChanged)
         self.list.itemActivated.connect(self._chosen)
         self.list.itemClicked.connect(self._chosen)
         self._shown: list[tuple[str, tuple[int, int]]] = []
 
-    def show_queue(self, queue: list[QueueRow], reviewed: int, remaining: int) -> None:
+    def show_queue(
+        self, queue: list[QueueRow], reviewed: int, remaining: int, by_track: bool = False
+    ) -> None:
         """Show the queue (its first 500 rows); the list is rebuilt only when its rows changed,
         so a frame step that changes nothing keeps the list, its scroll and its current row."""
         self.counters.setText(f"reviewed {reviewed} · remaining {remaining}")
         rows = []
-        if self.by_track.isChecked():  # the track's first candidate in the queue stands for it
+        if by_track:  # the track's first candidate in the queue stands for it
             for t, n, first, last in group_by_track(queue)[:500]:
                 text = (
                     f"track {t.track_id}  {n} candidate(s)  frames {first + 1}–{last + 1}  "

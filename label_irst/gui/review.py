@@ -2,7 +2,9 @@
 
 A model candidate carries RPR-Net's detection score (Sec. III-B): the lower it is, the more
 doubtful that a target is there at all, so candidates with a score come first, lowest score
-first. The other candidates (PAMG, box conversions, carried targets: no detection score) follow,
+first. Gap fills (a track's predicted position grown into a mask where the model detected
+nothing) come before all of them, scored by the track's score discounted by the gap.
+The other candidates (PAMG, box conversions, carried targets: no detection score) follow,
 ordered as before by the boundary ratio rho (Eq. 20): how clearly a mask's boundary stands out
 from its surroundings, a low rho being a doubtful mask. Ties go by rho, then frame. The "far
 from the box" filter flags masks converted from boxes whose area differs from the box area by
@@ -33,6 +35,9 @@ class QueueRow(NamedTuple):
     area: int
     box: tuple[int, int, int, int] | None = None
     score: float | None = None
+    #: a model candidate filled into a gap of its track (no detection of its own): its
+    #: ``score`` is the track's, discounted by the gap (:func:`score_gap_fills`)
+    gap: bool = False
 
     @classmethod
     def of(cls, target: Target) -> QueueRow:
@@ -40,9 +45,47 @@ class QueueRow(NamedTuple):
                    target.track_id, target.mask.area, target.box, target.score)  # fmt: skip
 
 
+#: a gap fill's score: the track's mean detection score times this per frame to the nearest
+#: detection of the track (a prediction made one frame away is worth half a detection)
+GAP_DISCOUNT = 0.5
+
+
 def queue_rows(store: ProjectStore, sequence_id: int) -> list[QueueRow]:
-    """Every target of a sequence as a :class:`QueueRow`, in id order (no mask is read)."""
-    return list(map(QueueRow._make, store.target_rows(sequence_id)))
+    """Every target of a sequence as a :class:`QueueRow`, in id order (no mask is read); gap
+    fills are scored (:func:`score_gap_fills`)."""
+    return score_gap_fills([QueueRow(*r) for r in store.target_rows(sequence_id)])
+
+
+def score_gap_fills(rows: list[QueueRow]) -> list[QueueRow]:
+    """Give each gap fill (a model target without a detection score in a track whose other
+    targets have one: ``prelabel`` grew it at the track's predicted position) a score: the
+    mean detection score of the track times ``GAP_DISCOUNT`` per frame to the track's nearest
+    detection. They are predictions, not detections, so they must not look more reliable than
+    the detections around them."""
+    detected: dict[int, list[tuple[int, float]]] = {}
+    for r in rows:
+        if r.track_id is not None and r.score is not None and math.isfinite(r.score):
+            detected.setdefault(r.track_id, []).append((r.frame, r.score))
+    out = []
+    for r in rows:
+        found = detected.get(r.track_id) if r.score is None and r.source == "model" else None
+        if found:
+            mean = sum(s for _, s in found) / len(found)
+            distance = min(abs(f - r.frame) for f, _ in found)
+            r = r._replace(score=mean * GAP_DISCOUNT ** max(distance, 1), gap=True)
+        out.append(r)
+    return out
+
+
+def track_mean_scores(rows: list[QueueRow]) -> dict[int, float]:
+    """The mean detection score of each track, over its targets that were detected (gap fills
+    left out): the Tracks dock's "mean score"."""
+    sums: dict[int, list[float]] = {}
+    for r in rows:
+        if r.track_id is not None and not r.gap and r.score is not None:
+            if math.isfinite(r.score):
+                sums.setdefault(r.track_id, []).append(r.score)
+    return {tid: sum(v) / len(v) for tid, v in sums.items()}
 
 
 def far_from_box(target: QueueRow, factor: float = 3.0) -> bool:
@@ -66,7 +109,8 @@ def review_queue(
     targets: list[QueueRow], suspects_only: bool = False, order: str = "rho"
 ) -> list[QueueRow]:
     """Candidates, least reliable first (``order`` "rho"): lowest detection score first, the
-    candidates without one after them, each group by lowest rho (NaN last), then by frame; or
+    candidates without one after them, each group by lowest rho (NaN last), then by frame, gap
+    fills first of all; or
     by frame (then score, then rho), so that accepting walks through the sequence; optionally
     only box suspects."""
     queue = [t for t in targets if t.status == "candidate"]
@@ -76,7 +120,7 @@ def review_queue(
     def key(t: QueueRow):
         score, rho = _finite(t.score), _finite(t.rho)
         if order == "rho":
-            return (score, rho, t.frame, t.id or 0)
+            return (not t.gap, score, rho, t.frame, t.id or 0)
         return (t.frame, score, rho, t.id or 0)
 
     return sorted(queue, key=key)

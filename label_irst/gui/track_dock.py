@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -41,6 +42,7 @@ from label_irst.batch.tracks import (
 from label_irst.errors import LabelIrstError
 from label_irst.gui.actions import KEYS as WINDOW_KEYS
 from label_irst.gui.review import queue_rows, review_queue
+from label_irst.gui.track_edits import describe_merge, track_edit, write
 from label_irst.gui.trails import TrailItem, trail_paths
 
 #: the track keys, from the window's one key table (the Help sheet lists them)
@@ -58,6 +60,7 @@ class TrackPanel(QWidget):
     """The table of tracks and the buttons for the track keys."""
 
     trackChosen = Signal(int)
+    choiceChanged = Signal(list)  # the track ids chosen in the list (a merge acts on them)
 
     def __init__(self):
         super().__init__()
@@ -82,15 +85,16 @@ class TrackPanel(QWidget):
         layout.addLayout(row)
         self.table.itemSelectionChanged.connect(self._chosen)
         self.rows: list[TrackRow] = []
+        self.current: int | None = None
 
     def show_rows(self, rows: list[TrackRow], current: int | None = None) -> None:
-        """Fill the table (signals blocked: filling is no choice); keep ``current`` selected.
-        Rows and selection unchanged (a frame step along the same tracks): nothing to do."""
+        """Fill the table (signals blocked: filling is no choice), keeping the rows the user
+        chose; the current track (the selected target's) is shown in bold, not selected, so
+        that stepping through frames never adds tracks to the choice a merge acts on."""
         selected = set(self.selected_tracks())
-        if rows == self.rows and (current is None or current in selected):
+        if rows == self.rows and current == self.current:
             return
-        keep = selected | ({current} if current is not None else set())
-        self.rows = rows
+        self.rows, self.current = rows, current
         self.table.blockSignals(True)
         try:
             self.table.setRowCount(len(rows))
@@ -101,14 +105,26 @@ class TrackPanel(QWidget):
                 for j, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, r.track_id)
+                    if r.track_id == current:
+                        font = item.font()
+                        font.setBold(True)
+                        item.setFont(font)
                     self.table.setItem(i, j, item)
-                if r.track_id in keep:
+                if r.track_id in selected:
                     self._add_row(i)
         finally:
             self.table.blockSignals(False)
         self.table.resizeColumnsToContents()  # every column in view in a narrow dock
         done = sum(r.status == "confirmed" for r in rows)
         self.summary.setText(f"{len(rows)} track(s) · {done} confirmed")
+        self.choiceChanged.emit(self.selected_tracks())
+
+    def clear_choice(self) -> None:
+        """Nothing chosen any more (after a whole-track edit)."""
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        self.table.blockSignals(False)
+        self.choiceChanged.emit([])
 
     def _add_row(self, i: int) -> None:
         model = self.table.selectionModel()
@@ -128,6 +144,7 @@ class TrackPanel(QWidget):
 
     def _chosen(self) -> None:
         chosen = self.selected_tracks()
+        self.choiceChanged.emit(chosen)
         if len(chosen) == 1:
             self.trackChosen.emit(chosen[0])
 
@@ -140,6 +157,9 @@ class TrackDock:
         self.panel = TrackPanel()
         self.dock = window._dock(self.panel, "Tracks", Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel.trackChosen.connect(self.go_to)
+        self.panel.choiceChanged.connect(
+            lambda tracks: setattr(window.session, "merge_choice", tracks)
+        )
         self.trails = [TrailItem(), TrailItem()]  # short track paths on both views
         window.global_view.box.addItem(self.trails[0])
         window.detail_view.box.addItem(self.trails[1])
@@ -215,6 +235,36 @@ class TrackDock:
         w.refresh_masks()
         self.refresh()
 
+    def _edit(self, text: str, edit):
+        """Run a whole-track edit as one step of the window's undo history; returns its
+        result (a LabelIrstError goes to the caller, nothing changed)."""
+        w = self.window
+        result, changes = track_edit(w.workspace.store, w.workspace.sequence_id, edit)
+        w.history.record_tracks(text, changes, self._write)
+        self.panel.clear_choice()
+        return result
+
+    def _write(self, changes, after: bool) -> None:
+        """Undo or redo of a whole-track edit: write one side, show it on the current frame."""
+        if not self._ready():
+            return
+        w = self.window
+        write(w.workspace.store, changes, after)
+        selected = w.annotator.selected
+        w.annotator.reload()
+        w.annotator.select(selected)
+        w.refresh_masks()
+        self.refresh()
+        verb = "redone" if after else "undone"
+        self.message(f"track edit {verb}: {len(changes)} target(s)")
+
+    def unseen_gap_fills(self, track: int) -> list:
+        """The track's gap-filled candidates the annotator has not looked at yet, by frame."""
+        seen = self.window.session.seen
+        rows = [r for r in self._queue_rows() if r.track_id == track and r.gap
+                and r.status == "candidate" and r.id not in seen]  # fmt: skip
+        return sorted(rows, key=lambda r: r.frame)
+
     def set_status(self, status: str) -> None:
         if not self._ready():
             return
@@ -226,7 +276,19 @@ class TrackDock:
                 return
             track = int(head[0].track_id)
         w = self.window
-        n = set_track_status(w.workspace.store, w.workspace.sequence_id, track, status)
+        unseen = self.unseen_gap_fills(track) if status == "confirmed" else []
+        if unseen:  # a prediction, not a detection: shown before the track is confirmed
+            first = unseen[0]
+            w.go_to_target(first.frame, first.id)
+            self.message(
+                f"track {track}: frame {first.frame + 1} is a gap fill (no detection, score "
+                f"{first.score:.2f}); look at it, then {KEYS['confirm_track']} again "
+                f"({len(unseen)} unseen)"
+            )
+            return
+        store, sid = w.workspace.store, w.workspace.sequence_id
+        n = self._edit(f"{status} track {track}",
+                       lambda: set_track_status(store, sid, track, status))  # fmt: skip
         self._reload()
         self.message(f"track {track}: {n} target(s) {status}")
         queue = [t for t in review_queue(self._queue_rows()) if t.track_id is not None]
@@ -241,27 +303,57 @@ class TrackDock:
             self.message("select a target of the track to split")
             return
         w = self.window
+        store, sid, here = w.workspace.store, w.workspace.sequence_id, w.annotator.frame.index
         try:
-            new = split_track(w.workspace.store, w.workspace.sequence_id, track,
-                              w.annotator.frame.index)  # fmt: skip
+            new = self._edit(f"split track {track}",
+                             lambda: split_track(store, sid, track, here))  # fmt: skip
         except LabelIrstError as exc:
             self.message(str(exc))
             return
         self._reload(new)
         self.message(f"track {track} split: frames from here on are track {new}")
 
+    def merge_choice(self) -> list[int]:
+        """The tracks a merge acts on: those chosen in the list (two or more), or the one
+        chosen there with the selected target's; never tracks the user did not choose."""
+        chosen = set(self.window.session.merge_choice)
+        target = self.window.annotator.selected_target()
+        if len(chosen) == 1 and target is not None and target.track_id is not None:
+            chosen.add(int(target.track_id))
+        return sorted(chosen)
+
     def merge(self) -> None:
         if not self._ready():
             return
-        chosen = set(self.panel.selected_tracks())
-        target = self.window.annotator.selected_target()
-        if target is not None and target.track_id is not None:
-            chosen.add(int(target.track_id))
+        chosen = self.merge_choice()
+        if len(chosen) < 2:
+            self.message("choose the tracks to merge in the track list (Ctrl-click), then "
+                         f"{KEYS['merge_tracks']}")  # fmt: skip
+            return
         w = self.window
+        store, sid = w.workspace.store, w.workspace.sequence_id
+        rows = [r for r in stored_track_rows(store, sid) if r.track_id in chosen]
+        mixed = len({r.status for r in rows}) > 1
+        if not ask_merge(w, describe_merge(rows, chosen[0]), mixed):
+            self.message("merge cancelled")
+            return
         try:
-            keep = merge_tracks(w.workspace.store, w.workspace.sequence_id, sorted(chosen))
+            keep = self._edit(f"merge tracks {', '.join(map(str, chosen))}",
+                              lambda: merge_tracks(store, sid, chosen))  # fmt: skip
         except LabelIrstError as exc:
             self.message(str(exc))
             return
         self._reload(keep)
-        self.message(f"tracks {', '.join(map(str, sorted(chosen)))} merged into track {keep}")
+        self.message(f"tracks {', '.join(map(str, chosen))} merged into track {keep}")
+
+
+def ask_merge(parent, text: str, mixed: bool) -> bool:
+    """Show what a merge will do; tracks of different statuses need an explicit Yes (the
+    default button is then No)."""
+    buttons = QMessageBox.StandardButton
+    if mixed:
+        text += ("\n\nThese tracks do not share one status (confirmed, rejected, candidate): "
+                 "merging them mixes a reviewed target with others. Merge anyway?")  # fmt: skip
+    answer = QMessageBox.question(parent, "Merge tracks", text, buttons.Yes | buttons.No,
+                                  buttons.No if mixed else buttons.Yes)  # fmt: skip
+    return answer == buttons.Yes

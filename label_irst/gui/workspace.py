@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
+from label_irst.io.naming import require_utf8_path
 from label_irst.io.project import PROJECT_SUFFIX, ProjectStore
 from label_irst.io.sequence import Sequence, open_sequence
 
@@ -39,7 +40,7 @@ def data_home() -> Path:
 def default_project(source: Path) -> Path:
     """The project file used for a frame source opened without one."""
     source = source.resolve()
-    digest = hashlib.sha1(str(source).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(os.fsencode(source)).hexdigest()[:8]  # any bytes, UTF-8 or not
     return data_home() / "projects" / f"{source.name}-{digest}{PROJECT_SUFFIX}"
 
 
@@ -62,6 +63,7 @@ def open_workspace(path: str | os.PathLike, project: str | os.PathLike | None = 
             raise
         return Workspace(store, sequence, records[0].id)
     sequence = open_sequence(path)
+    require_utf8_path(sequence.source, "its folder's path")  # before any project file is made
     store = ProjectStore.open(project or default_project(path), create=True)
     try:
         seq_id = store.add_sequence(sequence.source, sequence.kind, len(sequence))

@@ -49,8 +49,11 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` as UTF-8, atomically. The lone surrogates of a non-UTF-8 file name (how
+    Python spells its bytes) are written as ``\\udcXX`` escapes: valid UTF-8, and in a JSON
+    string the escape that reads back as the same name."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
 OWNER = ".label-irst-owner"

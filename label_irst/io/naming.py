@@ -46,6 +46,8 @@ def split_relative(path: str) -> list[str]:
     text = str(path).strip()
     if not text:
         raise LabelIrstError("an empty path was given where a file name was expected")
+    if "\x00" in text:  # no file system allows it; os calls raise ValueError on it
+        raise LabelIrstError(f"{text!r}: a file name with a NUL character")
     if (
         PurePosixPath(text).is_absolute()
         or PureWindowsPath(text).is_absolute()
@@ -62,8 +64,13 @@ def split_relative(path: str) -> list[str]:
 
 def resolve_inside(root: str | os.PathLike, relative: str) -> Path:
     """``root / relative`` after :func:`split_relative`, checked to stay inside ``root``."""
-    base = Path(root).resolve()
-    candidate = base.joinpath(*split_relative(relative)).resolve()
+    parts = split_relative(relative)
+    try:
+        base = Path(root).resolve()
+        candidate = base.joinpath(*parts).resolve()
+    except (RuntimeError, OSError) as exc:  # a symbolic link loop (RuntimeError before 3.13)
+        reason = getattr(exc, "strerror", None) or "a symbolic link loop"
+        raise LabelIrstError(f"{relative!r}: cannot be resolved ({reason})") from None
     if candidate != base and base not in candidate.parents:
         raise LabelIrstError(f"{relative!r}: points outside {base}")
     return candidate
@@ -82,3 +89,15 @@ class UniqueNames:
             out, k = f"{base}_{k}", k + 1
         self._taken.add(out.casefold())
         return out
+
+
+def require_utf8_path(path: str | os.PathLike, what: str = "the path") -> None:
+    """Refuse, in one line, a path whose bytes are not UTF-8 where it must be stored as text
+    (a project keeps its frame folders' paths; their frames' names are kept escaped)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise LabelIrstError(
+            f"{shown}: {what} is not valid UTF-8 and cannot be stored in a project; rename it"
+        ) from None

@@ -352,6 +352,20 @@ class ProjectStore:
                 )
                 self._log(db, tid, "track", {"track_id": track_id})
 
+    def set_status_and_track(self, rows: list[tuple[int, str, int | None]]) -> None:
+        """Put (target id, status, track id) back in one transaction: a whole-track edit (confirm,
+        reject, split, merge) done or undone as one step."""
+        for _, status, _ in rows:
+            if status not in STATUSES:
+                raise LabelIrstError(f"unknown target status {status!r}; choose {STATUSES}")
+        with self._transaction() as db:
+            for tid, status, track_id in rows:
+                db.execute(
+                    "UPDATE targets SET status=?, track_id=?, updated=? WHERE id=?",
+                    (status, track_id, time.time(), tid),
+                )
+                self._log(db, tid, "track", {"status": status, "track_id": track_id})
+
     def targets(
         self, sequence_id: int, frame: int | None = None, status: str | None = None
     ) -> list[Target]:

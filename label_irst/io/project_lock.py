@@ -32,7 +32,7 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 def sqlite_uri(path: str | os.PathLike, **params: str) -> str:
     """``file:`` URI of ``path`` (absolute, percent-quoted) with query ``params``."""
-    text = quote(str(Path(path).absolute()), safe="/")
+    text = quote(os.fsencode(Path(path).absolute()), safe="/")  # any bytes, UTF-8 or not
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return f"file:{text}" + (f"?{query}" if query else "")
 

@@ -117,6 +117,8 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
             raise LabelIrstError(f"{out}: the project exists (use --force to replace it)")
         if out.exists():
             ProjectLock(out).release()  # refused now, not after the work, if held elsewhere
+    if not ann.frames:  # every entry was skipped: an empty project helps nobody
+        raise LabelIrstError(f"{out}: no readable frame to import; nothing written")
     groups: dict[Path, list[Frame]] = {}
     for frame in ann.frames:
         if frame.image_path is None:
@@ -133,8 +135,11 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
         real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LabelIrstError(f"{out}: cannot create its folder ({exc.strerror})") from None
-    clean_stale_builds(real)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    try:
+        clean_stale_builds(real)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    except OSError as exc:  # a read-only or foreign folder
+        raise LabelIrstError(f"{out}: cannot write in {real.parent} ({exc.strerror})") from None
     os.close(fd)
     os.unlink(tmp_name)
     tmp = Path(tmp_name)

@@ -1,0 +1,71 @@
+"""Widgets observing the session (:mod:`label_irst.gui.session`), and widgets changing it.
+
+The session is the one place the tool, the overlay style and the review filters live; the
+panels, the menu's check marks, the views and the settings file follow its events, so no two
+copies are synced by hand.
+"""
+
+from __future__ import annotations
+
+from label_irst.gui.display import OverlayStyle
+from label_irst.gui.session import ReviewFilters
+
+
+def observe(window) -> None:
+    """Connect the window's widgets to its session, both ways."""
+    session = window.session
+    session.events.tool.connect(lambda name: show_tool(window, name))
+    session.events.overlay.connect(lambda style: show_overlay(window, style))
+    session.events.review.connect(lambda filters: show_review(window, filters))
+    session.events.frame.connect(
+        lambda index: window.navigation.show_index(index) if index is not None else None
+    )
+    window.parameters.toolChanged.connect(lambda name: setattr(session, "tool", name))
+    window.enhance.overlayChanged.connect(
+        lambda outline, opacity: session.set_overlay(outline=outline, opacity=opacity)
+    )
+    panel = window.review
+    panel.suspects.toggled.connect(lambda on: session.set_review(suspects_only=on))
+    panel.order.currentIndexChanged.connect(
+        lambda _: session.set_review(order=panel.order.currentData())
+    )
+    panel.by_track.toggled.connect(lambda on: session.set_review(by_track=on))
+    style = session.overlay
+    window.enhance.show_overlay(style.outline, style.opacity)
+
+
+def show_tool(window, name: str) -> None:
+    window.parameters.show_tool(name)
+    window.detail_view.box.paint_drags = name != "seed"
+    window.statusBar().showMessage(f"tool: {name}", 2000)
+
+
+def show_overlay(window, style: OverlayStyle) -> None:
+    """The Enhancement tab, the View menu's check marks, the settings file and the views."""
+    window.enhance.show_overlay(style.outline, style.opacity)
+    window.prefs.set_overlay(style.outline, style.opacity)
+    actions = getattr(window, "actions", None)
+    for name, on in (("outline", style.outline), ("hide", style.hidden)):
+        action = actions.get(name) if isinstance(actions, dict) else None
+        if action is not None and action.isChecked() != on:
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+    if window.annotator is not None and window.annotator.frame is not None:
+        window.refresh_masks()
+
+
+def show_review(window, filters: ReviewFilters) -> None:
+    panel = window.review
+    for widget, value in ((panel.suspects, filters.suspects_only),
+                          (panel.by_track, filters.by_track)):  # fmt: skip
+        if widget.isChecked() != value:
+            widget.blockSignals(True)
+            widget.setChecked(value)
+            widget.blockSignals(False)
+    index = panel.order.findData(filters.order)
+    if index != panel.order.currentIndex():
+        panel.order.blockSignals(True)
+        panel.order.setCurrentIndex(index)
+        panel.order.blockSignals(False)
+    window.refresh_review()

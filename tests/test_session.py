@@ -1,0 +1,63 @@
+"""The annotation session without Qt: observable state, events only on change."""
+
+import subprocess
+import sys
+
+import pytest
+
+from label_irst.gui.display import OverlayStyle
+from label_irst.gui.session import ReviewFilters, Session
+
+
+def test_session_module_imports_no_qt():
+    code = ("import sys, label_irst.gui.session, label_irst.gui.track_edits; "
+            "print(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_events_fire_once_per_change():
+    s = Session(OverlayStyle(outline=True, opacity=0.5))
+    seen = {name: [] for name in ("frame", "selection", "tool", "overlay", "review", "merge")}
+    for name, values in seen.items():
+        getattr(s.events, name).connect(values.append)
+    s.frame = 3
+    s.frame = 3
+    s.selection = 7
+    s.selection = 7
+    s.tool = "brush"
+    s.set_overlay(hidden=True)
+    s.set_overlay(hidden=True)
+    s.set_review(by_track=True)
+    s.merge_choice = [4, 2, 4]
+    assert seen["frame"] == [3] and seen["selection"] == [7] and seen["tool"] == ["brush"]
+    assert seen["overlay"] == [OverlayStyle(outline=True, opacity=0.5, hidden=True)]
+    assert seen["review"] == [ReviewFilters(by_track=True)]
+    assert seen["merge"] == [(2, 4)] and s.merge_choice == (2, 4)
+
+
+def test_overlay_is_changed_only_through_the_session():
+    s = Session()
+    style = s.overlay
+    style.hidden = True  # a copy: the session keeps its own
+    assert not s.overlay.hidden
+
+
+def test_selection_marks_targets_seen_and_reset_forgets():
+    s = Session()
+    s.selection = 5
+    s.selection = None
+    s.selection = 9
+    assert s.seen == {5, 9}
+    s.merge_choice = (1, 2)
+    s.frame = 4
+    s.reset()
+    assert s.seen == set() and s.selection is None and s.merge_choice == () and s.frame is None
+
+
+def test_unknown_values_are_refused():
+    s = Session()
+    with pytest.raises(ValueError):
+        s.tool = "lasso"
+    with pytest.raises(ValueError):
+        s.set_review(order="random")
