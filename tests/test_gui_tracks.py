@@ -392,7 +392,9 @@ def test_gap_fills_come_first_and_t_stops_on_them(window):
     queue = review_queue(queue_rows(store, sid))
     assert [(r.frame, r.gap) for r in queue[:2]] == [(7, True), (8, True)]
     mean = np.mean([0.8 + 0.001 * f for f in range(FRAMES) if f not in (7, 8)])
-    assert queue[0].score == pytest.approx(mean * 0.5) and queue[1].score == pytest.approx(mean * 0.5)
+    assert queue[0].score == pytest.approx(mean * 0.5) and queue[1].score == pytest.approx(
+        mean * 0.5
+    )
     keys = Keys(window)
     window.show_frame(0)
     (first,) = [t for t in window.annotator.targets.values() if t.track_id == 1]
