@@ -36,7 +36,7 @@ from label_irst.gui.keys import KeyGuard
 from label_irst.gui.learn import LearnController
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
-from label_irst.gui.review import counters, queue_rows, review_queue
+from label_irst.gui.review import counters, queue_rows, review_queue, show_source_boxes
 from label_irst.gui.session import Session
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._review_timer.timeout.connect(self.refresh_review)
         self._review_key = None  # what the review queue shows was built from (refresh_review)
         self.tracks = TrackDock(self)
+        show_source_boxes(self)  # the source box beside a box conversion's mask
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:

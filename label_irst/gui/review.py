@@ -88,6 +88,26 @@ def track_mean_scores(rows: list[QueueRow]) -> dict[int, float]:
     return {tid: sum(v) / len(v) for tid, v in sums.items()}
 
 
+#: a box conversion whose mask covers less than this share of its box is doubtful: a box
+#: generator fills a tight box (box-fill, box-ellipse: about 0.7-1)
+FILL_DOUBT = 0.35
+
+
+def box_doubt(target: QueueRow) -> float:
+    """How doubtful a box conversion's mask is against its source box (0: not at all, or not a
+    box conversion): a mask larger than the box leaks out of it (its area share minus 1); a
+    mask filling less than FILL_DOUBT of the box left most of it out (FILL_DOUBT minus the
+    share). The box generators (core/box_generators.py) keep their masks inside the box and
+    fill a tight one, so either is a conversion to look at first."""
+    if target.box is None or target.source != "box":
+        return 0.0
+    x0, y0, x1, y1 = target.box
+    share = target.area / max((x1 - x0) * (y1 - y0), 1)
+    if share > 1.0:
+        return share - 1.0
+    return max(FILL_DOUBT - share, 0.0)
+
+
 def far_from_box(target: QueueRow, factor: float = 3.0) -> bool:
     """True when the mask area and its source box area differ by more than ``factor``."""
     if target.box is None:
@@ -123,7 +143,12 @@ def review_queue(
             return (not t.gap, score, rho, t.frame, t.id or 0)
         return (t.frame, score, rho, t.id or 0)
 
-    return sorted(queue, key=key)
+    ordered = sorted(queue, key=key)
+    if order != "rho":
+        return ordered
+    # among the candidates without a detection score, doubtful box conversions first (most
+    # doubtful first); a stable sort keeps every other order as it was
+    return sorted(ordered, key=lambda t: (_finite(t.score) == math.inf, -box_doubt(t)))
 
 
 def counters(targets: list[QueueRow]) -> tuple[int, int]:
@@ -150,3 +175,61 @@ def group_by_track(queue: list[QueueRow]) -> list[tuple[QueueRow, int, int, int]
             entry = by_track[t.track_id] = [t, 1, t.frame, t.frame]
             out.append(entry)
     return [tuple(e) for e in out]
+
+
+class SourceBoxes:
+    """Draws the source box of the selected box conversion beside its mask, in both views (a
+    dashed rectangle on the box's pixel edges), so the review shows what the mask came from.
+
+    The window's ``refresh_masks`` (called after every edit, selection and frame change) is
+    wrapped so that the rectangle follows it; :func:`show_source_boxes` installs it once."""
+
+    def __init__(self, window):
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QColor, QPen
+        from PySide6.QtWidgets import QGraphicsRectItem
+
+        self.window = window
+        self.items = []
+        for view in (window.global_view, window.detail_view):
+            item = QGraphicsRectItem()
+            pen = QPen(QColor(255, 200, 0, 230))
+            pen.setCosmetic(True)
+            pen.setWidthF(1.5)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            item.setPen(pen)
+            item.setZValue(20)
+            item.setVisible(False)
+            view.box.addItem(item)
+            self.items.append(item)
+        refresh = window.refresh_masks
+
+        def refresh_and_box() -> None:
+            refresh()
+            self.update()
+
+        window.refresh_masks = refresh_and_box
+
+    def box(self) -> tuple[int, int, int, int] | None:
+        """The selected target's source box when it is a box conversion."""
+        a = self.window.annotator
+        target = a.selected_target() if a is not None and a.frame is not None else None
+        if target is None or target.source != "box" or target.box is None:
+            return None
+        return target.box
+
+    def update(self) -> None:
+        box = self.box()
+        for item in self.items:
+            if box is not None:
+                x0, y0, x1, y1 = box
+                item.setRect(x0, y0, x1 - x0, y1 - y0)  # pixel c spans [c, c + 1] in the views
+            item.setVisible(box is not None)
+
+
+def show_source_boxes(window) -> SourceBoxes:
+    """Install :class:`SourceBoxes` on ``window`` (once)."""
+    boxes = getattr(window, "source_boxes", None)
+    if boxes is None:
+        boxes = window.source_boxes = SourceBoxes(window)
+    return boxes
