@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.core.box_convention import BoxConvention
 from label_irst.core.convention import Convention
 from label_irst.core.generators import get_generator
@@ -36,6 +35,7 @@ from label_irst.io.files import is_folder, refuse_overlap, regular_file
 from label_irst.io.formats.review import MAX_SUPPORT_RADIUS
 from label_irst.io.images import image_header, is_image_file, list_images, read_image, write_mask
 from label_irst.io.points import read_points
+from label_irst.job import Job
 
 CSV_COLUMNS = [
     "image",

@@ -19,12 +19,12 @@ import numpy as np
 
 from label_irst.batch.dataset import mask_pairs
 from label_irst.batch.evaluate import EvalReport, _load
-from label_irst.batch.progress import Job
 from label_irst.core.box_convention import BoxConvention, BoxExample, fit_boxes
 from label_irst.core.box_generators import BoxCoords, box_window, loosen
 from label_irst.core.geometry import CroppedMask
 from label_irst.core.metrics import intersection_union, target_score
 from label_irst.errors import LabelIrstError
+from label_irst.job import Job
 
 MAX_BOX_MARGIN = 10
 

@@ -12,9 +12,10 @@ ones included. Three parameters, chosen over small explicit grids by the mean pe
 * ``margin``: the mask's edge moved out (+) or in (-) afterwards, 4-connected, as for clicks
   (grid: :data:`label_irst.core.convention.MARGINS`).
 
-The fit is two-stage (method and box margin first at mask margin 0, then the mask margin), ties
-keep the value nearer the default, and a fit not better than the default on its own examples
-returns the default. Deterministic.
+The fit is staged, as for clicks: the box margin first (each generator at its best box margin,
+mask margin 0), another generator than the default only when it gains more than METHOD_GAIN,
+then the mask margin. Ties keep the value nearer the default, and a fit not better than the
+default on its own examples returns the default. Deterministic.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ from label_irst.errors import LabelIrstError
 FORMAT = "label-irst-box-convention"
 VERSION = 1
 BOX_MARGINS = (0, 1, 2, 3, 4)
+#: another box generator replaces the default only when it gains more than this mean IoU on
+#: the examples (ten examples cannot tell generators within a few points apart)
+METHOD_GAIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -167,13 +171,6 @@ def _scores(params: dict, examples, point_generator, margins=(0,)) -> np.ndarray
     return out
 
 
-def _rank(params: dict) -> tuple:
-    """Distance from the default, for ties: box margin, then method order, then mask margin."""
-    names = list(BOX_GENERATORS)
-    return (abs(params["box_margin"]), names.index(params["method"]), abs(params["margin"]),
-            params["margin"])  # fmt: skip
-
-
 def fit_boxes(
     examples: list[BoxExample], point_generator: str = "pamg+", now: float | None = None
 ) -> BoxConvention:
@@ -182,14 +179,22 @@ def fit_boxes(
     stamp = time.time() if now is None else now
     if not examples:
         return BoxConvention(base, point_generator)
-    cells = []
+    cells = {}
     for method in BOX_GENERATORS:
         for bm in BOX_MARGINS:
             params = {"method": method, "box_margin": bm, "margin": 0}
-            cells.append((float(_scores(params, examples, point_generator).mean()), params))
-    default_score = next(s for s, p in cells if p == base)
-    best = max(s for s, _ in cells)
-    score, params = min(((s, p) for s, p in cells if s >= best - 1e-12), key=lambda c: _rank(c[1]))
+            cells[(method, bm)] = float(_scores(params, examples, point_generator).mean())
+    default_score = cells[(base["method"], 0)]
+
+    def best_of(method: str) -> tuple[float, dict]:
+        score, bm = max((cells[(method, bm)], -bm) for bm in BOX_MARGINS)
+        return score, {"method": method, "box_margin": -bm, "margin": 0}
+
+    score, params = best_of(base["method"])
+    others = [best_of(m) for m in BOX_GENERATORS if m != base["method"]]
+    other, other_params = max(others, key=lambda c: c[0])
+    if other > score + METHOD_GAIN:
+        score, params = other, other_params
     by_margin = _scores(params, examples, point_generator, MARGINS).mean(axis=1)
     top = by_margin.max()
     tied = [m for m, s in zip(MARGINS, by_margin) if s >= top - 1e-12]

@@ -22,7 +22,6 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from label_irst.batch.progress import Job
 from label_irst.core.box_convention import BoxConvention
 from label_irst.core.convention import Convention
 from label_irst.core.generators import get_generator
@@ -31,6 +30,7 @@ from label_irst.infer.project import store_candidates
 from label_irst.io.boxes import read_boxes
 from label_irst.io.project import Target
 from label_irst.io.sequence import open_sequence
+from label_irst.job import Job
 
 
 class BoxConvertWorker(QThread):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.atomic import write_text_atomic
@@ -29,6 +28,7 @@ from label_irst.io.files import read_text
 from label_irst.io.formats._common import ExportPlan, copied_frames, dataset_name
 from label_irst.io.images import list_images
 from label_irst.io.naming import UniqueNames
+from label_irst.job import Job
 
 NAME = "voc"
 SUMMARY = "Pascal VOC: JPEGImages/ (PNG), Annotations/*.xml, ImageSets/Main/train.txt, test.txt"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.atomic import write_text_atomic
@@ -27,6 +26,7 @@ from label_irst.io.boxes import read_yolo
 from label_irst.io.formats._common import ExportPlan, copied_frames, dataset_name
 from label_irst.io.images import list_images
 from label_irst.io.naming import UniqueNames
+from label_irst.job import Job
 
 NAME = "yolo"
 SUMMARY = "Ultralytics YOLO: images/{train,test}/, labels/{train,test}/*.txt, data.yaml"
