@@ -110,7 +110,8 @@ def test_selecting_a_brush_edited_confirmed_target_never_changes_it(window, monk
     assert len(asked) == 2 and same()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     click(window.detail_view, x, y, modifier=SHIFT)
-    assert not same() and window.annotator.selected_target().status == "candidate"
+    # a re-seeded confirmed target stays confirmed: re-seeding corrects its mask, not its review
+    assert not same() and window.annotator.selected_target().status == "confirmed"
     key(window, Qt.Key.Key_Z, CTRL)  # the re-seed is undone by Ctrl+Z
     assert same()
 

@@ -407,3 +407,66 @@ def test_gap_fills_come_first_and_t_stops_on_them(window):
     assert window.annotator.frame.index == 8
     keys(Qt.Key.Key_T)
     assert all(t.status == "confirmed" for t in _all(window) if t.track_id == 1)
+
+
+def test_grow_and_shrink_keys_on_a_mask_and_on_a_whole_track(window):
+    keys = Keys(window)
+    window.show_frame(10)
+    (mine,) = [t for t in window.annotator.targets.values() if t.track_id == 1]
+    window.annotator.select(mine.id)
+    area = mine.mask.area
+    keys(Qt.Key.Key_Equal)
+    grown = window.annotator.selected_target()
+    assert grown.id == mine.id and grown.mask.area > area
+    full = grown.mask.to_full(SHAPE)
+    assert full[mine.mask.to_full(SHAPE)].all()  # every pixel kept, a ring added
+    keys(Qt.Key.Key_Minus)
+    keys(Qt.Key.Key_Minus)
+    assert window.annotator.selected_target().mask.area < area
+    for _ in range(3):
+        keys(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert np.array_equal(window.annotator.targets[mine.id].mask.to_full(SHAPE),
+                          mine.mask.to_full(SHAPE))  # fmt: skip
+    before = {t.id: t.mask.area for t in _all(window)}
+    window.annotator.select(mine.id)
+    keys(Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)  # the whole track
+    after = {t.id: (t.track_id, t.mask.area) for t in _all(window)}
+    assert all(area > before[i] for i, (track, area) in after.items() if track == 1)
+    assert all(area == before[i] for i, (track, area) in after.items() if track != 1)
+    keys(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one step undoes the track
+    assert {t.id: t.mask.area for t in _all(window)} == before
+
+
+def test_reseed_keeps_a_confirmed_target_confirmed_and_rs_for_one_target(window):
+    keys = Keys(window)
+    window.show_frame(4)
+    (mine,) = [t for t in window.annotator.targets.values() if t.track_id == 2]
+    window.annotator.select(mine.id)
+    keys(Qt.Key.Key_Space)
+    assert window.annotator.selected_target().status == "confirmed"
+    keys(Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    again = window.annotator.selected_target()
+    assert again.id == mine.id and again.status == "confirmed"
+    panel_rs = window.parameters.rs.value()
+    keys(Qt.Key.Key_Comma)  # a smaller Rs for this target only
+    smaller = window.annotator.selected_target()
+    assert smaller.support_radius == pytest.approx(again.support_radius * 0.7)
+    assert smaller.status == "confirmed"
+    assert window.parameters.rs.value() == panel_rs == window.annotator.support_radius
+    keys(Qt.Key.Key_Period)
+    assert window.annotator.selected_target().support_radius == pytest.approx(again.support_radius)
+
+
+def test_a_carried_mask_much_larger_than_its_source_is_not_proposed():
+    from label_irst.gui.tracking import consistent
+
+    raw = np.zeros(SHAPE, np.float32)
+    raw[50, 60] = 100.0
+    source = Target(1, 0, CroppedMask.from_full(_disc(60, 50, 2.0)), (60, 50)).refresh_geometry()
+    same = CroppedMask.from_full(_disc(60, 50, 2.0))
+    streak = np.zeros(SHAPE, bool)
+    streak[50, 50:71] = True  # a bright line through the target: the mask leaked along it
+    leaked = CroppedMask.from_full(_disc(60, 50, 2.0) | streak)
+    assert 2 < leaked.area / source.mask.area < 3  # within the old factor of 3
+    assert consistent(source, same, (60, 50), raw, (60, 50))
+    assert not consistent(source, leaked, (60, 50), raw, (60, 50))

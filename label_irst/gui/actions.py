@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from label_irst.errors import LabelIrstError
+from label_irst.gui import mask_tools
 
 #: name -> (keys, what it does); the Help sheet and the README's key table list these (the
 #: track keys' actions are made by :mod:`label_irst.gui.track_dock`)
@@ -47,6 +48,12 @@ KEYS = {
         ("M",),
         "Tracks: merge the tracks chosen in the track list (Ctrl-click) with the selected target's",
     ),
+    "grow": (("=",), "grow the selected mask by one pixel"),
+    "shrink": (("-",), "shrink the selected mask by one pixel"),
+    "grow_track": (("Ctrl+=",), "grow every candidate of the selected target's track by one pixel"),
+    "shrink_track": (("Ctrl+-",), "shrink every candidate of the selected target's track"),
+    "rs_smaller": ((",",), "grow the selected target again with a smaller Rs (this target only)"),
+    "rs_larger": ((".",), "grow the selected target again with a larger Rs (this target only)"),
     "grid": (("G",), "pixel grid"),
     "fit": (("F",), "whole frame in the global view (the wheel zooms it)"),
     "hide": (("H",), "hide / show the mask overlay"),
@@ -193,6 +200,19 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "restore", "Restore rejected target", window.restore)
     add(menu, "delete", "Delete target", window.delete)
     add(menu, "reseed", "Re-seed target", window.reseed)
+    menu.addSeparator()
+    add(menu, "grow", "Grow mask", lambda: mask_tools.morph(window, True))
+    add(menu, "shrink", "Shrink mask", lambda: mask_tools.morph(window, False))
+    add(
+        menu,
+        "grow_track",
+        "Grow the track's candidates",
+        lambda: mask_tools.morph(window, True, True),
+    )
+    add(menu, "shrink_track", "Shrink the track's candidates",
+        lambda: mask_tools.morph(window, False, True))  # fmt: skip
+    add(menu, "rs_smaller", "Smaller Rs for this target", lambda: mask_tools.support(window, False))
+    add(menu, "rs_larger", "Larger Rs for this target", lambda: mask_tools.support(window, True))
     menu.addSeparator()
     add(menu, "seed", "Seed tool", lambda: window.parameters.set_tool("seed"))
     add(menu, "brush", "Brush tool", lambda: window.parameters.set_tool("brush"))

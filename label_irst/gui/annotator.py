@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from label_irst.core import morphology
 from label_irst.core.generators import get_generator
 from label_irst.core.geometry import CroppedMask
 from label_irst.core.pamg import guided_support_radius
@@ -24,6 +25,9 @@ from label_irst.errors import LabelIrstError
 from label_irst.gui.brush import apply_stroke, stroke_pixels
 from label_irst.gui.session import Session
 from label_irst.io.project import ProjectStore, Target
+
+#: the smallest support radius a per-target Rs goes down to (px)
+MIN_RS = 2.0
 
 
 @dataclass
@@ -130,16 +134,63 @@ class FrameAnnotator:
         target = Target(self.frame.sequence_id, self.frame.index, result.mask, result.seed)
         return self._edit("seed", None, _fill(target, result))
 
-    def reseed(self, target_id: int, x: float, y: float) -> Target | None:
-        """Grow target ``target_id`` again from (x, y): a new candidate mask in its place (the
-        caller asks first when the target carries manual edits, see :meth:`has_manual_edits`)."""
+    def reseed(
+        self, target_id: int, x: float, y: float, support_radius: float | None = None
+    ) -> Target | None:
+        """Grow target ``target_id`` again from (x, y) (with ``support_radius``, else the
+        panel's or guided Rs): a new mask in its place, still confirmed when it was (else a
+        candidate); the caller asks first when the target carries manual edits, see
+        :meth:`has_manual_edits`."""
         target = self.targets.get(target_id)
         if target is None:
             return None
-        result = self.generate(x, y, self.support_for(target))
+        rs = self.support_for(target) if support_radius is None else float(support_radius)
+        result = self.generate(x, y, rs)
+        status = "confirmed" if target.status == "confirmed" else "candidate"
         return self._edit(
-            "re-seed", target, _fill(target.copy(status="candidate", source="pamg"), result)
+            "re-seed", target, _fill(target.copy(status=status, source="pamg"), result)
         )
+
+    def regrow_with(self, target_id: int, factor: float) -> Target | None:
+        """Grow the target again at its seed with its own Rs times ``factor`` (a faint target
+        beside a bright structure needs a smaller support than the project's); the panel's Rs,
+        the project default, stays as it is."""
+        target = self.targets.get(target_id)
+        if target is None:
+            return None
+        rs = max(MIN_RS, (target.support_radius or self.support_radius) * factor)
+        return self.reseed(target_id, *target.seed, support_radius=rs)
+
+    def morph(self, target_ids, grow_it: bool) -> list[Target]:
+        """Grow (or shrink) the targets' masks by one pixel all round, as one undo step; a
+        one-pixel mask does not shrink. Returns the targets changed (any frame)."""
+        changes = []
+        for tid in target_ids:
+            target = self.targets.get(tid) or self._stored(tid)
+            if target is None:
+                continue
+            mask = morphology.grow(target.mask, self._shape(target)) if grow_it else (
+                morphology.shrink(target.mask))  # fmt: skip
+            if mask.area == target.mask.area:
+                continue
+            after = self.store.save_target(target.copy(mask=mask).refresh_geometry())
+            if after.frame == self.frame.index:
+                self.targets[after.id] = after
+            if self.on_saved is not None:
+                self.on_saved(after)
+            changes.append((target, after))
+        if changes and self.on_edit is not None:
+            self.on_edit("grow" if grow_it else "shrink", changes)
+        return [after for _, after in changes]
+
+    def _stored(self, target_id: int) -> Target | None:
+        found = [t for t in self.store.targets(self.frame.sequence_id) if t.id == target_id]
+        return found[0] if found else None
+
+    def _shape(self, target: Target) -> tuple[int, int]:
+        frames = self.store.frames(self.frame.sequence_id)
+        shape = frames.get(target.frame, (None, None))[1]
+        return shape or self.frame.raw.shape
 
     def has_manual_edits(self, target: Target) -> bool:
         """Painted or erased by hand: drawn from nothing ("manual"), or a stored mask that is not

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from label_irst.core.tracking import local_extremum
 from label_irst.errors import LabelIrstError
 from label_irst.io.project import Target
 
 SEARCH = 3
-#: a carried mask's area may differ from its source's by this factor at most
+#: a carried mask may be this many times smaller than its source at most
 AREA_FACTOR = 3.0
+#: ... and this many times larger: a mask that grew (leaked along a bright streak, say) is not
+#: proposed
+GROW_FACTOR = 2.0
 #: the seed must depart from the local median by this many robust standard deviations
 PEAK_SIGMAS = 3.0
 
@@ -32,19 +36,6 @@ def predict(target: Target, earlier: dict[int, Target]) -> tuple[float, float]:
     if before is not None and np.isfinite(before.centroid[0]):
         cx, cy = 2 * cx - before.centroid[0], 2 * cy - before.centroid[1]
     return cx, cy
-
-
-def snap_seed(raw: np.ndarray, x: float, y: float, search: int = SEARCH) -> tuple[int, int]:
-    """The pixel within ``search`` px of (x, y) that departs most from the local median."""
-    h, w = raw.shape
-    col = int(np.clip(round(x), 0, w - 1))
-    row = int(np.clip(round(y), 0, h - 1))
-    r0, r1 = max(row - search, 0), min(row + search + 1, h)
-    c0, c1 = max(col - search, 0), min(col + search + 1, w)
-    window = raw[r0:r1, c0:c1].astype(np.float64)
-    deviation = np.abs(window - np.median(window))
-    r, c = np.unravel_index(int(np.argmax(deviation)), window.shape)
-    return int(c0 + c), int(r0 + r)
 
 
 def carry_seeds(
@@ -64,7 +55,7 @@ def carry_seeds(
         h, w = raw.shape
         if not (-SEARCH <= x < w + SEARCH and -SEARCH <= y < h + SEARCH):
             continue  # the track left the frame
-        out.append((snap_seed(raw, x, y), t, (x, y)))
+        out.append((local_extremum(raw, x, y, SEARCH), t, (x, y)))
     return out
 
 
@@ -85,11 +76,12 @@ def carried_candidates(previous, earlier, current, raw, grow) -> list[tuple[obje
 def consistent(
     source: Target, mask, predicted: tuple[float, float], raw: np.ndarray, seed: tuple[int, int]
 ) -> bool:
-    """Keep a carried candidate: area within x``AREA_FACTOR`` of the source's, centroid within
+    """Keep a carried candidate: area at most ``AREA_FACTOR`` times smaller and ``GROW_FACTOR``
+    times larger than the source's, centroid within
     max(2 px, 1.5 r + 1) of the predicted position, seed a 3x3 extremum standing out from the
     median of its 15x15 window by ``PEAK_SIGMAS`` robust sigmas (1.4826 MAD)."""
     area, source_area = mask.area, max(source.mask.area, 1)
-    if area == 0 or max(area / source_area, source_area / area) > AREA_FACTOR:
+    if area == 0 or source_area / area > AREA_FACTOR or area / source_area > GROW_FACTOR:
         return False
     cx, cy = mask.centroid()
     reach = max(2.0, 1.5 * source.radius + 1.0)
