@@ -171,3 +171,11 @@ def test_eval_masks_boxes_bad_box_file_is_one_line(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 1 and "malformed XML" in captured.err
     assert json.loads(captured.out)["targets"] == 2  # f1's target is scored empty, not lost
+
+
+@pytest.mark.parametrize("name", list(BOX_GENERATORS))
+def test_a_box_far_larger_than_the_frame_is_clipped_to_it(name):
+    image, truth = _frame()
+    result = get_box_generator(name)(image, (-1e6, -1e6, 1e6, 1e6))
+    assert result.mask.area > 0 and result.support_radius <= 1000.0
+    assert result.mask.to_full(image.shape)[21, 32]

@@ -57,6 +57,8 @@ TIGHT_SHARE = 0.7
 #: width (pixels) of the ring around the box that gives the background level.
 RING = 2
 DEFAULT_SUPPORT_RADIUS = 20.0
+#: the largest support radius a box may ask for (PAMG's window grows with Rs squared)
+MAX_SUPPORT_RADIUS = 1000.0
 
 
 def box_window(box: BoxCoords, shape: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -224,9 +226,9 @@ def pamg_box(image, box, support_radius=DEFAULT_SUPPORT_RADIUS, point_generator=
 
 
 def box_support_radius(box: BoxCoords) -> float:
-    """Rs from the box: half its diagonal (at least 1.5 px)."""
+    """Rs from the box: half its diagonal (at least 1.5 px, at most MAX_SUPPORT_RADIUS)."""
     x0, y0, x1, y1 = box
-    return max(0.5 * math.hypot(x1 - x0, y1 - y0), 1.5)
+    return min(max(0.5 * math.hypot(x1 - x0, y1 - y0), 1.5), MAX_SUPPORT_RADIUS)
 
 
 def pamg_rs(image, box, support_radius=DEFAULT_SUPPORT_RADIUS, point_generator="pamg+"):
