@@ -1,4 +1,9 @@
-"""Progress reporting shared by batch jobs: a callback, a cancel flag and collected warnings."""
+"""What long work reports to: a progress callback, a cancel flag and collected warnings.
+
+Below every layer (beside :mod:`label_irst.errors`): the dataset readers and writers of ``io``,
+the jobs of ``batch``, pre-labelling in ``infer``, training, the app's workers and the commands
+all take one, so none of them imports a layer above it to report progress.
+"""
 
 from __future__ import annotations
 

@@ -6,4 +6,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,train,cluster]"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q "$@"

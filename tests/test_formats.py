@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.core.synthetic import synthetic_frame
 from label_irst.errors import LabelIrstError
@@ -16,6 +15,7 @@ from label_irst.io.annotations import Annotations, Frame, Target
 from label_irst.io.formats import detect_format, export_dataset, read_dataset
 from label_irst.io.formats._common import plan_export
 from label_irst.io.images import read_image
+from label_irst.job import Job
 
 SEQUENCES = ("Straße 1", "seq α/β")  # a space, non-ASCII letters and a separator to sanitise
 

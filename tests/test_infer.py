@@ -8,7 +8,6 @@ import shutil
 import numpy as np
 import pytest
 
-from label_irst.batch.progress import Job
 from label_irst.cli import main
 from label_irst.errors import LabelIrstError
 from label_irst.infer import session as session_mod
@@ -18,6 +17,7 @@ from label_irst.infer.prelabel import prelabel
 from label_irst.infer.preprocess import pad, padded_shape
 from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.session import load_model, resolve
+from label_irst.job import Job
 
 
 @pytest.fixture(scope="module")

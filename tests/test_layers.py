@@ -1,36 +1,52 @@
-"""Layering rule of the architecture: Qt only in gui/, torch only in train/."""
+"""The layer contract of pyproject.toml ([tool.importlinter], run by ``lint-imports`` in
+scripts/test.sh): the tree keeps it, and it is live, catching each kind of import it forbids."""
 
 from __future__ import annotations
 
-import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "label_irst"
-RULES = {"PySide6": "gui", "pyqtgraph": "gui", "torch": "train"}
+REPO = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).with_name("lint-imports")
 
 
-def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+def lint(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LINT), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=300
+    )
 
 
-def test_qt_and_torch_stay_in_their_layers():
-    offenders = []
-    for path in PACKAGE.rglob("*.py"):
-        layer = path.relative_to(PACKAGE).parts[0]
-        for module in imported_roots(path) & RULES.keys():
-            if layer != RULES[module]:
-                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
-    assert not offenders, offenders
+def test_the_tree_keeps_the_layer_contract():
+    result = lint(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 kept, 0 broken" in result.stdout
 
 
-def test_core_does_not_import_io_or_gui():
-    for path in (PACKAGE / "core").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert "label_irst.gui" not in text and "label_irst.io" not in text, path
+def test_the_contract_catches_each_forbidden_import(tmp_path):
+    shutil.copytree(REPO / "label_irst", tmp_path / "label_irst",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
+    package = tmp_path / "label_irst"
+    (package / "io" / "up.py").write_text("from label_irst.batch import convert\n")
+    (package / "core" / "qt.py").write_text("import PySide6.QtCore\n")
+    (package / "infer" / "torch_here.py").write_text("import torch\n")
+    (package / "core" / "ring_a.py").write_text("from label_irst.core import ring_b\n")
+    (package / "core" / "ring_b.py").write_text("from label_irst.core import ring_a\n")
+    result = lint(tmp_path)
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert "0 kept, 4 broken" in out
+    assert "label_irst.io.up -> label_irst.batch.convert" in out
+    assert "label_irst.core.qt -> PySide6 " in out
+    assert "label_irst.infer.torch_here -> torch " in out
+    assert ".ring_a -> .ring_b" in out or ".ring_b -> .ring_a" in out
+
+
+def test_the_app_offers_the_formats_the_command_does():
+    """The export dialog reads the formats from io.formats (not from commands, a layer above)."""
+    from label_irst.commands.export import EXPORT_CHOICES
+    from label_irst.io.formats import EXPORT_FORMATS
+
+    assert EXPORT_CHOICES == list(EXPORT_FORMATS)

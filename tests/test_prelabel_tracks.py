@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from label_irst.batch.progress import Job
 from label_irst.cli import main
 from label_irst.core.pamg import pamg_guided
 from label_irst.infer.prelabel import prelabel
 from label_irst.infer.session import load_model
 from label_irst.infer.tracks import DEFAULT_TRACKING, finish_sequence
+from label_irst.job import Job
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "rprnet.json"
 TRACKING = replace(DEFAULT_TRACKING, min_length=3)

@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
 from label_irst.io.images import read_mask
 from label_irst.io.project import ProjectStore, Target, export_masks
+from label_irst.job import Job
 
 
 def _target(seq, frame=0, status="candidate", offset=(5, 7)):

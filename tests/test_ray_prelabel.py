@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from label_irst.batch.progress import Job
 from label_irst.cli import main
 from label_irst.infer.prelabel import prelabel
 from label_irst.infer.ray_runner import RayOptions, _can_read
 from label_irst.infer.sequences import Sequence, read_sequences
 from label_irst.infer.session import load_model
 from label_irst.io.images import read_image, write_image
+from label_irst.job import Job
 
 ray = pytest.importorskip("ray", reason="the 'cluster' extra (scripts/test.sh installs it)")
 

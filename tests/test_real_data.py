@@ -85,7 +85,7 @@ def test_video_root_holds_point_annotated_windows_split_by_video(tmp_path):
 
 
 def test_a_broken_video_is_skipped_with_a_warning(tmp_path):
-    from label_irst.batch.progress import Job
+    from label_irst.job import Job
 
     src = tmp_path / "src"
     _video_set(src, n=3)

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.batch.convert import points_to_masks
-from label_irst.batch.progress import Job
 from label_irst.core.metrics import iou
 from label_irst.core.synthetic import SpotTruth, synthetic_sequence
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.images import read_mask, write_image, write_mask
+from label_irst.job import Job
 
 
 @dataclass(frozen=True)

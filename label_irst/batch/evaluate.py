@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.batch.dataset import mask_pairs
-from label_irst.batch.progress import Job
 from label_irst.core.convention import Convention, Example, apply_margin, fit
 from label_irst.core.generators import get_generator
 from label_irst.core.geometry import CroppedMask, boundary_pixels, components
 from label_irst.core.metrics import intersection_union, target_score
 from label_irst.errors import LabelIrstError
 from label_irst.io.images import read_image, read_mask
+from label_irst.job import Job
 
 SEED_MODES = ("centroid", "random", "boundary")
 PRIOR_MODES = ("blind", "prior")

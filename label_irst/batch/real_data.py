@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import atomic_folder, write_text_atomic
 from label_irst.io.images import write_image
+from label_irst.job import Job
 
 #: Frames kept per training video, by distance bin (distant videos hold the small targets).
 TRAIN_FRAMES = {"distant": 120, "medium": 40, "close": 16}

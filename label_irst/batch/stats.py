@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.core.boundary import boundary_ratio, local_contrast
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import atomic_path, write_text_atomic
+from label_irst.job import Job
 
 RS = 20.0
 PLOTS = ("area.png", "scr.png", "targets_per_frame.png", "targets_per_sequence.png")

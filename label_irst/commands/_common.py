@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 
-from label_irst.batch.progress import Job
+from label_irst.job import Job
 
 
 class ProgressJob:

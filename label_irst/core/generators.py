@@ -67,8 +67,8 @@ _LOADED = False
 
 
 def _load_builtin() -> None:
-    # a flag, not "is the registry empty": a module that registers a generator when imported
-    # (e.g. label_irst.core.peers) may be imported before the built-ins were loaded
+    # a flag, not "is the registry empty": a caller may register() its own generator before
+    # the built-ins were loaded
     global _LOADED
     if _LOADED:
         return
@@ -88,10 +88,12 @@ def _load_builtin() -> None:
         "EDGSP: learned point-prompt network on a 32 px crop (TEI, DPE, BBM; ONNX Runtime)",
         batch_fn=_deferred("label_irst.infer.edgsp", "edgsp_batch"),
     )
-    try:  # peers live in their own modules and register themselves when present
-        from label_irst.core import peers  # noqa: F401
+    try:  # peers live in their own modules; registered here when present
+        from label_irst.core.peers import PEERS
     except ImportError:
-        pass
+        PEERS = []
+    for name, fn, summary, uses_prior in PEERS:
+        register(name, fn, summary, uses_prior=uses_prior)
 
 
 def available() -> list[GeneratorSpec]:

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from label_irst.batch.progress import Job
-from label_irst.commands.export import EXPORT_CHOICES
 from label_irst.errors import LabelIrstError
+from label_irst.io.formats import EXPORT_FORMATS
+from label_irst.job import Job
 
 
 class DatasetExportWorker(QThread):
@@ -64,7 +64,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export dataset")
         self.format = QComboBox()
-        self.format.addItems(EXPORT_CHOICES)
+        self.format.addItems(list(EXPORT_FORMATS))
         self.folder = QLineEdit(str(Path(start) / f"{name}-export"))
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)

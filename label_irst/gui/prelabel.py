@@ -25,12 +25,12 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from label_irst.batch.progress import Job
 from label_irst.core.pamg import GUIDED_SCALE
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import detection_scores, store_detections
 from label_irst.infer.tracks import DEFAULT_TRACKING
 from label_irst.io.sequence import open_sequence
+from label_irst.job import Job
 
 MODEL_KEY = "app.rprnet_model"
 

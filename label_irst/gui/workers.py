@@ -12,9 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.project import ProjectStore, export_masks
+from label_irst.job import Job
 
 
 class ExportWorker(QThread):

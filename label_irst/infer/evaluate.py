@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.core.metrics import intersection_union
 from label_irst.errors import LabelIrstError
 from label_irst.infer.matching import match
 from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
 from label_irst.io.files import as_float, as_int
 from label_irst.io.images import image_header, read_mask
+from label_irst.job import Job
 
 BINS = 1000
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.infer.matching import match
 from label_irst.infer.sequences import read_annotation, read_sequences
+from label_irst.job import Job
 
 #: (label, test) per bin, in report order
 BINS = {

@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from label_irst.batch.progress import Job
 from label_irst.core.metrics import MATCH_DISTANCE
 from label_irst.errors import LabelIrstError
 from label_irst.infer.sequences import mask_targets, read_sequences
 from label_irst.io.files import as_float, read_json
+from label_irst.job import Job
 
 
 def _read_json(path: Path) -> dict:

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.core.convention import Convention
 from label_irst.core.pamg import GUIDED_SCALE, guided_support_radius
 from label_irst.core.tracking import TrackerConfig
@@ -49,6 +48,7 @@ from label_irst.io.atomic import clean_temp_files, write_text_atomic
 from label_irst.io.files import read_json, refuse_overlap
 from label_irst.io.images import write_mask
 from label_irst.io.project import ProjectStore
+from label_irst.job import Job
 
 
 @dataclass

@@ -11,9 +11,9 @@ import importlib
 import os
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations
+from label_irst.job import Job
 
 #: Writers: format name -> module (each has NAME, SUMMARY, detect, read, write).
 EXPORT_FORMATS = {

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from label_irst import __version__
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame
 from label_irst.io.atomic import atomic_folder, write_text_atomic  # noqa: F401 (re-exported)
 from label_irst.io.images import write_image
 from label_irst.io.naming import UniqueNames, safe_name
+from label_irst.job import Job
 
 SPLIT_SEED = 3407
 SINGLE_SEQUENCE = "frames"

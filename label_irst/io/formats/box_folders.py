@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.boxes import read_boxes
 from label_irst.io.formats._common import dataset_name
 from label_irst.io.images import list_images
+from label_irst.job import Job
 
 BOX_FOLDERS = ("boxes", "Annotations", "annotations", "labels")
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import (
@@ -41,6 +40,7 @@ from label_irst.io.formats._common import (
     write_json,
 )
 from label_irst.io.naming import resolve_inside, split_relative
+from label_irst.job import Job
 
 NAME = "coco"
 SUMMARY = "COCO instance segmentation, RLE masks: annotations.json + images/"

@@ -21,7 +21,6 @@ import io
 import math
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, image_info
 from label_irst.io.atomic import write_text_atomic
@@ -34,6 +33,7 @@ from label_irst.io.formats._common import (
     file_or_inside,
 )
 from label_irst.io.naming import resolve_inside
+from label_irst.job import Job
 
 NAME = "csv"
 SUMMARY = "targets.csv: centroid + radius per target (no pixels) + images/"

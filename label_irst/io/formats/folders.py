@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import (
@@ -34,6 +33,7 @@ from label_irst.io.files import is_folder, read_text, scan_folder
 from label_irst.io.formats import rle
 from label_irst.io.formats._common import dataset_name, read_json
 from label_irst.io.images import is_image_file, list_images, natural_key, read_mask
+from label_irst.job import Job
 
 MASK_SUFFIXES = ("", "_pixels0", "_mask")
 

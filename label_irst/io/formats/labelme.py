@@ -21,7 +21,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from label_irst.batch.progress import Job
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import (
@@ -43,6 +42,7 @@ from label_irst.io.formats._common import (
 )
 from label_irst.io.images import natural_key
 from label_irst.io.naming import resolve_inside
+from label_irst.job import Job
 
 NAME = "labelme"
 SUMMARY = "labelme JSON beside each frame, one 'mask' shape per target"

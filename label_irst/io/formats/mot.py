@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.formats._common import SINGLE_SEQUENCE, ExportPlan, copied_frames
+from label_irst.job import Job
 
 NAME = "mot"
 SUMMARY = "MOT-challenge tracks: <seq>/img1/, <seq>/gt/gt.txt (frame,id,box,...), seqinfo.ini"

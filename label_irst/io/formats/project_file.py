@@ -17,11 +17,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, Target, image_info
 from label_irst.io.files import as_float, is_folder, read_head
 from label_irst.io.naming import safe_name
+from label_irst.job import Job
 
 NAME = "project"
 SUMMARY = "a Label-IRST project file (SQLite)"

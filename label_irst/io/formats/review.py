@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 
-from label_irst.batch.progress import Job
 from label_irst.core.generators import get_generator
 from label_irst.core.pamg import check_seed, guided_support_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Target
+from label_irst.job import Job
 
 #: The largest support radius a review item may ask for (pixels): a box or radius read from a
 #: file can be absurd, and PAMG's window grows with Rs squared.

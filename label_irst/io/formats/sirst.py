@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.formats import folders
 from label_irst.io.formats._common import ExportPlan, copied_frames
 from label_irst.io.images import write_mask
 from label_irst.io.naming import UniqueNames
+from label_irst.job import Job
 
 NAME = "sirst"
 SUMMARY = "single frames: images/, masks/, img_idx/train.txt and test.txt"

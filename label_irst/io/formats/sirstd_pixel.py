@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from label_irst.batch.progress import Job
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.files import scan_folder
 from label_irst.io.formats import folders, rle
 from label_irst.io.formats._common import SINGLE_SEQUENCE, ExportPlan, copied_frames, write_json
 from label_irst.io.images import write_mask
+from label_irst.job import Job
 
 NAME = "sirstd-pixel"
 SUMMARY = "sequences: images/<seq>/, masks/<seq>/, img_idx/, annotations/<seq>.json"
