@@ -1,0 +1,187 @@
+"""The loop's evaluation protocol (eval-loop) and the detector adaptation it calls."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from label_irst.cli import main
+from label_irst.errors import LabelIrstError
+from label_irst.infer.loop import review_split, score
+from label_irst.job import Job
+from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, held_back_pd
+from label_irst.train.data import TripletSampler
+
+torch.set_num_threads(1)
+MODELS = Path(__file__).resolve().parents[1] / "models"
+TINY = ["--epochs", "1", "--steps", "2", "--batch", "2", "--crop", "32", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    out = tmp_path_factory.mktemp("loop") / "root"
+    synth = ["--sequences", "2", "--frames", "6", "--size", "64x48", "--seed", "3", "--quiet"]
+    assert main(["synth", "--out", str(out), *synth]) == 0
+    return out
+
+
+def _annotate(root: Path, name: str, frames: dict, **labels) -> None:
+    record = {"sequence": name, **labels, "frames": [
+        {"frame": stem, "targets": [{"x": x, "y": y} for x, y in pts]} for stem, pts in frames.items()
+    ]}  # fmt: skip
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "annotations" / f"{name}.json").write_text(json.dumps(record))
+
+
+def _frames(root: Path, name: str, count: int) -> None:
+    import cv2
+
+    folder = root / "images" / name
+    folder.mkdir(parents=True)
+    for k in range(count):
+        cv2.imwrite(str(folder / f"{k:05d}.png"), np.zeros((20, 10), np.uint8))
+
+
+def test_review_split_takes_the_first_frames_of_each_sequence(tmp_path):
+    _frames(tmp_path, "a", 10)
+    _frames(tmp_path, "b", 4)
+    _annotate(tmp_path, "a", {f"{k:05d}": [(1.0, 2.0)] for k in range(10)}, distance="far")
+    _annotate(tmp_path, "b", {})
+    seqs = review_split(tmp_path, 0.25)
+    assert [s.reviewed for s in seqs] == [2, 1]  # floor(2.5), floor(1.0)
+    assert seqs[0].reviewed_stems == ["00000", "00001"]
+    assert [p.stem for p in seqs[1].remaining] == ["00001", "00002", "00003"]
+    assert seqs[0].distance == "far" and seqs[1].distance is None
+    with pytest.raises(LabelIrstError, match="review-share"):
+        review_split(tmp_path, 1.0)
+    with pytest.raises(LabelIrstError, match="reviews no frame"):
+        review_split(tmp_path, 0.05)
+
+
+def test_score_counts_hits_false_detections_tracks_and_keys(tmp_path):
+    _frames(tmp_path, "a", 5)
+    truth = {f"{k:05d}": [(5.0, 10.0)] for k in range(5)}
+    _annotate(tmp_path, "a", truth, distance="near")
+    seqs = review_split(tmp_path, 0.2)  # frame 0 reviewed, 1-4 remain (4 target-frames)
+    pred = tmp_path / "pred"
+    record = {"frames": [
+        {"frame": "00001", "targets": [{"x": 5.5, "y": 10, "radius": 1, "id": 1}]},
+        {"frame": "00002", "targets": [{"x": 6, "y": 11, "radius": 1, "id": 1},
+                                        {"x": 1, "y": 1, "radius": 1, "id": 2}]},
+        {"frame": "00003", "targets": [{"x": 9, "y": 10, "radius": 1}]},  # 4 px off: missed
+    ]}  # fmt: skip
+    (pred / "annotations").mkdir(parents=True)
+    (pred / "annotations" / "a.json").write_text(json.dumps(record))
+    total, bins = score(seqs, pred)
+    assert total["targets"] == 4 and total["frames"] == 4
+    assert total["pd"] == pytest.approx(50.0)  # frames 1 and 2; 3 too far, 4 has no record
+    assert total["false_per_frame"] == pytest.approx(2 / 4)
+    assert total["fa"] == pytest.approx(2 * np.pi / (4 * 20 * 10))
+    assert total["tracks"] == 3  # ids 1 and 2, and the untracked target
+    assert total["keys_per_target_frame"] == pytest.approx((3 + 2) / 4)
+    assert [b["bin"] for b in bins] == ["near"] and bins[0]["pd"] == total["pd"]
+    wider, _ = score(seqs, pred, distance=5.0)
+    assert wider["pd"] == pytest.approx(75.0)
+
+
+class _Peaks(torch.nn.Module):
+    """A stand-in detector: fixed heatmap peaks (cell, score), whatever the input."""
+
+    def __init__(self, peaks):
+        super().__init__()
+        self.peaks = peaks
+
+    def forward(self, x):
+        h, w = x.shape[2] // 4, x.shape[3] // 4
+        heat = torch.full((1, 1, h, w), -20.0)
+        for (i, j), p in self.peaks:
+            heat[0, 0, i, j] = float(np.log(p / (1 - p)))
+        return heat, torch.zeros(1, 2, h, w), torch.ones(1, 1, h, w)
+
+
+def test_held_back_pd_is_read_at_the_allowed_false_detections_per_frame(root):
+    from label_irst.infer.sequences import read_sequences
+
+    seq = read_sequences(root)[0]
+    seq.keep = {seq.frames[0].stem}
+    targets = {seq.name: {seq.frames[0].stem: [(20.0, 20.0, 1.0), (40.0, 8.0, 1.0)]}}
+    sampler = TripletSampler([seq], targets, crop=32)
+    # the two false peaks outscore the second target: at 1 false per frame only one target
+    model = _Peaks([((5, 5), 0.9), ((8, 1), 0.8), ((11, 11), 0.7), ((2, 10), 0.6)])
+    cfg = AdaptConfig(false_per_frame=1.0)
+    assert held_back_pd(model, sampler, [(48, 64)], cfg, "cpu") == pytest.approx(50.0)
+    cfg = AdaptConfig(false_per_frame=2.0)
+    assert held_back_pd(model, sampler, [(48, 64)], cfg, "cpu") == pytest.approx(100.0)
+
+
+def test_eval_loop_reports_before_and_after_and_writes_the_remaining_frames(root, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["eval-loop", str(root), "--review-share", "0.5", "--out", str(out), "--json"]
+    assert main([*args, *TINY, "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for side in ("before", "after"):
+        assert {"pd", "false_per_frame", "fa", "tracks", "keys_per_target_frame"} <= set(
+            report[side]
+        )
+        assert report[side]["frames"] == 6  # 3 remaining frames in each of 2 sequences
+    assert report["adapt_seconds"] > 0 and report["reviewed_frames"] == 6
+    assert report["held_back"]["frames"] == 2  # the last reviewed frame of each sequence
+    written = json.loads((out / "annotations" / "seq0000.json").read_text())
+    assert [f["frame"] for f in written["frames"]] == ["00003", "00004", "00005"]
+    assert (out / "before" / "annotations" / "seq0001.json").is_file()
+    assert (out / "model" / "rprnet-adapted.json").is_file()
+
+
+def test_eval_loop_refuses_a_model_without_torch_weights(root, tmp_path, capsys):
+    models = tmp_path / "m"
+    models.mkdir()
+    for name in ("rprnet.json", "rprnet.encoder.onnx", "rprnet.head.onnx"):
+        shutil.copy(MODELS / name, models / name)
+    out = tmp_path / "out"
+    args = ["eval-loop", str(root), "--model", str(models / "rprnet.json"), "--out", str(out)]
+    assert main([*args, *TINY, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no torch weights rprnet.pt" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def _items(root):
+    from label_irst.infer.loop import review_split
+    from label_irst.train.loop import reviewed_items
+
+    return reviewed_items(review_split(root, 0.5))
+
+
+def test_adapt_cancelled_writes_no_model_and_resumes_after_its_last_epoch(root, tmp_path):
+    items = _items(root)
+    assert isinstance(items[0], ReviewedSequence) and items[0].reviewed == [
+        "00000",
+        "00001",
+        "00002",
+    ]
+    cfg = AdaptConfig(epochs=2, steps=2, batch=2, crop=32, threads=1, hard_negatives=0.0)
+    job = Job()
+    job.progress = lambda done, total: job.cancel.set() if done == 3 else None
+    logs = []
+    first = adapt(items, MODELS / "rprnet.json", tmp_path / "m", cfg, job, log=logs.append)
+    assert first.cancelled and first.model is None
+    assert not (tmp_path / "m" / "rprnet-adapted.json").exists()
+    again = adapt(items, MODELS / "rprnet.json", tmp_path / "m", cfg, Job(), log=logs.append)
+    assert "adapt: resumed after epoch 1" in logs
+    assert not again.cancelled and again.steps == 4 and again.model.is_file()
+    record = json.loads(again.model.read_text())
+    held = record["training"]["held_back"]
+    assert held["adopted"] == again.adopted and held["frames"] == 2
+    assert again.adopted == (again.new_pd > again.current_pd)
+
+
+def test_adapt_refuses_no_reviewed_frames(root, tmp_path):
+    items = _items(root)
+    for item in items:
+        item.reviewed = []
+    with pytest.raises(LabelIrstError, match="no reviewed frames"):
+        adapt(items, MODELS / "rprnet.json", tmp_path / "m", AdaptConfig(crop=32))
+    assert not (tmp_path / "m").exists()
