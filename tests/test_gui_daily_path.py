@@ -20,12 +20,13 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 @pytest.fixture
 def unrelated(tmp_path, monkeypatch):
-    """A folder of 11 unrelated frames (a new background and new targets each)."""
+    """A folder of 11 unrelated frames (a new background and new targets each), named as
+    pictures are, not as a video's numbered frames (those open as a sequence)."""
     monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
     folder, truths = tmp_path / "frames", []
     for i in range(11):
         frame, _, spots, _ = synthetic_frame((96, 128), count=2, seed=100 + i, dtype=np.uint16)
-        write_image(folder / f"img_{i:02d}.png", frame)
+        write_image(folder / f"img_{i:02d}_ir.png", frame)
         truths.append(spots)
     return folder, truths, tmp_path
 

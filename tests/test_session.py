@@ -61,3 +61,27 @@ def test_unknown_values_are_refused():
         s.tool = "lasso"
     with pytest.raises(ValueError):
         s.set_review(order="random")
+
+
+def test_frame_marks_and_the_next_frame_with_candidates():
+    from label_irst.gui.frame_marks import frame_marks
+    from label_irst.gui.review import QueueRow
+
+    rows = [QueueRow(1, 2, "candidate", "pamg", 1.0, None, 4),
+            QueueRow(2, 2, "confirmed", "pamg", 1.0, None, 4),
+            QueueRow(3, 4, "confirmed", "pamg", 1.0, None, 4),
+            QueueRow(4, 5, "rejected", "pamg", 1.0, None, 4),
+            QueueRow(5, 7, "candidate", "pamg", 1.0, None, 4)]  # fmt: skip
+    s = Session()
+    marked = []
+    s.events.marks.connect(marked.append)
+    s.marks = frame_marks(rows, 9)
+    assert s.marks == ("empty", "empty", "candidates", "empty", "confirmed", "empty", "empty",
+                       "candidates", "empty")  # fmt: skip
+    assert len(marked) == 1
+    assert s.next_frame_with(1) is None  # no frame yet
+    s.frame = 0
+    assert s.next_frame_with(1) == 2 and s.next_frame_with(-1) is None
+    s.frame = 4
+    assert s.next_frame_with(1) == 7 and s.next_frame_with(-1) == 2
+    assert s.next_frame_with(1, "confirmed") is None

@@ -26,6 +26,11 @@ KEYS = {
     "next": (("Right", "PgDown"), "next frame"),
     "prev": (("Left", "PgUp"), "previous frame"),
     "play": (("P",), "play / pause"),
+    "first": (("Home",), "first frame"),
+    "last": (("End",), "last frame"),
+    "go_to": (("Ctrl+G",), "go to a frame (type its number, Enter)"),
+    "next_candidates": (("N",), "next frame with candidates to review"),
+    "prev_candidates": (("Shift+N",), "previous frame with candidates to review"),
     "seed": (("S",), "seed tool: a click selects a target or seeds a new one"),
     "brush": (("B",), "brush tool"),
     "erase": (("E",), "eraser tool"),
@@ -160,6 +165,20 @@ def build_actions(window) -> dict[str, QAction]:
             model = Path(path)
         window.prelabel_sequence(model)
 
+    def go_to_frame():
+        box = window.navigation.go_to
+        box.setFocus()
+        box.selectAll()
+
+    def candidates_frame(step: int):
+        index = window.session.next_frame_with(step)
+        if index is None:
+            window.statusBar().showMessage(
+                f"no frame with candidates {'after' if step > 0 else 'before'} this one", 3000
+            )
+            return
+        window.show_frame(index)
+
     def brush_size(delta: float):
         box = window.parameters.brush
         box.setValue(max(box.minimum(), box.value() + delta))
@@ -224,6 +243,11 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "next", "Next frame", lambda: window.step(1))
     add(menu, "prev", "Previous frame", lambda: window.step(-1))
     add(menu, "play", "Play / pause", window.navigation.toggle_play)
+    add(menu, "first", "First frame", lambda: window.navigation.jump(0))
+    add(menu, "last", "Last frame", lambda: window.navigation.jump(-1))
+    add(menu, "go_to", "Go to frame…", go_to_frame)
+    add(menu, "next_candidates", "Next frame with candidates", lambda: candidates_frame(1))
+    add(menu, "prev_candidates", "Previous frame with candidates", lambda: candidates_frame(-1))
     menu.addSeparator()
     carry = add(menu, "carry", "Frames form a sequence (carry confirmed targets)", lambda: None)
     checkable(carry, False, window.set_carries)

@@ -60,7 +60,12 @@ class KeyGuard(QObject):
         if _owner(obj) is not self.window:
             return False
         action = self.shortcut_actions().get(event.keyCombination().toCombined())
-        if action is None or not self.steals(obj, event):
+        if action is None:
+            return False
+        if not self.steals(obj, event):
+            if _spin_box(obj) is not None:
+                event.accept()  # the box gets the key (Enter commits the number typed)
+                return True
             return False
         spin = _spin_box(obj)
         if spin is not None:

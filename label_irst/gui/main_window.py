@@ -30,6 +30,7 @@ from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.carry import carry_targets
 from label_irst.gui.convention import ConventionController
 from label_irst.gui.display import DisplayPipeline, OverlayStyle, salient_point
+from label_irst.gui.frame_marks import frame_marks
 from label_irst.gui.frames import FrameCache
 from label_irst.gui.history import History
 from label_irst.gui.keys import KeyGuard
@@ -311,6 +312,7 @@ class MainWindow(QMainWindow):
             return
         everything = queue_rows(self.workspace.store, self.workspace.sequence_id)
         reviewed, remaining = counters(everything)
+        self.session.marks = frame_marks(everything, len(self.workspace.sequence))
         filters = self.session.review
         self.review.show_queue(
             self.queue(everything, filters.suspects_only), reviewed, remaining, filters.by_track

@@ -20,6 +20,7 @@ def observe(window) -> None:
     session.events.frame.connect(
         lambda index: window.navigation.show_index(index) if index is not None else None
     )
+    session.events.marks.connect(lambda marks: window.navigation.timeline.show_marks(marks))
     window.parameters.toolChanged.connect(lambda name: setattr(session, "tool", name))
     window.enhance.overlayChanged.connect(
         lambda outline, opacity: session.set_overlay(outline=outline, opacity=opacity)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from label_irst.gui.display import OverlayStyle
+from label_irst.gui.frame_marks import next_with
 
 TOOLS = ("seed", "brush", "erase")
 ORDERS = ("rho", "frame")
@@ -52,6 +53,7 @@ class Events:
         self.overlay = Event()
         self.review = Event()
         self.merge = Event()
+        self.marks = Event()
 
 
 class Session:
@@ -65,6 +67,7 @@ class Session:
         self._overlay = replace(overlay) if overlay is not None else OverlayStyle()
         self._review = ReviewFilters()
         self._merge: tuple[int, ...] = ()
+        self._marks: tuple[str, ...] = ()
         #: targets shown selected since the sequence was opened (T stops on unseen gap fills)
         self.seen: set[int] = set()
 
@@ -73,6 +76,7 @@ class Session:
         self.seen.clear()
         self.selection = None
         self.merge_choice = ()
+        self.marks = ()
         self._frame = None
 
     # -- frame and selection ---------------------------------------------------------------
@@ -97,6 +101,24 @@ class Session:
         if target_id != self._selection:
             self._selection = target_id
             self.events.selection.emit(target_id)
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Each frame's mark (:mod:`label_irst.gui.frame_marks`): the timeline shows them."""
+        return self._marks
+
+    @marks.setter
+    def marks(self, marks) -> None:
+        marks = tuple(marks)
+        if marks != self._marks:
+            self._marks = marks
+            self.events.marks.emit(marks)
+
+    def next_frame_with(self, step: int, mark: str = "candidates") -> int | None:
+        """The nearest frame after (``step`` 1) or before (-1) the current one with ``mark``."""
+        if self._frame is None:
+            return None
+        return next_with(list(self._marks), self._frame, step, mark)
 
     # -- tool and overlay ------------------------------------------------------------------
     @property
