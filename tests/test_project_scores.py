@@ -129,7 +129,7 @@ def test_a_version_1_project_opens_migrates_and_keeps_every_target(v1):
         model = next(t for t in store.targets(1) if t.source == "model")
         store.save_target(model.copy(score=0.73))  # the new column is written ...
     version, columns = _version_and_columns(path)
-    assert version == str(SCHEMA_VERSION) == "2" and "score" in columns
+    assert version == str(SCHEMA_VERSION) == "3" and "score" in columns
     with ProjectStore.open(path, readonly=True) as store:
         assert _kept(store) == expected
         assert {t.id: t.score for t in store.targets(1)}[model.id] == 0.73  # ... and read
@@ -171,7 +171,7 @@ def test_a_failed_migration_leaves_the_project_at_version_1(v1, monkeypatch):
     monkeypatch.undo()
     with ProjectStore.open(path) as store:  # the lock was released; the real migration runs
         assert _kept(store) == expected
-    assert _version_and_columns(path)[0] == "2"
+    assert _version_and_columns(path)[0] == str(SCHEMA_VERSION)
 
 
 KILLED_MIGRATION = """
@@ -212,7 +212,7 @@ def test_a_migration_killed_half_way_leaves_version_1_and_runs_again(v1, tmp_pat
     assert version == "1" and "score" not in columns
     with ProjectStore.open(path) as store:
         assert _kept(store) == expected
-    assert _version_and_columns(path) == ("2", columns | {"score"})
+    assert _version_and_columns(path) == (str(SCHEMA_VERSION), columns | {"score"})
 
 
 def test_an_unknown_older_version_is_refused_with_one_line(v1):

@@ -3,7 +3,8 @@
 * :data:`SCHEMA_VERSION` and :data:`SCHEMA`: what a new project is created with.
   Version 2 added ``targets.score``: the model's detection score of a ``model`` candidate
   (RPR-Net's heatmap peak, Sec. III-B), NULL for every other target (manual, PAMG, box, and a
-  tracker's gap-filled frame, which has no detection).
+  tracker's gap-filled frame, which has no detection). Version 3 added ``reviewed_frames``
+  (:mod:`label_irst.io.project_reviewed`).
 * :func:`migrate`: brings an older project up to :data:`SCHEMA_VERSION` in one ``BEGIN
   IMMEDIATE`` transaction (SQLite's DDL is transactional): the new columns and the version
   number land together or not at all, so a process killed or failing mid-way leaves the project
@@ -22,7 +23,7 @@ import time
 
 from label_irst.errors import LabelIrstError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SOURCES = ("pamg", "manual", "model", "box")
 STATUSES = ("candidate", "confirmed", "rejected")
 
@@ -46,12 +47,20 @@ CREATE INDEX IF NOT EXISTS targets_frame ON targets (frame_id);
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY, time REAL NOT NULL, target_id INTEGER, action TEXT NOT NULL,
     detail TEXT);
+CREATE TABLE IF NOT EXISTS reviewed_frames (
+    sequence_id INTEGER NOT NULL REFERENCES sequences(id), idx INTEGER NOT NULL,
+    time REAL NOT NULL, PRIMARY KEY (sequence_id, idx));
 """
+
+REVIEWED_TABLE = """CREATE TABLE reviewed_frames (
+    sequence_id INTEGER NOT NULL REFERENCES sequences(id), idx INTEGER NOT NULL,
+    time REAL NOT NULL, PRIMARY KEY (sequence_id, idx))"""
 
 #: version -> the steps that take a project of that version to the next one. A step is
 #: (table, column, SQL): the SQL is skipped when the column is already there.
 MIGRATIONS: dict[int, list[tuple[str, str, str]]] = {
     1: [("targets", "score", "ALTER TABLE targets ADD COLUMN score REAL")],
+    2: [("reviewed_frames", "idx", REVIEWED_TABLE)],
 }
 
 _NUM = "('integer', 'real')"

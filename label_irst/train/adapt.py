@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,6 @@ from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import decode
 from label_irst.infer.sequences import Sequence, mask_targets
 from label_irst.io.files import read_json
-from label_irst.io.images import image_header, read_image
 from label_irst.job import Job
 from label_irst.train import checkpoint
 from label_irst.train.data import TripletSampler
@@ -75,15 +74,18 @@ class AdaptConfig:
 @dataclass
 class ReviewedSequence:
     """The reviewed frames of one sequence: ``sequence`` holds all its frames (neighbours give
-    the temporal context), ``reviewed`` the stems of the reviewed ones; ``points`` and ``masks``
-    the confirmed targets per stem (a mask file wins over points for its frame), ``rejected``
-    the rejected candidates (x, y) per stem."""
+    the temporal context; a dataset :class:`~label_irst.infer.sequences.Sequence` or a project's
+    sequence), ``reviewed`` the stems of the reviewed ones. The confirmed targets per stem come
+    from ``targets`` ((x, y, r) from masks, as a project holds them), else ``masks`` (mask
+    files), else ``points`` (PAMG pseudo labels); ``rejected`` holds the rejected candidates
+    (x, y) per stem."""
 
     sequence: Sequence
     reviewed: list[str]
     points: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     masks: dict[str, Path] = field(default_factory=dict)
     rejected: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    targets: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,6 +97,8 @@ class AdaptResult:
     held_back_frames: int = 0
     training_frames: int = 0
     seconds: float = 0.0
+    #: processor seconds of this process over the adaptation (all its threads)
+    cpu_seconds: float = 0.0
     steps: int = 0
     stopped_by_budget: bool = False
     #: the adapted model's metadata record (written whether adopted or not), None if cancelled
@@ -125,13 +129,15 @@ def torch_weights(model: str | Path) -> Path:
 
 def labels(item: ReviewedSequence, stems: list[str]) -> dict[str, list]:
     """Frame stem -> [(x, y, r)] of the confirmed targets (Sec. III-C1)."""
-    by_stem = {p.stem: p for p in item.sequence.frames}
+    index = {stem: t for t, stem in enumerate(item.sequence.stems())}
     out: dict[str, list] = {}
     for stem in stems:
-        if stem in item.masks:
+        if stem in item.targets:
+            out[stem] = list(item.targets[stem])
+        elif stem in item.masks:
             out[stem] = mask_targets(item.masks[stem])
         elif item.points.get(stem):
-            image = read_image(by_stem[stem])
+            image = item.sequence.read(index[stem])
             out[stem] = pseudo_targets(image, item.points[stem], DEFAULT_SUPPORT_RADIUS)
         else:
             out[stem] = []
@@ -143,7 +149,7 @@ def split_held_back(items: list[ReviewedSequence], share: float) -> tuple[list, 
     sequence with at least two reviewed frames are held back."""
     train, held = [], []
     for item in items:
-        order = {p.stem: i for i, p in enumerate(item.sequence.frames)}
+        order = {stem: i for i, stem in enumerate(item.sequence.stems())}
         stems = sorted(item.reviewed, key=order.__getitem__)
         k = int(np.ceil(share * len(stems))) if len(stems) >= 2 and share > 0 else 0
         train.append(stems[: len(stems) - k])
@@ -156,7 +162,7 @@ def _sampler(items, stems_per_seq, crop, hard_bias=0.0):
     for item, stems in zip(items, stems_per_seq):
         if not stems:
             continue
-        seq = Sequence(item.sequence.name, item.sequence.frames, keep=set(stems))
+        seq = replace(item.sequence, keep=set(stems))
         seqs.append(seq)
         kept.append(item)
         targets[seq.name] = labels(item, stems)
@@ -228,6 +234,7 @@ def _fingerprint(items, init: Path, cfg: AdaptConfig) -> str:
             h.update(repr(item.points.get(stem)).encode())
             h.update(repr(item.rejected.get(stem)).encode())
             h.update(str(item.masks.get(stem, "")).encode())
+            h.update(repr(item.targets.get(stem)).encode())
     return h.hexdigest()[:16]
 
 
@@ -247,7 +254,7 @@ def adapt(
     resumable checkpoint (default ``out/<stem>.work``)."""
     cfg = cfg or AdaptConfig()
     job = job or Job()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     deadline = t0 + 60.0 * cfg.minutes
     if cfg.crop % 16 or cfg.crop < 32:
         raise LabelIrstError("the adaptation crop must be a multiple of 16, at least 32")
@@ -267,14 +274,15 @@ def adapt(
     if sampler is None:
         raise LabelIrstError("every reviewed frame is held back: review more frames first")
     held, held_items = _sampler(items, held_stems, cfg.crop)
-    held_shapes = [image_header(item.sequence.frames[0])[:2] for item in held_items]
+    held_shapes = [item.sequence.read(0).shape[:2] for item in held_items]
     result = AdaptResult(
         training_frames=len(sampler.index), held_back_frames=0 if held is None else len(held.index)
     )
+    stems_of = [item.sequence.stems() for item in train_items]
     rejected = [
         (k, t, float(x), float(y))
         for k, t in sampler.index
-        for x, y in train_items[k].rejected.get(train_items[k].sequence.frames[t].stem, [])
+        for x, y in train_items[k].rejected.get(stems_of[k][t], [])
     ]
 
     state = checkpoint.load(weights, map_location=device)
@@ -373,6 +381,7 @@ def adapt(
         and (not np.isfinite(result.current_pd) or result.new_pd > result.current_pd)
     )
     result.seconds = time.perf_counter() - t0
+    result.cpu_seconds = time.process_time() - c0
     result.model = _export(model, out, stem, weights, init, cfg, result)
     log(
         f"adapt: held-back Pd {result.current_pd:.1f} → {result.new_pd:.1f} % "

@@ -104,6 +104,8 @@ def eval_loop(
         "before": before,
         "after": after,
         "adapt_seconds": adapt_seconds,
+        "adapt_cpu_seconds": result.cpu_seconds,
+        "stopped_by_budget": result.stopped_by_budget,
         "adopted": result.adopted,
         "held_back": {
             "frames": result.held_back_frames,

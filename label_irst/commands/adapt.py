@@ -1,0 +1,58 @@
+"""label-irst adapt: fine-tune the project's RPR-Net on its reviewed frames (the loop)."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "adapt",
+        help="adapt the project's detector (RPR-Net) to its reviewed frames; adopted only if "
+        "it beats the current model on the held-back fifth",
+        description="Fine-tunes the project's current RPR-Net (the one recorded by an earlier "
+        "adaptation, else the shipped models/rprnet.json) on the project's reviewed frames: "
+        "confirmed targets are positives, rejected candidates hard negatives, the rest of each "
+        "reviewed frame background. The last fifth of each sequence's reviewed frames is held "
+        "back; the new model (<project>.models/rprnet-N.*, earlier ones kept) is recorded for "
+        "the project only if its Pd at 1 false detection per frame there beats the current "
+        "model's. Re-running after a stop resumes. Needs torch (the train extra).",
+    )
+    p.add_argument("project", help="project (.lirst)")
+    p.add_argument("--minutes", type=float, default=5.0, help="budget in wall minutes (default 5)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import math
+    import sys
+
+    from label_irst.commands._common import ProgressJob
+    from label_irst.errors import LabelIrstError
+
+    try:
+        from label_irst.train.project_adapt import adapt_project
+    except ImportError as exc:
+        raise LabelIrstError(f"this command needs torch ({exc}); install the train extra") from None
+    if not (math.isfinite(args.minutes) and args.minutes > 0):
+        raise LabelIrstError(f"--minutes must be positive, got {args.minutes}")
+    log = (lambda m: None) if args.quiet or args.json else (lambda m: print(m, file=sys.stderr))
+    with ProgressJob("adapt", quiet=args.quiet) as job:
+        summary = adapt_project(
+            args.project, args.minutes, args.device, max(args.threads, 1), job, log
+        )
+    if args.json:
+        from label_irst.commands.eval_loop import _plain
+
+        print(json.dumps(_plain(summary)))
+    else:
+        print(
+            f"detector: adapted on {summary['training_frames']} frames, held-back Pd "
+            f"{summary['current_pd']:.0f} -> {summary['new_pd']:.0f} % "
+            f"({'adopted' if summary['adopted'] else 'not adopted: the current model stays'})"
+        )
+    return 0

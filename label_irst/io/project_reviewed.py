@@ -1,0 +1,102 @@
+"""Reviewed frames of a project (the loop) and the project's own detector model.
+
+A frame is *reviewed* when the annotator says that every target in it is labelled: everything
+outside its confirmed targets is then background, which makes the frame a source of trustworthy
+negatives as well as positives for the detector's adaptation (``label-irst adapt``).
+
+* Reviewed frames live in the table ``reviewed_frames`` (sequence id, frame index, time), keyed
+  by frame index: a reviewed frame may hold no target at all, and so have no row in ``frames``.
+  Schema version 3 added the table; an older project opened for writing gets it by migration,
+  and a read-only open of an older project reads no reviewed frame.
+* :func:`set_reviewed` marks or unmarks frames in one transaction and returns the frames whose
+  state it changed: calling it again with those frames and the opposite flag undoes it exactly.
+* The detector model adopted for the project is recorded under the meta key ``detector/model``
+  (the metadata record's path, relative to the project's folder when inside it). Each
+  adaptation writes a new numbered model into ``<project stem>.models/``; the previous ones stay
+  there and can be recorded again (:func:`set_project_detector`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from label_irst.io.project_schema import has_column
+
+TABLE = "reviewed_frames"
+DETECTOR_KEY = "detector/model"
+
+
+def _has_table(store) -> bool:
+    return has_column(store._db, TABLE, "idx")
+
+
+def reviewed_frames(store, sequence_id: int | None = None) -> dict[int, list[int]]:
+    """Sequence id -> its reviewed frame indices in order (one sequence with ``sequence_id``)."""
+    if not _has_table(store):
+        return {}
+    sql, args = f"SELECT sequence_id, idx FROM {TABLE}", []
+    if sequence_id is not None:
+        sql += " WHERE sequence_id=?"
+        args.append(sequence_id)
+    out: dict[int, list[int]] = {}
+    for seq, idx in store._db.execute(sql + " ORDER BY sequence_id, idx", args):
+        out.setdefault(int(seq), []).append(int(idx))
+    return out
+
+
+def set_reviewed(store, sequence_id: int, frames, reviewed: bool = True) -> list[int]:
+    """Mark (or with ``reviewed`` False, unmark) ``frames`` of a sequence in one transaction;
+    returns the frame indices whose state changed, in order (the undo is the same call with
+    them and the opposite flag)."""
+    frames = sorted({int(f) for f in frames})
+    with store._transaction() as db:
+        have = {
+            int(r[0])
+            for r in db.execute(f"SELECT idx FROM {TABLE} WHERE sequence_id=?", (sequence_id,))
+        }
+        changed = [f for f in frames if (f in have) != reviewed]
+        if reviewed:
+            now = time.time()
+            db.executemany(
+                f"INSERT INTO {TABLE} (sequence_id, idx, time) VALUES (?,?,?)",
+                [(sequence_id, f, now) for f in changed],
+            )
+        else:
+            db.executemany(
+                f"DELETE FROM {TABLE} WHERE sequence_id=? AND idx=?",
+                [(sequence_id, f) for f in changed],
+            )
+        if changed:
+            db.execute(
+                "INSERT INTO history (time, target_id, action, detail) VALUES (?, NULL, ?, ?)",
+                (
+                    time.time(),
+                    "reviewed" if reviewed else "unreviewed",
+                    json.dumps({"sequence": sequence_id, "frames": changed}),
+                ),
+            )
+    return changed
+
+
+def project_detector(store) -> Path | None:
+    """The detector model recorded for the project (it may no longer exist), or None."""
+    text = store.meta(DETECTOR_KEY)
+    if not text:
+        return None
+    path = Path(text)
+    return path if path.is_absolute() else Path(store.path).parent / path
+
+
+def set_project_detector(store, path: str | Path | None) -> None:
+    """Record ``path`` (None: back to the shipped model) in one transaction."""
+    if path is None:
+        store.set_meta(DETECTOR_KEY, None)
+        return
+    path, folder = Path(path).resolve(), Path(store.path).resolve().parent
+    try:
+        text = str(path.relative_to(folder))
+    except ValueError:
+        text = str(path)
+    store.set_meta(DETECTOR_KEY, text)

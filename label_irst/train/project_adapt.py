@@ -1,0 +1,113 @@
+"""``label-irst adapt PROJECT``: the detector adaptation (:mod:`label_irst.train.adapt`) on a
+project's reviewed frames, its model kept with the project.
+
+The project is read without its lock while the model trains (the app may keep it open) and
+written once at the end, in one transaction per setting: the adopted model's path under
+``detector/model`` and the held-back figures of the last adaptation under
+``detector/last_adaptation``. Bad input (no reviewed frame; a recorded model that is missing,
+not an RPR-Net record, or without torch weights) is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from label_irst.errors import LabelIrstError
+from label_irst.infer.project import is_project, project_sequences
+from label_irst.infer.session import resolve
+from label_irst.io.generator_model import models_folder
+from label_irst.io.project import ProjectStore
+from label_irst.io.project_reviewed import project_detector, reviewed_frames, set_project_detector
+from label_irst.job import Job
+from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, torch_weights
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+LAST_KEY = "detector/last_adaptation"
+
+
+def current_model(store) -> Path:
+    """The project's detector model (recorded by an earlier adaptation), else the shipped one;
+    a recorded model that is missing or of another kind is refused in one line."""
+    recorded = project_detector(store)
+    model = SHIPPED if recorded is None else recorded
+    if recorded is not None and not recorded.is_file():
+        raise LabelIrstError(f"{store.path}: the project's detector model {recorded} is missing")
+    resolve(model)  # an RPR-Net metadata record, else one line
+    torch_weights(model)
+    return model
+
+
+def reviewed_items(store, warn=None) -> list[ReviewedSequence]:
+    """The project's reviewed frames with their confirmed targets ((x, y, r) from the masks) and
+    rejected candidates (centroids)."""
+    reviewed = reviewed_frames(store)
+    items = []
+    for seq in project_sequences(store, warn):
+        frames = reviewed.get(seq.sequence_id, [])
+        stems = seq.stems()
+        chosen = [stems[i] for i in frames if 0 <= i < len(stems)]
+        if not chosen:
+            seq.close()
+            continue
+        rejected: dict[str, list] = {}
+        for t in store.targets(seq.sequence_id, status="rejected"):
+            if 0 <= t.frame < len(stems) and t.mask.area > 0:
+                x, y = t.mask.centroid()
+                rejected.setdefault(stems[t.frame], []).append((float(x), float(y)))
+        targets = {stem: seq.confirmed.get(stem, []) for stem in chosen}
+        items.append(ReviewedSequence(seq, chosen, rejected=rejected, targets=targets))
+    return items
+
+
+def _next_stem(folder: Path) -> str:
+    n = 1
+    while (folder / f"rprnet-{n}.json").exists():
+        n += 1
+    return f"rprnet-{n}"
+
+
+def adapt_project(
+    project: str | Path,
+    minutes: float = 5.0,
+    device: str = "cpu",
+    threads: int = 2,
+    job: Job | None = None,
+    log=print,
+    cfg: AdaptConfig | None = None,
+) -> dict:
+    """Adapt the project's detector; returns the adaptation's summary (``adopted``,
+    ``current_pd``, ``new_pd``, ``model``...)."""
+    job = job or Job()
+    project = Path(project)
+    if not project.is_file() or not is_project(project):
+        raise LabelIrstError(f"{project}: not a Label-IRST project")
+    with ProjectStore.open(project, readonly=True) as store:
+        if not reviewed_frames(store):
+            raise LabelIrstError(f"{project}: no reviewed frames to adapt on; review frames first")
+        model = current_model(store)
+        items = reviewed_items(store, job.warning)
+    if not items:
+        raise LabelIrstError(f"{project}: no reviewed frame of a readable sequence")
+    cfg = cfg or AdaptConfig()
+    cfg.minutes, cfg.device, cfg.threads = minutes, device, threads
+    folder = models_folder(project)
+    try:
+        result = adapt(items, model, folder, cfg, job, log, stem=_next_stem(folder),
+                       work=folder / "rprnet.work")  # fmt: skip
+    finally:
+        for item in items:
+            item.sequence.close()
+    summary = result.summary()
+    summary["current_model"] = str(model)
+    if result.cancelled:
+        return summary
+    with ProjectStore.open(project) as store:
+        if result.adopted:
+            set_project_detector(store, result.model)
+        store.set_meta(
+            LAST_KEY,
+            json.dumps({k: summary[k] for k in ("adopted", "current_pd", "new_pd",
+                                                "held_back_frames", "training_frames", "model")}),
+        )  # fmt: skip
+    return summary

@@ -1,0 +1,124 @@
+"""Reviewed frames in the project store and `label-irst adapt PROJECT` (the loop)."""
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import torch
+
+from label_irst.cli import main
+from label_irst.core.pamg import pamg
+from label_irst.io.images import read_image
+from label_irst.io.project import SCHEMA_VERSION, ProjectStore, Target
+from label_irst.io.project_reviewed import (
+    project_detector,
+    reviewed_frames,
+    set_project_detector,
+    set_reviewed,
+)
+from label_irst.train.adapt import AdaptConfig
+from label_irst.train.project_adapt import LAST_KEY, adapt_project
+
+torch.set_num_threads(1)
+MODELS = Path(__file__).resolve().parents[1] / "models"
+TINY = AdaptConfig(epochs=1, steps=2, batch=2, crop=32, threads=1, mine_frames=2)
+
+
+def _project(tmp_path, reviewed=(0, 1, 2, 3)):
+    data = tmp_path / "data"
+    synth = ["--sequences", "1", "--frames", "6", "--size", "64x48", "--seed", "5", "--quiet"]
+    assert main(["synth", "--out", str(data), "--test-fraction", "0", *synth]) == 0
+    folder = data / "images" / "seq0000"
+    frames = json.loads((data / "annotations" / "seq0000.json").read_text())["frames"]
+    path = tmp_path / "p.lirst"
+    with ProjectStore.open(path, create=True) as store:
+        seq = store.add_sequence(folder, "folder", 6)
+        for index in range(4):
+            for k, t in enumerate(frames[index]["targets"]):
+                g = pamg(read_image(folder / f"{index:05d}.png"), (t["x"], t["y"]))
+                status = "rejected" if index == 1 and k == 0 else "confirmed"
+                target = Target(seq, index, g.mask, g.seed, source="pamg", status=status)
+                store.save_target(target.refresh_geometry(), f"{index:05d}.png", (48, 64))
+        if reviewed:
+            set_reviewed(store, seq, reviewed)
+    return path
+
+
+def test_reviewed_frames_are_stored_and_undone_exactly(tmp_path):
+    path = _project(tmp_path, reviewed=())
+    with ProjectStore.open(path) as store:
+        assert reviewed_frames(store) == {}
+        assert set_reviewed(store, 1, [2, 1]) == [1, 2]
+        assert set_reviewed(store, 1, [2, 3]) == [3]  # 2 was already reviewed
+        assert reviewed_frames(store) == {1: [1, 2, 3]}
+        undo = set_reviewed(store, 1, [3], reviewed=False)
+        assert undo == [3] and reviewed_frames(store) == {1: [1, 2]}
+        assert store.history(1)[0][2] == "unreviewed"
+        assert reviewed_frames(store, 2) == {}
+
+
+def _as_version_2(path):
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE reviewed_frames")
+    db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+
+
+def test_an_older_project_migrates_on_a_writable_open_only(tmp_path):
+    path = _project(tmp_path, reviewed=())
+    _as_version_2(path)
+    before = path.read_bytes()
+    with ProjectStore.open(path, readonly=True) as store:
+        assert reviewed_frames(store) == {}
+    assert path.read_bytes() == before
+    with ProjectStore.open(path) as store:
+        assert set_reviewed(store, 1, [0]) == [0]
+        version = store.meta("schema_version")
+    assert version == str(SCHEMA_VERSION) == "3"
+
+
+def test_adapt_writes_a_versioned_model_and_records_it_only_if_adopted(tmp_path):
+    path = _project(tmp_path)
+    first = adapt_project(path, cfg=AdaptConfig(**TINY.__dict__), threads=1, log=lambda m: None)
+    folder = tmp_path / "p.models"
+    assert Path(first["model"]) == folder / "rprnet-1.json" and (folder / "rprnet-1.pt").is_file()
+    assert first["training_frames"] == 3 and first["held_back_frames"] == 1
+    with ProjectStore.open(path, readonly=True) as store:
+        recorded = project_detector(store)
+        last = json.loads(store.meta(LAST_KEY))
+    assert last["adopted"] == first["adopted"] == (first["new_pd"] > first["current_pd"])
+    assert recorded == (folder / "rprnet-1.json" if first["adopted"] else None)
+    second = adapt_project(path, cfg=AdaptConfig(**TINY.__dict__), threads=1, log=lambda m: None)
+    assert Path(second["model"]) == folder / "rprnet-2.json"
+    assert (folder / "rprnet-1.json").is_file()  # the previous model is kept
+    assert second["current_model"] == str(recorded or MODELS / "rprnet.json")
+
+
+def test_adapt_refuses_bad_input_in_one_line_and_changes_nothing(tmp_path, capsys):
+    path = _project(tmp_path, reviewed=())
+    before = path.read_bytes()
+    assert main(["adapt", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no reviewed frames" in err and len(err.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+    with ProjectStore.open(path) as store:
+        set_reviewed(store, 1, [0, 1, 2])
+        set_project_detector(store, tmp_path / "gone" / "rprnet.json")
+    before = path.read_bytes()
+    assert main(["adapt", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "is missing" in err and len(err.strip().splitlines()) == 1
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("edgsp.json", "edgsp.onnx", "edgsp.pt"):
+        shutil.copy(MODELS / name, other / name)
+    with ProjectStore.open(path) as store:
+        set_project_detector(store, other / "edgsp.json")
+    before = path.read_bytes()
+    assert main(["adapt", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "not an RPR-Net metadata record" in err and len(err.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+    assert not (tmp_path / "p.models").exists()
