@@ -1,8 +1,9 @@
 """Atomic writes: a temporary file (or folder) beside the destination, then os.replace.
 
 :func:`atomic_path` and :func:`write_text_atomic` for one file; :func:`atomic_folder` for a
-whole output folder (export, point2mask, box2mask, synth), whose temporary holds an owner lock
-so that the next run can tell a killed run's leftovers (:func:`clean_stale`) from a live one's;
+whole output folder (export, point2mask, box2mask, synth), whose temporary its run holds locked
+(an flock on the folder itself) so that the next run can tell a killed run's leftovers
+(:func:`clean_stale`) from a live one's, whenever the kill came;
 :func:`clean_temp_files` for the leftovers of :func:`atomic_path` in a folder one writer owns.
 """
 
@@ -15,6 +16,8 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from label_irst.io.faults import crash_point
 
 
 @contextlib.contextmanager
@@ -39,6 +42,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        crash_point("write", target)
         os.replace(tmp_path, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -56,39 +60,58 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
         tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
+#: The lock file that temporaries of earlier versions held inside; still honoured when found.
 OWNER = ".label-irst-owner"
 
 
-def _hold(folder: Path):
-    """Create ``folder/OWNER`` and hold an exclusive lock on it (released if the process dies)."""
-    fh = open(folder / OWNER, "w")  # noqa: SIM115 - held until the folder is renamed
-    if os.name != "nt":
+class _Held:
+    """An exclusive lock on a folder's own inode: it follows the folder through a rename and
+    is released when the process dies (flock on the directory's descriptor)."""
+
+    def __init__(self, folder: Path):
+        self.fd: int | None = None
+        if os.name == "nt":  # pragma: no cover - no flock; temporaries are kept, not removed
+            return
         import fcntl
 
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fh
+        self.fd = os.open(folder, os.O_RDONLY)
+        fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
-def _abandoned(folder: Path) -> bool:
-    """True when no live process holds ``folder``'s owner lock (or it has none, a minute on)."""
-    owner = folder / OWNER
-    if not owner.exists():
-        import time
+def _hold(folder: Path) -> _Held:
+    """Hold ``folder`` for this run until it is renamed into place or removed."""
+    return _Held(folder)
 
-        try:
-            return time.time() - folder.stat().st_mtime > 60
-        except OSError:
-            return False
-    if os.name == "nt":  # pragma: no cover
-        return False
+
+def _free(path: Path) -> bool:
+    """True when nobody holds an flock on ``path`` (a folder or a lock file)."""
     import fcntl
 
     try:
-        with open(owner) as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
     return True
+
+
+def _abandoned(folder: Path) -> bool:
+    """True when no live process holds ``folder``: a killed run's temporary, whatever the moment
+    it died (the lock is on the folder itself, so nothing needs removing before the rename)."""
+    if os.name == "nt":  # pragma: no cover
+        return False
+    owner = folder / OWNER  # an earlier version's temporary: its lock file inside
+    return _free(folder) and (not owner.exists() or _free(owner))
 
 
 def clean_stale(out: str | os.PathLike) -> list[Path]:
@@ -154,8 +177,9 @@ def atomic_folder(out: str | os.PathLike, force: bool = False) -> Iterator[Path]
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
             old_owner = _hold(old)
+            crash_point("rename", out)
             os.replace(out, old / "previous")
-        (tmp / OWNER).unlink()
+        crash_point("rename", out)
         os.replace(tmp, out)
     except BaseException:
         if old is not None and (old / "previous").exists() and not os.path.lexists(out):

@@ -41,6 +41,7 @@ from pathlib import Path
 from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io import inode_handles
+from label_irst.io.faults import crash_point
 from label_irst.io.project_lock import ProjectLock, check_project_file, sqlite_uri
 from label_irst.io.project_masks import export_masks, frame_mask  # noqa: F401 (re-exported)
 from label_irst.io.project_readonly import read_only_connection
@@ -595,6 +596,11 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            crash_point("commit", self._file)
+
+    def _file(self) -> str:
+        return self.db.execute("PRAGMA database_list").fetchone()[2]
 
 
 def _is_utf8(text: str) -> bool:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from label_irst.errors import LabelIrstError
 from label_irst.io import inode_handles
+from label_irst.io.faults import crash_point
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PROJECT_TABLES = {"meta", "sequences", "frames", "targets", "history"}
@@ -200,6 +201,7 @@ def replace_project(new: Path, out: Path) -> None:
     lock = ProjectLock(out) if out.exists() else None
     try:
         remove_side_files(out)
+        crash_point("rename", out)
         os.replace(new, out)
     finally:
         if lock is not None:
