@@ -201,7 +201,7 @@ def test_prelabel_resumes_where_it_stopped(model_path, dataset, tmp_path):
         b = json.loads((tmp_path / "part" / "annotations" / f"{seq}.json").read_text())
         assert a["frames"] == b["frames"] and b["complete"]
     assert len(list((tmp_path / "part" / "masks").rglob("*.png"))) == 10
-    again = prelabel(dataset, m, tmp_path / "part")
+    again = prelabel(dataset, m, tmp_path / "part", masks=True)
     assert again.frames == 0 and again.skipped_frames == 10
 
 

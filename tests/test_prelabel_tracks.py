@@ -12,6 +12,7 @@ import pytest
 
 from label_irst.cli import main
 from label_irst.core.pamg import pamg_guided
+from label_irst.errors import LabelIrstError
 from label_irst.infer.prelabel import prelabel
 from label_irst.infer.session import load_model
 from label_irst.infer.tracks import DEFAULT_TRACKING, finish_sequence
@@ -72,7 +73,7 @@ def test_tracked_targets_carry_ids_stable_along_the_sequence(model, data, tmp_pa
     assert len(list((tmp_path / "o" / "masks").rglob("*.png"))) == 16
 
 
-def test_tracked_prelabel_resumes_and_untracked_settings_restart(model, data, tmp_path):
+def test_tracked_prelabel_resumes_and_other_settings_need_force(model, data, tmp_path):
     full = prelabel(data, model, tmp_path / "full", tracking=TRACKING)
     job = Job()
     job.progress = lambda done, total: job.cancel.set() if done >= 3 else None
@@ -85,7 +86,9 @@ def test_tracked_prelabel_resumes_and_untracked_settings_restart(model, data, tm
     assert _records(tmp_path / "full") == _records(tmp_path / "part")
     again = prelabel(data, model, tmp_path / "part", tracking=TRACKING)
     assert again.frames == 0 and again.skipped_frames == 16
-    other = prelabel(data, model, tmp_path / "part", tracking=None)  # settings changed: redo
+    with pytest.raises(LabelIrstError, match="tracking"):  # other settings: not resumed
+        prelabel(data, model, tmp_path / "part", tracking=None)
+    other = prelabel(data, model, tmp_path / "part", tracking=None, force=True)  # redone
     assert other.frames == 16
     assert all("id" not in t for r in _records(tmp_path / "part").values()
                for f in r["frames"] for t in f["targets"])  # fmt: skip

@@ -63,6 +63,8 @@ class ConventionController(QObject):
         #: bumped by load, reset and freeze: a fit started before them is dropped
         self._generation = 0
         self._worker_generation = -1
+        #: the project last loaded: opening one reads its generator, a later change records it
+        self._opened = None
         self._timer = QTimer(self, singleShot=True, interval=IDLE_MS)
         self._timer.timeout.connect(self.refit)
         self.label = QLabel("")
@@ -86,7 +88,11 @@ class ConventionController(QObject):
 
     def load(self) -> None:
         """Read the project's convention for the current generator (after opening a project or
-        changing the generator) and hand it to the annotator."""
+        changing the generator) and hand it to the annotator.
+
+        Opening a project writes nothing to it: the panel takes the project's generator where
+        the project recorded one. Choosing another generator for an open project records it
+        (the generator ``prelabel PROJECT`` then uses)."""
         from label_irst.io.convention import GENERATOR_KEY, project_convention
 
         store = self._store()
@@ -94,7 +100,12 @@ class ConventionController(QObject):
             self._use(None)
             return
         try:
-            if store.meta(GENERATOR_KEY) != self._generator():  # what `prelabel PROJECT` uses
+            stored = store.meta(GENERATOR_KEY)
+            if self._opened != store.path:  # a project just opened: its generator, no write
+                self._opened = store.path
+                if stored and stored != self._generator():
+                    self._switch(stored)
+            elif stored != self._generator():  # chosen for this project: `prelabel PROJECT`'s
                 store.set_meta(GENERATOR_KEY, self._generator())
             convention = project_convention(store, self._generator())
         except LabelIrstError as exc:
@@ -103,6 +114,13 @@ class ConventionController(QObject):
         self.edits = 0
         self._generation += 1
         self._use(convention)
+
+    def _switch(self, generator: str) -> None:
+        """Show the project's generator in the panel (the app's preference follows it)."""
+        combo = self.window.parameters.generator
+        index = combo.findData(generator)
+        if index >= 0 and combo.currentIndex() != index:
+            combo.setCurrentIndex(index)  # the window switches the annotator and loads again
 
     def _use(self, convention: Convention | None) -> None:
         self.convention = convention

@@ -1,21 +1,23 @@
 """Sequence > Pre-annotate with RPR-Net: detections -> guided-PAMG candidates in the review queue.
 
-RPR-Net (Sec. III-B) runs over the open sequence with the sliding-window encoder cache
-(:class:`label_irst.infer.rprnet.SequenceRunner`); every detection (x, y, r_hat, score) seeds
-guided PAMG with Rs = 5 r_hat (Sec. III-C2, :func:`label_irst.core.pamg.pamg_guided`). The
-worker opens its own reader of the frames, loads the model (CUDA / TensorRT where present, else
-the CPU) and only computes; it hands each frame's masks to the window by a signal, and the
-window saves them as ``model`` candidates, one transaction per frame, replacing the frame's
-earlier ``model`` candidates so that running it twice never duplicates them. A detection whose
-seed falls inside a target already kept on that frame (confirmed, rejected, or from another
-source) is dropped. Each candidate keeps its detection's score; the review queue shows them
-lowest score first (:mod:`label_irst.gui.review`).
+The worker runs the pipeline of ``prelabel PROJECT`` (:func:`label_irst.infer.pipeline.run_sequence`:
+RPR-Net with the sliding-window encoder cache, Sec. III-B; tracks linked and their gaps filled;
+guided masks with Rs = 5 r_hat, Sec. III-C2, by the project's generator, convention and learned
+model) over the open sequence, in its own reader, with the model on CUDA / TensorRT where
+present, else the CPU. It writes nothing: its sink hands each frame's masks (``detected``), or
+the linked sequence (``linked``), to the window by a signal, and the GUI thread stores them
+through a :class:`label_irst.infer.sinks.ProjectSink`, the sink of ``prelabel PROJECT``, so the
+app and the command give the same candidates and track ids. Track ids are handed out when
+they are written, so a target confirmed while the model ran keeps its own; a model track
+through a confirmed target continues its id. A re-run replaces the earlier ``model``
+candidates; a detection whose seed falls inside a target kept on that frame (confirmed,
+rejected, or from another source) is dropped. Each candidate keeps its detection's score; the
+review queue shows them lowest score first (:mod:`label_irst.gui.review`).
 
 With tracking (the action's default, :data:`label_irst.infer.tracks.DEFAULT_TRACKING`) the
 worker first detects in every frame at the tracker's low threshold, then links the detections
-into tracks (:func:`label_irst.infer.tracks.finish_sequence`, gaps filled) and hands each
-frame's masks with their track ids (``tracked``); the window stores them with project-wide
-track ids, which the Tracks dock lists. Cancel links the frames read so far.
+into tracks (:func:`label_irst.infer.tracks.finish_sequence`, gaps filled); the Tracks dock
+lists them. Cancel links the frames read so far.
 """
 
 from __future__ import annotations
@@ -25,11 +27,9 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from label_irst.core.pamg import GUIDED_SCALE
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import detection_scores, store_detections
 from label_irst.infer.tracks import DEFAULT_TRACKING
-from label_irst.io.sequence import open_sequence
 from label_irst.job import Job
 
 MODEL_KEY = "app.rprnet_model"
@@ -49,26 +49,61 @@ def project_model(window) -> Path:
     return default_model()
 
 
+class _Relay:
+    """The worker's sink: each frame's masks, or the linked sequence, go to the GUI thread."""
+
+    def __init__(self, worker: PrelabelWorker):
+        self.worker = worker
+
+    def resume_from(self, seq):
+        from label_irst.infer.sinks import Resume
+
+        return Resume()  # the app does not resume: a re-run replaces the candidates
+
+    def write_frame(self, seq, frame) -> None:
+        if frame.results is None:
+            return
+        scores = detection_scores(frame.entry.get("targets", []))
+        kept = [(r, s) for r, s in zip(frame.results, scores) if r is not None and r.mask.area > 0]
+        masks = [r for r, _ in kept]
+        self.worker.detected.emit(frame.t, seq.names[frame.t], frame.shape, masks,
+                                  [s for _, s in kept])  # fmt: skip
+        self.worker.emitted += len(masks)
+
+    def finish_sequence(self, seq, done, tracked, complete: bool) -> int:
+        if tracked is None:
+            return 0
+        self.worker.linked.emit(tracked)
+        self.worker.emitted += sum(
+            1 for _t, _s, results, _i in tracked.writes for r in results
+            if r is not None and r.mask.area > 0
+        )  # fmt: skip
+        return len(tracked.summary)
+
+
 class PrelabelWorker(QThread):
-    """Runs RPR-Net + guided PAMG over a sequence; emits ``detected`` once per frame."""
+    """Runs the pre-annotation pipeline over a sequence; emits ``detected`` once per frame
+    (without tracking) or ``linked`` once (with tracking)."""
 
     progress = Signal(int, int)
     warned = Signal(str)
     #: frame index, name, (h, w), [GeneratedMask], the masks' detection scores
     detected = Signal(int, str, object, object, object)
-    tracked = Signal(int, str, object, object, object, object)  # ... and the masks' track ids
-    succeeded = Signal(object)  # {"frames", "targets", "provider", "cancelled"}
+    linked = Signal(object)  # the linked sequence (label_irst.infer.pipeline.Tracked)
+    succeeded = Signal(object)  # {"frames", "targets", "provider", "cancelled"[, "tracks"]}
     failed = Signal(str)
 
     def __init__(
         self, source, names, model: Path, device="auto", threads=None, threshold=None,
-        convention=None, tracking=None,
+        convention=None, tracking=None, edgsp_model=None,
     ):  # fmt: skip
         super().__init__()
         self.convention = convention  # the project's annotation convention (None: pamg+)
+        self.edgsp_model = edgsp_model  # the project's learned generator (None: the shipped one)
         self.source, self.names, self.model = Path(source), list(names), Path(model)
         self.device, self.threads, self.threshold = device, threads, threshold
         self.tracking = tracking
+        self.emitted = 0
         self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
 
     def run(self) -> None:
@@ -80,76 +115,33 @@ class PrelabelWorker(QThread):
         self.succeeded.emit(summary)
 
     def _prelabel(self) -> dict:
+        from label_irst.core.convention import Convention
         from label_irst.infer.decode import DEFAULT_THRESHOLD
-        from label_irst.infer.prelabel import guided_results
-        from label_irst.infer.rprnet import SequenceRunner
+        from label_irst.infer.pipeline import UnitOptions, run_sequence
+        from label_irst.infer.project import ProjectSequence
         from label_irst.infer.session import load_model
 
         model = load_model(self.model, self.device, self.threads)
         threshold = self.threshold
         if threshold is None:
             threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
-        summary = {"frames": 0, "targets": 0, "provider": model.provider, "cancelled": False}
-        sequence = open_sequence(self.source)
-        count = len(self.names)
-        if self.tracking is not None:
-            try:
-                return self._tracked(SequenceRunner(model, self.tracking.low), sequence, summary)
-            finally:
-                sequence.close()
+        opts = UnitOptions(
+            self.tracking.low if self.tracking is not None else threshold, grow=True,
+            tracker=self.tracking, convention=self.convention or Convention(),
+            edgsp_model=self.edgsp_model, link_partial=True,
+        )  # fmt: skip
+        source = ProjectSequence(self.source.name, 0, self.source, self.names)
+        self.job.step(0, len(self.names))
         try:
-            runner = SequenceRunner(model, threshold)
-            self.job.step(0, count)
-            for t, image, dets in runner.run(sequence.frame, count):
-                name = self.names[t]
-                results = guided_results(
-                    image, dets, GUIDED_SCALE, lambda m, n=name: self.job.warning(f"{n}: {m}"),
-                    self.convention,
-                )  # fmt: skip
-                kept = [(r, d.score) for r, d in zip(results, dets)
-                        if r is not None and r.mask.area > 0]  # fmt: skip
-                masks = [r for r, _ in kept]
-                self.detected.emit(t, self.names[t], image.shape, masks, [s for _, s in kept])
-                summary["frames"] += 1
-                summary["targets"] += len(masks)
-                self.job.step(t + 1, count)
-                if self.job.cancelled:
-                    summary["cancelled"] = True
-                    break
+            report = run_sequence(source, model, opts, _Relay(self), self.job)
         finally:
-            sequence.close()
-        return summary
-
-    def _tracked(self, runner, sequence, summary: dict) -> dict:
-        """Detect in every frame, link into tracks, then emit each frame's masks and ids."""
-        from label_irst.infer.prelabel import guided_results
-        from label_irst.infer.tracks import finish_sequence
-
-        count = len(self.names)
-        raw = []
-        self.job.step(0, count)
-        for t, _image, dets in runner.run(sequence.frame, count):
-            raw.append({"frame": self.names[t], "detections": [d.as_dict() for d in dets]})
-            summary["frames"] += 1
-            self.job.step(t + 1, count)
-            if self.job.cancelled:
-                summary["cancelled"] = True
-                break
-
-        def grow(image, dets, t):
-            warn = lambda m, n=self.names[t]: self.job.warning(f"{n}: {m}")  # noqa: E731
-            return guided_results(image, dets, GUIDED_SCALE, warn, self.convention)
-
-        def write(t, image, results, targets, ids):
-            scores = detection_scores(targets)  # None in a filled frame: no detection
-            kept = [(r, i, s) for r, i, s in zip(results, ids, scores)
-                    if r is not None and r.mask.area > 0]  # fmt: skip
-            self.tracked.emit(t, self.names[t], image.shape, [r for r, _, _ in kept],
-                              [i for _, i, _ in kept], [s for _, _, s in kept])  # fmt: skip
-            summary["targets"] += len(kept)
-
-        tracks = finish_sequence(raw, self.tracking, sequence.frame, grow, write, True)
-        summary["tracks"] = len(tracks)
+            source.close()
+        if report.warnings:
+            raise LabelIrstError(report.warnings[0])
+        summary = {"frames": report.frames, "targets": self.emitted,
+                   "provider": model.provider, "cancelled": self.job.cancelled}  # fmt: skip
+        if self.tracking is not None:
+            summary["tracks"] = report.tracks
         return summary
 
 
@@ -158,44 +150,50 @@ def start(
 ) -> PrelabelWorker | None:
     """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
     from label_irst.gui.workers import run_with_progress
+    from label_irst.io.generator_model import project_model
 
     if window.workspace is None:
         return None
     seq = window.workspace.sequence
-    window.workspace.store.set_meta(MODEL_KEY, str(Path(model).resolve()))
+    store = window.workspace.store
+    store.set_meta(MODEL_KEY, str(Path(model).resolve()))
     worker = PrelabelWorker(
         seq.source, seq.names, model, threads=threads, threshold=threshold,
         convention=window.conventions.convention, tracking=tracking,
+        edgsp_model=project_model(store),
     )  # fmt: skip
     worker.added = 0  # candidates stored (a detection inside a kept target is dropped)
-    owner = (window.workspace.store.path, window.workspace.sequence_id)
+    owner = (store.path, window.workspace.sequence_id)
     worker.detected.connect(
         lambda i, name, shape, results, scores: _count(
             worker, save_frame(window, i, name, shape, results, owner=owner, scores=scores)
         )
     )
-    base = window.workspace.store.new_track_id() - 1  # per-sequence ids -> project-wide ones
-    worker.tracked.connect(
-        lambda i, name, shape, results, ids, scores: _count(
-            worker,
-            save_frame(
-                window,
-                i,
-                name,
-                shape,
-                results,
-                owner=owner,
-                track_ids=[base + k for k in ids],
-                scores=scores,
-            ),  # fmt: skip
-        )
-    )
+    worker.linked.connect(lambda tracked: _count(worker, save_tracks(window, tracked, owner)))
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
     worker.succeeded.connect(lambda summary: finished(window, {**summary, "added": worker.added}))
     window._prelabel_dialog = run_with_progress(window, worker, "Pre-annotating with RPR-Net")
     window._prelabel_worker = worker
     return worker
+
+
+def save_tracks(window, tracked, owner) -> int | None:
+    """Store a linked sequence's candidates with project-wide track ids, handed out in the
+    transactions that write them (:class:`label_irst.infer.sinks.ProjectSink`), and refresh the
+    frame on screen. Results for a sequence no longer open are dropped."""
+    from label_irst.infer.project import ProjectSequence
+    from label_irst.infer.sinks import ProjectSink
+
+    ws = window.workspace
+    if ws is None or owner != (ws.store.path, ws.sequence_id):
+        return None
+    sink = ProjectSink(ws.store)
+    seq = ProjectSequence(ws.sequence.source.name, ws.sequence_id, ws.sequence.source,
+                          list(ws.sequence.names))  # fmt: skip
+    sink.finish_sequence(seq, [], tracked, True)
+    _refresh_frame(window)
+    return sink.added
 
 
 def save_frame(
@@ -213,11 +211,20 @@ def save_frame(
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
     saved = store_detections(store, seq_id, index, name, shape, results, track_ids, scores)
-    annotator = window.annotator
-    if annotator is not None and annotator.frame is not None and annotator.frame.index == index:
-        annotator.targets = {t.id: t for t in store.targets(seq_id, frame=index)}
-        annotator.select(annotator.selected)
+    _refresh_frame(window, index)
     return len(saved)
+
+
+def _refresh_frame(window, index: int | None = None) -> None:
+    """Reload the targets of the frame on screen (when it is ``index``, if given)."""
+    annotator = window.annotator
+    if annotator is None or annotator.frame is None:
+        return
+    if index is not None and annotator.frame.index != index:
+        return
+    store, seq_id = window.workspace.store, window.workspace.sequence_id
+    annotator.targets = {t.id: t for t in store.targets(seq_id, frame=annotator.frame.index)}
+    annotator.select(annotator.selected)
 
 
 def _count(worker, added) -> None:

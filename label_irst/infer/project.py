@@ -159,25 +159,28 @@ def store_candidates(
     targets: list[Target],
     name: str,
     shape,
+    tracks: dict[int, int] | None = None,
 ) -> list[Target]:
     """Swap a frame's ``source`` candidates for ``targets`` in one transaction, leaving out the
-    targets whose seed falls inside a target kept on the frame (reviewed, or another source)."""
+    targets whose seed falls inside a target kept on the frame (reviewed, or another source);
+    ``tracks``: see :meth:`ProjectStore.replace_candidates`."""
     kept = [
         t
         for t in store.targets(sequence_id, frame=index)
         if not (t.source == source and t.status == "candidate")
     ]
     todo = fresh(targets, kept)
-    return store.replace_candidates(sequence_id, index, source, todo, name, tuple(shape))
+    return store.replace_candidates(sequence_id, index, source, todo, name, tuple(shape), tracks)
 
 
 def store_detections(
     store: ProjectStore, sequence_id: int, index: int, name: str, shape, results, track_ids=None,
-    scores=None,
+    scores=None, tracks: dict[int, int] | None = None,
 ) -> list[Target]:  # fmt: skip
     """Save one frame's guided-PAMG results (None entries ignored) as ``model`` candidates,
     each with its track id when ``track_ids`` and its detection score when ``scores`` (one per
-    result each) are given."""
+    result each) are given. With ``tracks``, ``track_ids`` are the run's per-sequence ids, made
+    project-wide inside the writing transaction (:meth:`ProjectStore.replace_candidates`)."""
     ids = list(track_ids) if track_ids is not None else [None] * len(results)
     scores = list(scores) if scores is not None else [None] * len(results)
     if not len(ids) == len(scores) == len(results):
@@ -189,7 +192,31 @@ def store_detections(
         for r, i, s in zip(results, ids, scores)
         if r is not None and r.mask.area > 0
     ]
-    return store_candidates(store, sequence_id, index, SOURCE, targets, name, shape)
+    return store_candidates(store, sequence_id, index, SOURCE, targets, name, shape, tracks)
+
+
+def confirmed_track_ids(store, sequence_id: int, writes) -> dict[int, int]:
+    """Per-sequence track id -> the track id of a confirmed target the track runs through (its
+    guided mask's seed falls inside that target in some frame), so a track continues the one
+    the annotator confirmed instead of starting a second track on the same target. Each
+    confirmed track is taken by one model track at most (the first in frame order). ``writes``:
+    (frame, shape, guided masks, per-sequence track ids) of a linked sequence."""
+    adopted: dict[int, int] = {}
+    taken: set[int] = set()
+    for t, _shape, results, ids in writes:
+        confirmed = [k for k in store.targets(sequence_id, frame=t)
+                     if k.status == "confirmed" and k.track_id is not None]  # fmt: skip
+        if not confirmed:
+            continue
+        for result, i in zip(results, ids):
+            if result is None or i in adopted:
+                continue
+            for k in confirmed:
+                if k.track_id not in taken and not fresh([result], [k]):
+                    adopted[i] = k.track_id
+                    taken.add(k.track_id)
+                    break
+    return adopted
 
 
 def training_sequences(path: str | Path, warn=None):

@@ -5,11 +5,13 @@ The work is cut into units, one per sequence, a sequence longer than ``chunk`` f
 ranges of ``chunk`` frames; a range reads its temporal context (the frame before and after it,
 Sec. III-B1's triplet), so the ranges overlap by one frame on each side and their detections are
 those of one run. Each unit runs on a Ray actor holding one ONNX Runtime session pair (and its
-encoder cache) through :func:`label_irst.infer.prelabel.label_unit`, the function the
+encoder cache) through :func:`label_irst.infer.pipeline.label_unit`, the stage the
 single-machine run calls; once every range of a sequence is back, its tracks are linked on a
-worker by :func:`label_irst.infer.prelabel.track_unit`. Results come back to the driver, which
-alone writes OUT (atomic files) and the project (one transaction per frame), in sequence and
-frame order, so the output is the single-machine run's, byte for byte.
+worker by :func:`label_irst.infer.pipeline.track_unit`. Results come back to the driver, which
+hands them to the run's sink (:mod:`label_irst.infer.sinks`: atomic files in OUT, the project
+one transaction per frame) in sequence and frame order, as
+:func:`label_irst.infer.pipeline.run_sequence` does, so the output is the single-machine run's,
+byte for byte. Ray only schedules units; it writes nothing itself.
 
 Workers read frames by path: DATA and the model must be on storage every node sees at the same
 path (checked at start by a small remote task). A task whose worker dies is retried by Ray
@@ -24,10 +26,9 @@ import os
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from label_irst.errors import LabelIrstError
-from label_irst.infer.prelabel import finish_tracks, label_unit, track_unit, write_frame
+from label_irst.infer.pipeline import apply_tracks, label_unit, track_unit
 
 INSTALL = 'Ray is not installed: pip install -e ".[cluster]" (or pip install "label-irst[cluster]")'
 
@@ -116,10 +117,10 @@ class _Worker:
             return None, warnings, str(exc)
         return frames, warnings, None
 
-    def track(self, seq, done, tracking, opts):
+    def track(self, seq, done, opts):
         warnings: list[str] = []
         try:
-            return track_unit(seq, done, tracking, opts, warnings.append), warnings, None
+            return track_unit(seq, done, opts, warnings.append), warnings, None
         except LabelIrstError as exc:
             return None, warnings, str(exc)
 
@@ -139,10 +140,10 @@ def _model_paths(model) -> list[str]:
     return [str(meta)] + [str(meta.parent / model.meta[k]) for k in ("encoder", "head")]
 
 
-def run_on_cluster(options: RayOptions, states, model, opts, tracking, out, store, flush, job,
-                   report) -> None:  # fmt: skip
-    """Run the unfinished units of ``states`` on the cluster, writing as results come back."""
-    out = Path(out)
+def run_on_cluster(options: RayOptions, seqs, model, opts, sink, job, report) -> None:
+    """Run the unfinished units of ``seqs`` on the cluster, handing results to ``sink`` as
+    they come back."""
+    states = [_State(seq, sink.resume_from(seq)) for seq in seqs]
     total = sum(len(s.stems) for s in states)
     done_total = 0
     units: deque = deque()
@@ -189,12 +190,23 @@ def run_on_cluster(options: RayOptions, states, model, opts, tracking, out, stor
             cls.remote(str(model.path), device, max(options.threads, 1)) for _ in range(count)
         ]
         report.provider = ray.get(workers[0].provider.remote())
-        _schedule(ray, workers, units, states, model, opts, tracking, out, store, job, report,
-                  total, done_total)  # fmt: skip
+        _schedule(ray, workers, units, states, opts, sink, job, report, total, done_total)
 
 
-def _schedule(ray, workers, units, states, model, opts, tracking, out, store, job, report, total,
-              done_total) -> None:  # fmt: skip
+@dataclass
+class _State:
+    """One sequence of a cluster run: its frame entries so far (from the sink's resume)."""
+
+    seq: object
+    resume: object
+
+    def __post_init__(self) -> None:
+        self.stems = self.seq.stems()
+        self.done = self.resume.done
+        self.finished = self.resume.finished
+
+
+def _schedule(ray, workers, units, states, opts, sink, job, report, total, done_total) -> None:
     idle = list(workers)
     alive = len(workers)
     pending: dict = {}
@@ -215,17 +227,16 @@ def _schedule(ray, workers, units, states, model, opts, tracking, out, store, jo
         while len(state.done) in got:
             for fr in got.pop(len(state.done)):
                 report.encoder_runs += fr.encoded
-                write_frame(state, fr.t, fr.shape, fr.results, out, opts.masks, store,
-                            records=fr.entry.get("targets"))  # fmt: skip
+                sink.write_frame(state.seq, fr)
                 state.done.append(fr.entry)
                 report.frames += 1
                 report.targets += len(fr.entry.get("targets", ()))
             moved = True
         complete = len(state.done) == len(state.stems)
-        if complete and tracking is not None:
+        if complete and opts.tracking:
             units.appendleft(("track", i, 0, 0))
         if moved:
-            state.save(complete and tracking is None)
+            sink.finish_sequence(state.seq, state.done, None, complete and not opts.tracking)
 
     while units or pending:
         while idle and units and not job.cancelled:
@@ -237,7 +248,7 @@ def _schedule(ray, workers, units, states, model, opts, tracking, out, store, jo
             if kind == "detect":
                 ref = worker.detect.remote(seq, opts, a, b)
             else:
-                ref = worker.track.remote(seq, states[i].done, tracking, opts)
+                ref = worker.track.remote(seq, states[i].done, opts)
             pending[ref] = (kind, i, a, b, worker)
         if job.cancelled or not pending:
             break
@@ -271,9 +282,10 @@ def _schedule(ray, workers, units, states, model, opts, tracking, out, store, jo
                 job.step(done_total, total)
                 absorb(i)
             else:
-                report.tracks += finish_tracks(states[i], result, out, opts.masks, store)
-                report.targets += sum(len(e["targets"]) for e in states[i].done)
-                states[i].save(True)
+                done = states[i].done
+                apply_tracks(done, result)
+                report.tracks += sink.finish_sequence(states[i].seq, done, result, True)
+                report.targets += sum(len(e["targets"]) for e in done)
     for ref in pending:  # cancelled: what is finished is written, the rest is dropped
         try:
             ray.cancel(ref)

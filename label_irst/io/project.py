@@ -138,41 +138,40 @@ class ProjectStore:
     def open(cls, path: str | os.PathLike, create: bool = False, readonly: bool = False):
         """Open (``create``: make a new file if absent) a project; ``readonly`` takes no lock.
 
-        An existing file is checked read-only first (:func:`check_project_file`), so a foreign
-        or newer file is refused before anything is written into it or beside it. An older
-        project opened for writing is migrated (:func:`label_irst.io.project_schema.migrate`,
-        one transaction); a read-only open leaves it as it is.
+        A writable open takes the project's one lock (:class:`ProjectLock`, which writes
+        nothing), then checks the file (:func:`check_project_file`, through SQLite), so a
+        foreign or newer file is refused before anything is written into it or beside it. An
+        older project opened for writing is migrated
+        (:func:`label_irst.io.project_schema.migrate`, one transaction); a read-only open
+        leaves it as it is.
         """
         path = Path(path)
         if path.is_dir():
             raise LabelIrstError(f"{path}: is a folder, not a project file")
-        exists = path.exists()
-        if exists and create and not readonly and _is_empty(path):
-            exists = None  # a new project killed before its first write: start it again
-        if not exists and (readonly or not create):
+        # a new project: absent, or an empty file (a new project killed before its first write)
+        new = create and not readonly and (not path.exists() or _is_empty(path))
+        if not new and not path.exists():
             raise LabelIrstError(f"{path}: no such project")
-        if exists:
-            check_project_file(path, SCHEMA_VERSION)
         lock = db = tidy = handle = None
         try:
             if readonly:
-                handle = inode_handles.hold(path)
+                check_project_file(path, SCHEMA_VERSION)
+                handle = inode_handles.hold(path)  # outlives the connection (inode_handles)
                 db, tidy = read_only_connection(path)
             else:
-                if exists is False:
+                if not path.exists():
                     path.parent.mkdir(parents=True, exist_ok=True)
                     with open(path, "xb"):
                         pass  # an empty file is a new SQLite database
-                lock = ProjectLock(path)
-                handle = inode_handles.hold(path)
-                if exists:  # checked again under the lock: it may have changed meanwhile
+                lock = ProjectLock(path)  # writes nothing: a foreign file is left as it was
+                if not new:  # checked under the lock: it cannot change meanwhile
                     check_project_file(path, SCHEMA_VERSION)
                 db = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 # WAL + NORMAL: a commit survives the application being killed (not a power cut).
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("PRAGMA foreign_keys=ON")
-                if not exists:
+                if new:
                     db.executescript(SCHEMA)
                     db.execute(
                         "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
@@ -182,13 +181,13 @@ class ProjectStore:
                     migrate(db, path)
             db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             store = cls(path, db, lock)
-            store._tidy = tidy if readonly else None
+            store._tidy = tidy
             store._handle = handle
             return store
         except BaseException as exc:
             if db is not None:
                 db.close()
-                if readonly:
+                if tidy is not None:
                     tidy()
             if lock:
                 lock.release()
@@ -287,14 +286,24 @@ class ProjectStore:
         targets: list[Target],
         frame_name: str = "",
         frame_shape: tuple[int, int] | None = None,
+        tracks: dict[int, int] | None = None,
     ) -> list[Target]:
         """Swap a frame's ``source`` candidates for ``targets`` (new ones) in one transaction.
 
         Reviewed targets (confirmed, rejected) of that source are kept; running a pre-annotation
         twice therefore never duplicates its candidates. Returns the saved targets with ids.
+
+        With ``tracks`` (a run's own track key -> project track id), each target's ``track_id``
+        is the run's key for its track: a key already in ``tracks`` takes its id, a new key the
+        next free project track id, read inside this transaction (and added to ``tracks``), so
+        a track id handed out meanwhile (a target confirmed while the run went on) is never
+        given twice.
         """
         saved = []
         with self._transaction() as db:
+            if tracks is not None:
+                targets = [t.copy(track_id=self._track_of(db, t.track_id, tracks))
+                           for t in targets]  # fmt: skip
             frame_id = self._frame_id(db, sequence_id, frame, frame_name, frame_shape)
             old = db.execute(
                 "SELECT id FROM targets WHERE frame_id=? AND source=? AND status='candidate'",
@@ -504,6 +513,16 @@ class ProjectStore:
     def new_track_id(self) -> int:
         row = self._db.execute("SELECT MAX(track_id) FROM targets").fetchone()
         return int(row[0] or 0) + 1
+
+    @staticmethod
+    def _track_of(db: sqlite3.Connection, key: int | None, tracks: dict[int, int]) -> int | None:
+        """The project track id of a run's track ``key`` (a new one the first time)."""
+        if key is None:
+            return None
+        if key not in tracks:
+            row = db.execute("SELECT MAX(track_id) FROM targets").fetchone()
+            tracks[key] = max(int(row[0] or 0), *tracks.values(), 0) + 1  # this frame's too
+        return tracks[key]
 
     def history(self, limit: int = 100) -> list[tuple[float, int | None, str, str | None]]:
         rows = self._db.execute(

@@ -10,7 +10,9 @@ One reader serves both layouts:
 
 Masks are the truth: per-target records (ids, track ids, status, source, rho, detection score
 and the crop RLE this tool writes) are used only when their union equals the mask file; otherwise each
-8-connected component of the mask becomes a target. A frame without a mask file has no target.
+8-connected component of the mask becomes a target, with the track of the record whose point
+(x, y) it holds (``synth`` and ``prelabel`` records; :mod:`label_irst.io.annotation_schema`
+says which key is the track). A frame without a mask file has no target.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ import numpy as np
 
 from label_irst.core.geometry import CroppedMask
 from label_irst.errors import LabelIrstError
+from label_irst.io.annotation_schema import targets_from_points, track_of
 from label_irst.io.annotations import (
     Annotations,
     Frame,
     Target,
     image_info,
     read_score,
-    targets_from_mask,
 )
 from label_irst.io.files import is_folder, read_text, scan_folder
 from label_irst.io.formats import rle
@@ -128,7 +130,7 @@ def targets_from_records(
             target = Target(
                 CroppedMask(crop, (y0, x0)),
                 id=int(r.get("id", 0)),
-                track_id=None if r.get("track_id") is None else int(r["track_id"]),
+                track_id=track_of(r),
                 source=str(r.get("source", "manual")),
                 status=str(r.get("status", "confirmed")),
                 rho=None if r.get("rho") is None else float(r["rho"]),
@@ -181,7 +183,11 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                     raise LabelIrstError(f"{mask_path}: mask size {mask.shape} != image {shape}")
                 records = records_cache[seq].get(image_path.stem, [])
                 targets = targets_from_records(records, mask, job.warning, f"{key}: ")
-                frame.targets = targets if targets is not None else targets_from_mask(mask)
+                if targets is None:  # no masks in the records: tracks by their points
+                    found = targets_from_points(records, mask)
+                    targets = [Target(part, id=k, track_id=track)
+                               for k, (part, track) in enumerate(found, 1)]  # fmt: skip
+                frame.targets = targets
         except LabelIrstError as exc:
             job.warning(f"skipped: {exc}")
             continue

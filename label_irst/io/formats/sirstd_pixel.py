@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from label_irst.io.annotation_schema import SCHEMA
 from label_irst.io.annotations import Annotations
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.files import scan_folder
@@ -47,8 +48,8 @@ def write(ann: Annotations, root: Path, plan: ExportPlan, job: Job) -> None:
         write_mask(root / "masks" / seq / f"{name}.png", frame.union_mask())
         lines[plan.split_of(frame)].append(f"{seq}/{name}")
         entry = records.setdefault(
-            seq, {"sequence": seq, "source_name": frame.sequence, "frames": []}
-        )
+            seq, {"sequence": seq, "schema": SCHEMA, "source_name": frame.sequence, "frames": []}
+        )  # schema 2: "track_id" is the track, "id" the target's number in its frame
         entry["frames"].append(
             {
                 "frame": name,
