@@ -110,6 +110,7 @@ def evaluate_masks(
     calibrate: int = 0,
     calibration_seed: int = 0,
     gt_margin: int = 0,
+    prepare=None,
 ) -> EvalReport:
     """Grow one mask per ground-truth target and score it (per target, per image, dataset).
 
@@ -119,7 +120,8 @@ def evaluate_masks(
     annotated (where an annotator clicks does not depend on where they draw the edge).
     ``calibrate`` N > 0: N targets drawn with ``calibration_seed`` play the annotator's
     confirmed masks; the generator's convention (:func:`label_irst.core.convention.fit`) is
-    fitted on them only, and every score is over the other targets only.
+    fitted on them only, and every score is over the other targets only. ``prepare``, called
+    with those N examples before the fit, may adapt the generator to them (``--fine-tune``).
     """
     if seeds not in SEED_MODES:
         raise LabelIrstError(f"unknown seed mode {seeds!r}; choose one of: {', '.join(SEED_MODES)}")
@@ -146,7 +148,7 @@ def evaluate_masks(
             raise LabelIrstError("--calibrate works in blind mode only")
         convention, held_out = _calibrate(
             pairs, spec.name, seeds, support_radius, repeats, calibrate, calibration_seed,
-            gt_margin, job,
+            gt_margin, job, prepare,
         )  # fmt: skip
         report.convention = convention
 
@@ -219,8 +221,9 @@ def _load(pair, gt_margin: int):
 
 
 def _calibrate(
-    pairs, generator, seeds, support_radius, repeats, count, calibration_seed, gt_margin, job
-):
+    pairs, generator, seeds, support_radius, repeats, count, calibration_seed, gt_margin, job,
+    prepare=None,
+):  # fmt: skip
     """Draw ``count`` targets (with the same seeds as the scoring pass) and fit on them."""
     rng = np.random.default_rng(RNG_SEED)
     keys = []
@@ -240,5 +243,7 @@ def _calibrate(
     for done, _, j, seed in picked:
         image, _, parts = _load(pairs[done], gt_margin)
         examples.append(Example(image, seed, parts[j], support_radius))
+    if prepare is not None:
+        prepare(examples)
     convention = fit(examples, generator)
     return convention, {(d, r, j) for d, r, j, _ in picked}

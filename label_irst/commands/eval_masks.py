@@ -38,6 +38,12 @@ def register(sub) -> None:
         "--calibration-seed", type=int, default=0, metavar="S", help="RNG seed that draws the N"
     )
     p.add_argument(
+        "--fine-tune",
+        action="store_true",
+        help="with --calibrate N and --generator edgsp: fine-tune the learned generator on the N "
+        "targets first, as the app's Learn from confirmed targets does (needs torch)",
+    )
+    p.add_argument(
         "--gt-margin",
         type=int,
         default=0,
@@ -87,7 +93,8 @@ def run(args) -> int:
     if args.boxes is not None or args.box_margin or args.box_generator:
         return _run_boxes(args)
 
-    with ProgressJob("eval-masks", quiet=args.quiet) as job:
+    tune = _fine_tune(args)
+    with ProgressJob("eval-masks", quiet=args.quiet) as job, _closing(tune):
         report = evaluate_masks(
             args.dataset,
             args.generator,
@@ -100,8 +107,9 @@ def run(args) -> int:
             calibrate=args.calibrate,
             calibration_seed=args.calibration_seed,
             gt_margin=args.gt_margin,
+            prepare=tune,
         )
-    return _print(report, args)
+    return _print(report, args, tune.summary() if tune is not None else None)
 
 
 def _run_boxes(args) -> int:
@@ -124,6 +132,30 @@ def _run_boxes(args) -> int:
             voc_exclusive_end=args.voc_exclusive_end,
         )
     return _print(report, args, {"box_margin": args.box_margin})
+
+
+def _fine_tune(args):
+    """The --fine-tune hook (None without the flag); refuses what it cannot do in one line."""
+    if not args.fine_tune:
+        return None
+    from label_irst.errors import LabelIrstError
+
+    if args.calibrate <= 0 or args.generator != "edgsp":
+        raise LabelIrstError("--fine-tune needs --calibrate N and --generator edgsp")
+    try:
+        from label_irst.train.edgsp_calibrate import FineTune
+    except ImportError as exc:
+        raise LabelIrstError(f"--fine-tune needs torch ({exc}); install the train extra") from None
+    import sys
+
+    return FineTune(log=None if args.quiet else (lambda m: print(m, file=sys.stderr)))
+
+
+def _closing(tune):
+    """Puts the registry's edgsp model back after a --fine-tune run (nothing without one)."""
+    import contextlib
+
+    return contextlib.nullcontext() if tune is None else contextlib.closing(tune)
 
 
 def _print(report, args, extra=None) -> int:
