@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -189,3 +190,22 @@ def test_eval_detections_reports_point_truth_by_distance_and_class(tmp_path, cap
     main(["eval-detections", *args, "--by", "distance", "--distance", "1.5"])
     rows = {r["bin"]: r for r in json.loads(capsys.readouterr().out)["pd_by_distance"]}
     assert rows["distant"]["pd"] == 0.0  # 2 px off is beyond 1.5 px
+
+
+def test_triplets_of_a_sparsely_labelled_sequence_use_their_true_neighbours():
+    from label_irst.infer.sequences import Sequence
+    from label_irst.train.data import TripletSampler
+
+    class Frames(Sequence):
+        def read(self, index):  # the frame at position i: one bright pixel in column i
+            img = np.zeros((32, 32), np.float32)
+            img[0, index] = 100.0
+            return img
+
+    # frames 40..59, only 50 and 51 labelled: 4 frames held (49..52)
+    seq = Frames("s", [Path(f"{i:03d}.png") for i in range(40, 60)], keep={"050", "051"})
+    sampler = TripletSampler([seq], {"s": {}}, crop=32)
+    k = sampler.index.index((0, 11))  # frame 051
+    triplet = sampler.triplet(*sampler.index[k])
+    columns = [int(np.argmax(f[0])) for f in triplet]
+    assert columns == [10, 11, 12]  # frames 050-052, not a neighbour clipped to the 4 held

@@ -68,7 +68,7 @@ class TripletSampler:
     def triplet(self, s: int, t: int) -> np.ndarray:
         """The float32 triplet (3, H, W) of frame ``t`` of sequence ``s`` (edges replicated)."""
         imgs = self.frames[s]
-        n = len(imgs)
+        n = self.lengths[s]  # the sequence's length: only the wanted triplets' frames are held
         return np.stack([imgs[max(t - 1, 0)], imgs[t], imgs[min(t + 1, n - 1)]]).astype(np.float32)
 
     def sample(
