@@ -470,3 +470,20 @@ def test_a_carried_mask_much_larger_than_its_source_is_not_proposed():
     assert 2 < leaked.area / source.mask.area < 3  # within the old factor of 3
     assert consistent(source, same, (60, 50), raw, (60, 50))
     assert not consistent(source, leaked, (60, 50), raw, (60, 50))
+
+
+def test_the_queue_row_of_a_track_shows_the_docks_mean_score(window):
+    store = window.workspace.store
+    for t in _all(window):
+        if t.track_id == 2:
+            store.save_target(t.copy(score=0.25 if t.frame < 3 else 0.85))
+    window.review.by_track.setChecked(True)
+    window.refresh_review()
+    window.tracks.refresh()
+    rows = [window.review.list.item(i).text() for i in range(window.review.list.count())]
+    (row,) = [r for r in rows if r.startswith("track 2 ")]
+    panel = window.tracks.panel
+    cell = panel.table.item([r.track_id for r in panel.rows].index(2), 5).text()
+    assert cell == "0.79" and f"mean s={cell}" in row  # not the head candidate's 0.25
+    header = panel.table.horizontalHeaderItem(6)
+    assert header.text() == "mean ρ" and "Eq. 20" in header.toolTip()

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QProcess, QThread, Signal
+from PySide6.QtCore import QObject, QProcess, Qt, QThread, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QProgressDialog
 
@@ -112,12 +112,12 @@ class LearnController(QObject):
         path = project_model(store) if store is not None else None
         runtime.use_model(path)
         if path is None:
-            self.label.setText("")
+            _show(self.label, "")
         elif path.with_suffix(".json").is_file():
-            self.label.setText(f"edgsp model: {path.stem}")
+            _show(self.label, f"edgsp model: {path.stem}")
         else:
             message = f"{path}: the project's generator model is missing; edgsp uses pamg+"
-            self.label.setText(f"edgsp model missing ({path.name}): pamg+")
+            _show(self.label, f"edgsp model missing ({path.name}): pamg+")
             self.window.statusBar().showMessage(message, 15000)
 
     # -- training ----------------------------------------------------------------------------
@@ -250,12 +250,14 @@ class LearnController(QObject):
         self.last_result = (new, current, n, adopted)
         if not adopted:
             self._rejected(f"Learned model not adopted: {figures}")
-            self.label.setText(f"learning: kept {name} ({figures})")
+            _show(self.label, f"kept {name}: {current:.1f} vs new {new:.1f}",
+                  f"learning: kept {name} ({figures})")  # fmt: skip
             return
         path = self.out.with_suffix(".json")
         set_project_model(store, path)
         runtime.use_model(path)
-        self.label.setText(f"edgsp model: {path.stem} ({figures})")
+        _show(self.label, f"edgsp {new:.1f} vs {name} {current:.1f}",
+              f"edgsp model: {path.stem} ({figures})")  # fmt: skip
         combo = self.window.parameters.generator
         if combo.currentData() != "edgsp":
             combo.setCurrentIndex(combo.findData("edgsp"))  # switches and loads the convention
@@ -270,3 +272,14 @@ class LearnController(QObject):
             self.process.waitForFinished(5000)
         if self.worker is not None:
             self.worker.wait()
+
+
+#: the learning status in the status bar is cut to this width (full text in its tooltip), so
+#: that the selected target's line beside it (with its score) keeps its room
+LABEL_WIDTH = 260
+
+
+def _show(label, text: str, full: str | None = None) -> None:
+    """``text`` in the label, cut to ``LABEL_WIDTH``; ``full`` (else ``text``) in its tooltip."""
+    label.setToolTip(full or text)
+    label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, LABEL_WIDTH))

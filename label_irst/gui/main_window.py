@@ -37,16 +37,31 @@ from label_irst.gui.keys import KeyGuard
 from label_irst.gui.learn import LearnController
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
-from label_irst.gui.review import counters, queue_rows, review_queue, show_source_boxes
+from label_irst.gui.review import (
+    counters,
+    queue_rows,
+    review_queue,
+    show_source_boxes,
+    track_mean_scores,
+)
 from label_irst.gui.session import Session
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
 from label_irst.gui.status_line import target_line
 from label_irst.gui.track_dock import TrackDock
 from label_irst.gui.views import DetailView, GlobalView
-from label_irst.gui.workspace import Workspace, open_workspace
+from label_irst.gui.workspace import Workspace, data_home, open_workspace
 
 REGION_SIZES = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+def window_title(workspace: Workspace) -> str:
+    """What the title bar names: the project (``demo``, ``runway-2``), or the frames' folder
+    for a project the app made for a folder in its data folder (its file name is a hash)."""
+    project = workspace.store.path.resolve()
+    if (data_home() / "projects").resolve() in project.parents:
+        return workspace.sequence.source.name
+    return project.stem
 
 
 class MainWindow(QMainWindow):
@@ -196,7 +211,7 @@ class MainWindow(QMainWindow):
         self.conventions.load()
         self.navigation.set_sequence(workspace.sequence.names)
         self.prefs.add_recent(str(workspace.store.path))
-        self.setWindowTitle(f"Label-IRST — {workspace.sequence.source.name}")
+        self.setWindowTitle(f"Label-IRST — {window_title(workspace)}")
         self.pages.setCurrentWidget(self.views_page)
         self.show_frame(0)
 
@@ -315,8 +330,9 @@ class MainWindow(QMainWindow):
         self.session.marks = frame_marks(everything, len(self.workspace.sequence))
         filters = self.session.review
         self.review.show_queue(
-            self.queue(everything, filters.suspects_only), reviewed, remaining, filters.by_track
-        )
+            self.queue(everything, filters.suspects_only), reviewed, remaining,
+            track_mean_scores(everything) if filters.by_track else None,
+        )  # fmt: skip
         self._review_key = key
 
     # -- events ----------------------------------------------------------------------------
@@ -364,8 +380,6 @@ class MainWindow(QMainWindow):
     def start_folder(self) -> str:
         """Where file pickers open: the project's folder (its frames' folder for a project kept
         in the data folder), else the home folder."""
-        from label_irst.gui.workspace import data_home
-
         if self.workspace is None:
             return str(Path.home())
         project = self.workspace.store.path.resolve()

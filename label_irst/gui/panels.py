@@ -88,7 +88,9 @@ class ParametersPanel(QWidget):
         )
         mode = QHBoxLayout()
         mode.addWidget(self.mode)
-        mode.addWidget(QLabel("k"))
+        k_label = QLabel("k")
+        k_label.setToolTip(self.scale.toolTip())  # the box is disabled in blind mode
+        mode.addWidget(k_label)
         mode.addWidget(self.scale)
         tools = QHBoxLayout()
         self.tool_group = QButtonGroup(self)
@@ -209,6 +211,11 @@ class EnhancePanel(QWidget):
             widget.blockSignals(False)
 
 
+def _mean(score: float | None) -> str:
+    """A track's mean detection score ("mean s=0.81  "), or nothing when it has none."""
+    return "" if score is None else f"mean s={score:.2f}  "
+
+
 def _score(row: QueueRow) -> str:
     """The detection score of a queue row ("s=0.42  "), or nothing when it has none."""
     return "" if row.score is None else f"s={row.score:.2f}  "
@@ -253,17 +260,19 @@ class ReviewPanel(QWidget):
         self._shown: list[tuple[str, tuple[int, int]]] = []
 
     def show_queue(
-        self, queue: list[QueueRow], reviewed: int, remaining: int, by_track: bool = False
+        self, queue: list[QueueRow], reviewed: int, remaining: int, track_means=None
     ) -> None:
-        """Show the queue (its first 500 rows); the list is rebuilt only when its rows changed,
-        so a frame step that changes nothing keeps the list, its scroll and its current row."""
+        """Show the queue (its first 500 rows), one row per track when ``track_means`` (track
+        id -> mean detection score, the Tracks dock's figure) is given; the list is rebuilt only
+        when its rows changed, so a frame step that changes nothing keeps the list, its scroll
+        and its current row."""
         self.counters.setText(f"reviewed {reviewed} · remaining {remaining}")
         rows = []
-        if by_track:  # the track's first candidate in the queue stands for it
+        if track_means is not None:  # the track's first candidate in the queue stands for it
             for t, n, first, last in group_by_track(queue)[:500]:
                 text = (
                     f"track {t.track_id}  {n} candidate(s)  frames {first + 1}–{last + 1}  "
-                    f"{_score(t)}ρ={t.rho:.2f}"
+                    f"{_mean(track_means.get(t.track_id))}ρ={t.rho:.2f}"
                     if t.track_id is not None
                     else f"frame {t.frame + 1}  #{t.id}  {_score(t)}ρ={t.rho:.2f}  area={t.area}"
                 )

@@ -49,6 +49,16 @@ from label_irst.gui.trails import TrailItem, trail_paths
 KEYS = {name: WINDOW_KEYS[name][0][0] for name in ("confirm_track", "reject_track", "split_track",
                                                    "merge_tracks")}  # fmt: skip
 COLUMNS = ("track", "frames", "length", "targets", "status", "mean score", "mean ρ")
+COLUMN_TIPS = (
+    "track id (kept in exports: SIRSTD-Pixel track_id, MOT id)",
+    "first–last frame of the track",
+    "frames from first to last",
+    "targets in the track (a gap in the track has none)",
+    "candidate, confirmed, rejected, or how many of its targets are confirmed",
+    "mean RPR-Net detection score of its detected targets (Sec. III-B); gap fills left out",
+    "mean ρ (Eq. 20): how clearly its masks' edges stand out from their surroundings; "
+    "low ρ: doubtful masks",
+)
 
 
 def _two(value: float | None) -> str:
@@ -68,6 +78,8 @@ class TrackPanel(QWidget):
         self.summary = QLabel("no track")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for j, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(j).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -201,7 +213,12 @@ class TrackDock:
             return
         w = self.window
         rows = stored_track_rows(w.workspace.store, w.workspace.sequence_id)
+        if not w.carries():  # unrelated pictures: a confirmed target is no one-frame "track"
+            rows = [r for r in rows if r.frames > 1]
         self.panel.show_rows(rows, self.selected_track())
+        if not rows and not w.carries():
+            self.panel.summary.setText("unrelated pictures: no tracks (Sequence › Frames form "
+                                       "a sequence)")  # fmt: skip
         paths = trail_paths(w.workspace.store, w.workspace.sequence_id, w.annotator.frame.index)
         for item in self.trails:
             item.set_paths(list(paths.values()))
