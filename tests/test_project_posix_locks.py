@@ -98,7 +98,7 @@ def test_the_shared_descriptor_is_closed_by_its_last_user(tmp_path):
     before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
     store = ProjectStore.open(path, create=True)
     reader = ProjectStore.open(path, readonly=True)
-    assert inode_handles.users(path) == 3  # writer's store, its lock, the reader
+    assert inode_handles.users(path) == 2  # the writer's lock, the reader
     store.close()
     assert inode_handles.users(path) == 1 and probe(path) == "locked"  # the reader's lock
     reader.close()

@@ -8,10 +8,11 @@ writer, while a background job opened the project read-only). Another process co
 the exclusive lock on close, checkpoint and delete the ``-wal`` under that writer.
 
 So every descriptor of a project file the program opens itself comes from :func:`hold`: one per
-inode, shared by its users (stores, locks, header checks), and closed only by the last
-:func:`release`, which callers make after closing their SQLite connections. The writer's
-``flock`` is taken on that descriptor too (:func:`lock_writer`); a second writer in this
-process is refused by the table, since ``flock`` on the same open file would succeed again.
+inode, shared by its users (a writer's lock, read-only stores, the probe for a writer
+elsewhere), and closed only by the last :func:`release`, which callers make after closing their
+SQLite connections; headers are read through SQLite. The writer's ``flock`` is taken on that
+descriptor (:func:`lock_writer`); a second writer in this process is refused by the table (the
+per-process set of locked inodes), since ``flock`` on the same open file would succeed again.
 """
 
 from __future__ import annotations
@@ -86,16 +87,6 @@ def release(handle: Handle) -> None:
                 pass
 
 
-def read_head(handle: Handle, size: int) -> bytes:
-    """The first ``size`` bytes of the file (``os.pread`` where the OS has it: no shared file
-    offset moves)."""
-    if hasattr(os, "pread"):
-        return os.pread(handle.fd, size, 0)
-    with _GUARD:  # pragma: no cover - Windows
-        os.lseek(handle.fd, 0, os.SEEK_SET)
-        return os.read(handle.fd, size)
-
-
 def lock_writer(handle: Handle) -> bool:
     """Take the exclusive ``flock`` of the inode for this process's one writer; False when a
     writer here or in another process has it."""
@@ -103,13 +94,8 @@ def lock_writer(handle: Handle) -> bool:
         entry = _TABLE[handle.key]
         if entry.writer:
             return False
-        if os.name != "nt":  # Windows locks are mandatory: readers would be shut out
-            import fcntl
-
-            try:
-                fcntl.flock(entry.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                return False
+        if not _lock(entry.fd):
+            return False
         entry.writer = True
         return True
 
@@ -121,15 +107,9 @@ def writer_elsewhere(handle: Handle) -> bool:
         entry = _TABLE[handle.key]
         if entry.writer:
             return True
-        if os.name == "nt":  # pragma: no cover - no advisory locks to probe
-            return False
-        import fcntl
-
-        try:
-            fcntl.flock(entry.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not _lock(entry.fd):
             return True
-        fcntl.flock(entry.fd, fcntl.LOCK_UN)
+        _unlock(entry.fd)
         return False
 
 
@@ -139,11 +119,42 @@ def unlock_writer(handle: Handle) -> None:
         entry = _TABLE.get(handle.key)
         if entry is None or not entry.writer:
             return
-        if os.name != "nt":
+        _unlock(entry.fd)
+        entry.writer = False
+
+
+#: Windows: the byte locked, far past any project and SQLite's own lock bytes (at 1 GiB); its
+#: locks are mandatory, so a lock on the data would shut readers out
+_WINDOWS_LOCK_OFFSET = 1 << 40
+
+
+def _lock(fd: int) -> bool:
+    """An exclusive non-blocking lock of the inode on ``fd`` (call under ``_GUARD``)."""
+    try:
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
             import fcntl
 
-            fcntl.flock(entry.fd, fcntl.LOCK_UN)
-        entry.writer = False
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def users(path: str | os.PathLike) -> int:

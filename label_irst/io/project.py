@@ -152,6 +152,8 @@ class ProjectStore:
         new = create and not readonly and (not path.exists() or _is_empty(path))
         if not new and not path.exists():
             raise LabelIrstError(f"{path}: no such project")
+        if not new and not path.is_file():  # a FIFO would hang the lock's open
+            raise LabelIrstError(f"{path}: not a regular file")
         lock = db = tidy = handle = None
         try:
             if readonly:
@@ -165,7 +167,7 @@ class ProjectStore:
                         pass  # an empty file is a new SQLite database
                 lock = ProjectLock(path)  # writes nothing: a foreign file is left as it was
                 if not new:  # checked under the lock: it cannot change meanwhile
-                    check_project_file(path, SCHEMA_VERSION)
+                    check_project_file(path, SCHEMA_VERSION, locked=True)
                 db = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 # WAL + NORMAL: a commit survives the application being killed (not a power cut).

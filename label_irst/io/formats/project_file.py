@@ -19,7 +19,7 @@ from pathlib import Path
 
 from label_irst.errors import LabelIrstError
 from label_irst.io.annotations import Annotations, Frame, Target, image_info
-from label_irst.io.files import as_float, is_folder, read_head
+from label_irst.io.files import as_float, is_folder
 from label_irst.io.naming import safe_name
 from label_irst.job import Job
 
@@ -33,7 +33,9 @@ def detect(path: Path) -> bool:
 
     if path.suffix.lower() in (PROJECT_SUFFIX, ".irst") and path.exists():
         return not is_folder(path)
-    return read_head(path, 16) == b"SQLite format 3\x00"
+    from label_irst.io.project_lock import is_sqlite_file
+
+    return is_sqlite_file(path)  # through SQLite: a project open here keeps its locks
 
 
 def _sequence_frames(record, job: Job) -> tuple[str, list[Frame]]:
