@@ -177,7 +177,7 @@ def test_review_queue_is_kept_on_a_plain_step_and_rebuilt_after_any_change(windo
     assert reads == []  # a plain step re-reads nothing of the queue
     # an edit through the window
     window.annotator.select(window.annotator.visible()[0].id)
-    window.confirm()
+    window.edits.confirm()
     settle(window)
     assert len(_queue_texts(window)) == TRACKS * FRAMES - 1 and len(reads) == 1
     # a write from another connection (another program, a worker's own connection)
@@ -234,7 +234,7 @@ def test_views_show_the_display_pixels_and_follow_new_settings(window, colormap)
     levels = window_levels(raw, settings)
     shown = _rgb(window.global_view.image.qimage)
     np.testing.assert_array_equal(shown, _by_hand(raw, settings.with_(clahe=False), levels))
-    x0, y0, w, h = window.region()
+    x0, y0, w, h = window.viewport.region()
     detail = _rgb(window.detail_view.image.qimage)
     np.testing.assert_array_equal(detail, _by_hand(raw[y0 : y0 + h, x0 : x0 + w], settings, levels))
     # on screen: the same pixels as the images shown through pyqtgraph's levels (0, 255)

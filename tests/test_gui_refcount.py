@@ -45,7 +45,7 @@ def test_stepping_hundreds_of_frames_keeps_the_count_of_true(qtbot, tmp_path, mo
     window.open_path(tmp_path / "frames")
     x, y = int(round(truths[0][0].x)), int(round(truths[0][0].y))
     window.on_click(window.global_view, x + 0.5, y + 0.5)
-    window.confirm()
+    window.edits.confirm()
 
     def session(steps):
         for n in range(steps):

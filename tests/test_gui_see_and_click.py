@@ -29,7 +29,7 @@ def hover(view, x, y):
 
 
 def test_a_click_inside_the_region_rectangle_seeds(window):
-    x0, y0, w, h = window.region()
+    x0, y0, w, h = window.viewport.region()
     inside = [truth_pixel(t) for t in window.truths[0]]
     inside = [(x, y) for x, y in inside if x0 <= x < x0 + w and y0 <= y < y0 + h]
     assert inside, "the region opens on a target"
@@ -58,7 +58,7 @@ def test_a_click_beside_the_target_grows_the_target(window):
     r0, c0 = np.unravel_index(np.argmax(raw[y - 1 : y + 2, x - 1 : x + 2]), (3, 3))
     px, py = x - 1 + c0, y - 1 + r0
     miss = (int(px) + 3, int(py))  # 3 px beside the peak
-    window.centre_on((px, py))
+    window.viewport.centre_on((px, py))
     window.parameters.snap.setValue(3)
     hover(window.detail_view, *miss)
     assert window.detail_view.cursor_outline.items  # the snap disc is shown
@@ -110,21 +110,21 @@ def test_outline_mode_covers_no_target_pixel_hide_key_and_opacity(window):
 
 
 def test_detail_view_follows_clicks_and_frames(window):
-    window.region_size = 16
-    x0, y0, w, h = window.region()
+    window.viewport.region_size = 16
+    x0, y0, w, h = window.viewport.region()
     click(window.detail_view, x0 + w - 1, y0 + 1)  # near the corner: a new candidate there
     target = window.annotator.selected_target()
-    cx, cy = window.centre
+    cx, cy = window.viewport.centre
     assert (cx, cy) == pytest.approx(target.centroid)
     key(window, Qt.Key.Key_Right)  # unrelated frame: the region goes to its likeliest target
-    x0, y0, w, h = window.region()
+    x0, y0, w, h = window.viewport.region()
     spots = [truth_pixel(t) for t in window.truths[1]]
     assert any(x0 <= x < x0 + w and y0 <= y < y0 + h for x, y in spots)
     window.seed_at(*spots[-1])
-    window.centre_on((5.0, 5.0))
+    window.viewport.centre_on((5.0, 5.0))
     key(window, Qt.Key.Key_Left)
     key(window, Qt.Key.Key_Right)  # back on a frame with a target: the region goes to it
-    x0, y0, w, h = window.region()
+    x0, y0, w, h = window.viewport.region()
     assert x0 <= spots[-1][0] < x0 + w and y0 <= spots[-1][1] < y0 + h
 
 

@@ -49,7 +49,7 @@ def test_a_plain_folder_lists_no_one_frame_tracks(make_window, pictures):
         window.show_frame(frame)
         for spot in truths[frame]:
             window.seed_at(int(round(spot.x)), int(round(spot.y)))
-            window.confirm()
+            window.edits.confirm()
     store, sid = window.workspace.store, window.workspace.sequence_id
     assert len(store.targets(sid, status="confirmed")) == 6
     window.tracks.refresh()

@@ -19,7 +19,7 @@ def test_scripted_session_of_the_issue(window):
     """Ten unrelated frames add nothing; a click keeps a brush-edited target; → after the Rs box."""
     x, y = truth_pixel(window.truths[0][0])
     confirm_truths(window)
-    window.centre_on((x, y))
+    window.viewport.centre_on((x, y))
     click(window.detail_view, x, y)
     key(window, Qt.Key.Key_B)
     drag(window.detail_view, [(x + 2, y + 2), (x + 3, y + 2)])
@@ -32,7 +32,7 @@ def test_scripted_session_of_the_issue(window):
     assert {t.id for t in stored(window)} == set(before)  # no new candidate
     for _ in range(10):
         key(window, Qt.Key.Key_Left)
-    window.centre_on((x, y))
+    window.viewport.centre_on((x, y))
     click(window.detail_view, x, y)
     assert window.annotator.selected == edited.id
     after = {t.id: (t.mask.crop.tobytes(), t.mask.offset, t.status) for t in stored(window)}

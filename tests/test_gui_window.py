@@ -130,7 +130,7 @@ def test_shift_click_inside_reseeds_and_rs_reruns(make_window, scene):
     window.parameters.rs.setValue(3.0)
     small = window.annotator.selected_target()
     assert small.id == first.id and small.support_radius == 3.0 and small.generator == "pamg"
-    window.reject()
+    window.edits.reject()
     assert window.annotator.visible() == []
     assert window.workspace.store.targets(window.workspace.sequence_id)[0].status == "rejected"
 
@@ -215,7 +215,7 @@ def test_status_bar_shows_raw_16bit_value(make_window, scene):
     window = make_window()
     raw = window.annotator.frame.raw
     assert raw.dtype == np.uint16
-    window.on_hover(10, 20)
+    window.viewport.on_hover(10, 20)
     assert window.pixel_label.text() == f"x 10  y 20  value {int(raw[20, 10])} (uint16)"
 
 
@@ -228,9 +228,9 @@ def test_display_settings_change_pictures_not_raw(make_window):
     after = window.global_view.image.image
     assert not np.array_equal(before, after)
     np.testing.assert_array_equal(window.annotator.frame.raw, raw)
-    zoom = window.region_size
-    window.zoom_region(1)
-    assert window.region_size < zoom
+    zoom = window.viewport.region_size
+    window.viewport.zoom_region(1)
+    assert window.viewport.region_size < zoom
 
 
 def test_salient_point_prefers_a_spot_to_a_line():
@@ -245,11 +245,11 @@ def test_salient_point_prefers_a_spot_to_a_line():
 
 def test_detail_region_opens_on_a_target_and_fills_the_view(make_window, scene):
     window = make_window()
-    x0, y0, w, h = window.region()
+    x0, y0, w, h = window.viewport.region()
     spots = [truth_pixel(t) for t in scene[1][0]]
     assert any(x0 <= x < x0 + w and y0 <= y < y0 + h for x, y in spots)
     aspect = window.detail_view.width() / window.detail_view.height()
-    assert abs(w / h - aspect) < 0.1 and min(w, h) == window.region_size
+    assert abs(w / h - aspect) < 0.1 and min(w, h) == window.viewport.region_size
     assert window.region_label.text().startswith(f"detail {w}×{h} px")
 
 

@@ -186,7 +186,7 @@ def build_actions(window) -> dict[str, QAction]:
     def toggle_grid():
         window.detail_view.show_grid = not window.detail_view.show_grid
         if window.annotator is not None and window.annotator.frame is not None:
-            window.refresh_region()
+            window.viewport.refresh_region()
 
     def checkable(action: QAction, checked: bool, slot) -> QAction:
         action.setCheckable(True)
@@ -211,14 +211,14 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "quit", "Quit", window.close)
 
     menu = window.menuBar().addMenu("&Edit")
-    add(menu, "undo", "Undo", window.undo)
-    add(menu, "redo", "Redo", window.redo)
+    add(menu, "undo", "Undo", window.edits.undo)
+    add(menu, "redo", "Redo", window.edits.redo)
     menu.addSeparator()
-    add(menu, "confirm", "Confirm target", window.confirm)
-    add(menu, "reject", "Reject target", window.reject)
-    add(menu, "restore", "Restore rejected target", window.restore)
-    add(menu, "delete", "Delete target", window.delete)
-    add(menu, "reseed", "Re-seed target", window.reseed)
+    add(menu, "confirm", "Confirm target", window.edits.confirm)
+    add(menu, "reject", "Reject target", window.edits.reject)
+    add(menu, "restore", "Restore rejected target", window.edits.restore)
+    add(menu, "delete", "Delete target", window.edits.delete)
+    add(menu, "reseed", "Re-seed target", window.edits.reseed)
     menu.addSeparator()
     add(menu, "grow", "Grow mask", lambda: mask_tools.morph(window, True))
     add(menu, "shrink", "Shrink mask", lambda: mask_tools.morph(window, False))
@@ -269,7 +269,7 @@ def build_actions(window) -> dict[str, QAction]:
               window.session.overlay.outline,
               lambda on: window.session.set_overlay(outline=on))  # fmt: skip
     checkable(add(menu, "show_rejected", "Show rejected targets", lambda: None), False,
-              window.set_show_rejected)  # fmt: skip
+              window.edits.set_show_rejected)  # fmt: skip
     add(menu, "views", "Focus the views", window.focus_views)
 
     menu = window.help_menu = window.menuBar().addMenu("&Help")

@@ -38,7 +38,7 @@ def click(window, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModi
         hit = a.target_at(*snapped)
     if hit is not None:
         a.select(hit.id)
-        window.centre_on(hit.centroid)
+        window.viewport.centre_on(hit.centroid)
         return
     try:
         target = a.seed(*snapped)
@@ -49,7 +49,7 @@ def click(window, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModi
         window.statusBar().showMessage(
             f"click ({col}, {row}) snapped to the peak at ({snapped[0]}, {snapped[1]})", 3000
         )
-    window.centre_on(target.centroid)
+    window.viewport.centre_on(target.centroid)
 
 
 def reseed(window, target_id: int, at: tuple[int, int] | None = None) -> bool:
@@ -67,7 +67,7 @@ def reseed(window, target_id: int, at: tuple[int, int] | None = None) -> bool:
     except LabelIrstError as exc:
         window.statusBar().showMessage(str(exc), 5000)
         return False
-    window.centre_on(again.centroid)
+    window.viewport.centre_on(again.centroid)
     return True
 
 
@@ -95,6 +95,6 @@ def apply_history(window, states) -> None:
     a.select(target_id if state is not None else None)
     target = a.selected_target()
     if target is not None:
-        window.centre_on(target.centroid)
+        window.viewport.centre_on(target.centroid)
     else:
         window.refresh_masks()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -29,7 +28,8 @@ from label_irst.gui.actions import build_actions
 from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.carry import carry_targets
 from label_irst.gui.convention import ConventionController
-from label_irst.gui.display import DisplayPipeline, OverlayStyle, salient_point
+from label_irst.gui.display import DisplayPipeline, OverlayStyle
+from label_irst.gui.edit_commands import EditCommands
 from label_irst.gui.frame_marks import frame_marks
 from label_irst.gui.frames import FrameCache
 from label_irst.gui.history import History
@@ -49,10 +49,9 @@ from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.start_page import StartPage
 from label_irst.gui.status_line import target_line
 from label_irst.gui.track_dock import TrackDock
+from label_irst.gui.viewport import Viewport
 from label_irst.gui.views import DetailView, GlobalView
 from label_irst.gui.workspace import Workspace, data_home, open_workspace
-
-REGION_SIZES = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 
 
 def window_title(workspace: Workspace) -> str:
@@ -74,12 +73,13 @@ class MainWindow(QMainWindow):
         self.cache: FrameCache | None = None
         self.annotator: FrameAnnotator | None = None
         self.session = Session(OverlayStyle(*self.prefs.overlay()))
-        self.region_size = 32
-        self.centre = (0.0, 0.0)
         self.history = History(lambda states: editing.apply_history(self, states), self)
         self._build()
+        self.viewport = Viewport(self)
+        self.edits = EditCommands(self)
         self.actions = build_actions(self)
         observers.observe(self)
+        observers.wire_parameters(self)
         self.conventions = ConventionController(self)
         self.learning = LearnController(self)
         self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
@@ -140,18 +140,8 @@ class MainWindow(QMainWindow):
             view.box.sigPixelClicked.connect(
                 lambda x, y, v=view: self.on_click(v, x, y, v.box.modifiers)
             )
-            view.sigHover.connect(self.on_hover)
-        self.detail_view.sigHover.connect(self.show_footprint)
         self.detail_view.box.sigPixelDragged.connect(self.on_drag)
-        self.detail_view.box.sigWheel.connect(self.zoom_region)
-        self.detail_view.sigResized.connect(self._detail_resized)
-        self.global_view.sigRegionMoved.connect(self.move_region)
         self.navigation.frameRequested.connect(self.show_frame)
-        self.parameters.supportRadiusChanged.connect(self.set_support_radius)
-        self.parameters.generatorChanged.connect(self.set_generator)
-        self.parameters.modeChanged.connect(self.set_mode)
-        self.parameters.brushRadiusChanged.connect(self.set_brush_radius)
-        self.enhance.changed.connect(self.set_display)
         self.parameters.snap.setValue(self.prefs.snap())
         self.parameters.snap.valueChanged.connect(self.prefs.set_snap)
         self.review.accept.connect(lambda: self.review_step(True))
@@ -245,65 +235,15 @@ class MainWindow(QMainWindow):
         if carry and previous is not None and index == previous + 1 and self.carries():
             carry_targets(self, index)
         self.session.frame = index
-        if previous is None:
-            self.centre = self.opening_centre()
-        target = self.annotator.selected_target() or self.nearest_target()
-        if target is not None:
-            self.centre = target.centroid
-        elif previous is not None and not self.carries():
-            self.centre = salient_point(self.annotator.frame.raw)  # unrelated frames
-        self.refresh_frame()
+        self.viewport.follow(previous is None, previous is not None and not self.carries())
+        self.viewport.refresh_frame()
         # the deferred refresh (review queue, track list, trails) runs now, before the views
         # paint: a step paints the new frame once, with its own trails, instead of painting it
         # with the last frame's trails and again once the timer has fired
         self._review_timer.stop()
         self._review_timer.timeout.emit()
 
-    def nearest_target(self):
-        """The visible target nearest the detail region's centre (the region follows it)."""
-        visible = [t for t in self.annotator.visible() if np.isfinite(t.centroid[0])]
-        cx, cy = self.centre
-        return min(visible, key=lambda t: np.hypot(t.centroid[0] - cx, t.centroid[1] - cy),
-                   default=None)  # fmt: skip
-
-    def opening_centre(self) -> tuple[float, float]:
-        """Where the detail region opens: the first saved target, else the most target-like pixel."""
-        visible = sorted(self.annotator.visible(), key=lambda t: (t.status != "confirmed", t.id))
-        if visible:
-            return visible[0].centroid
-        return salient_point(self.annotator.frame.raw)
-
     # -- painting --------------------------------------------------------------------------
-    def region(self) -> tuple[int, int, int, int]:
-        """The detail region (x0, y0, w, h): ``region_size`` pixels across the narrower side of
-        the detail view, the other side stretched to the view's shape so no space is wasted."""
-        h, w = self.annotator.frame.raw.shape
-        aspect = self.detail_view.aspect()
-        across, down = (self.region_size * aspect, self.region_size) if aspect >= 1 else (
-            self.region_size, self.region_size / aspect)  # fmt: skip
-        size_w, size_h = min(int(round(across)), w), min(int(round(down)), h)
-        x0 = int(np.clip(round(self.centre[0] - size_w / 2), 0, w - size_w))
-        y0 = int(np.clip(round(self.centre[1] - size_h / 2), 0, h - size_h))
-        return x0, y0, size_w, size_h
-
-    def refresh_frame(self) -> None:
-        """Repaint both pictures (frame change, contrast change)."""
-        if self.annotator is None or self.annotator.frame is None:
-            return
-        self.global_view.set_frame(self.display.global_rgb(self.annotator.frame.raw))
-        self.refresh_region()
-
-    def refresh_region(self) -> None:
-        raw = self.annotator.frame.raw
-        region = self.region()
-        self.global_view.set_region(*region)
-        self.detail_view.set_region_image(self.display.detail_rgb(raw, region), *region[:2])
-        x0, y0, w, h = region
-        self.region_label.setText(
-            f"detail {w}×{h} px at ({x0}, {y0})  ×{self.detail_view.zoom():.0f}"
-        )
-        self.refresh_masks()
-
     def refresh_masks(self) -> None:
         """Repaint the overlays and seed markers (after every edit)."""
         a = self.annotator
@@ -330,7 +270,7 @@ class MainWindow(QMainWindow):
         self.session.marks = frame_marks(everything, len(self.workspace.sequence))
         filters = self.session.review
         self.review.show_queue(
-            self.queue(everything, filters.suspects_only), reviewed, remaining,
+            review_queue(everything, filters.suspects_only, filters.order), reviewed, remaining,
             track_mean_scores(everything) if filters.by_track else None,
         )  # fmt: skip
         self._review_key = key
@@ -347,13 +287,7 @@ class MainWindow(QMainWindow):
         except LabelIrstError as exc:
             self.statusBar().showMessage(str(exc), 5000)
             return
-        self.centre_on(target.centroid)
-
-    def centre_on(self, point: tuple[float, float]) -> None:
-        """Move the detail region to ``point`` (both views follow) and repaint."""
-        if np.isfinite(point[0]) and np.isfinite(point[1]):
-            self.centre = (float(point[0]), float(point[1]))
-        self.refresh_region()
+        self.viewport.centre_on(target.centroid)
 
     def on_drag(self, x: float, y: float, phase: str) -> None:
         a = self.annotator
@@ -370,9 +304,6 @@ class MainWindow(QMainWindow):
             a.end_stroke()
         self.refresh_masks()
 
-    def show_footprint(self, col: int, row: int) -> None:
-        overlay.show_footprint(self, col, row)
-
     def focus_views(self) -> None:
         """Escape: the keys act on the annotation again (the detail view takes the focus)."""
         self.detail_view.setFocus()
@@ -387,100 +318,9 @@ class MainWindow(QMainWindow):
             return str(Path(self.workspace.sequence.source).resolve().parent)
         return str(project.parent)
 
-    def on_hover(self, col: int, row: int) -> None:
-        if self.annotator is None or self.annotator.frame is None:
-            return
-        raw = self.annotator.frame.raw
-        if 0 <= row < raw.shape[0] and 0 <= col < raw.shape[1]:
-            value = raw[row, col]
-            text = f"{value:.4g}" if raw.dtype.kind == "f" else str(int(value))
-            self.pixel_label.setText(f"x {col}  y {row}  value {text} ({raw.dtype})")
-
-    def _detail_resized(self) -> None:
-        if self.annotator is not None and self.annotator.frame is not None:
-            self.refresh_region()
-
-    def move_region(self, cx: float, cy: float) -> None:
-        if self.annotator is not None and self.annotator.frame is not None:
-            self.centre = (cx, cy)
-            self.refresh_region()
-
-    def zoom_region(self, direction: int) -> None:
-        k = REGION_SIZES.index(self.region_size) if self.region_size in REGION_SIZES else 4
-        self.region_size = REGION_SIZES[int(np.clip(k - direction, 0, len(REGION_SIZES) - 1))]
-        if self.annotator is not None and self.annotator.frame is not None:
-            self.refresh_region()
-
     # -- commands (menu actions and keys) -------------------------------------------------
-    def confirm(self) -> None:
-        if self.annotator and self.annotator.confirm():
-            self.refresh_masks()
-
-    def reject(self) -> None:
-        if self.annotator and self.annotator.reject():
-            self.refresh_masks()
-
-    def restore(self) -> None:
-        if self.annotator and self.annotator.restore():
-            self.refresh_masks()
-
-    def delete(self) -> None:
-        if self.annotator and self.annotator.delete():
-            self.refresh_masks()
-
-    def reseed(self) -> None:
-        """Grow the selected target again from its seed (asks before discarding brush edits)."""
-        if self.annotator and self.annotator.selected is not None:
-            editing.reseed(self, self.annotator.selected)
-
-    def set_show_rejected(self, on: bool) -> None:
-        if self.annotator is not None:
-            self.annotator.show_rejected = on
-            if self.annotator.frame is not None:
-                self.refresh_masks()
-
-    def undo(self) -> None:
-        if not self.history.undo():
-            self.statusBar().showMessage("nothing to undo", 2000)
-
-    def redo(self) -> None:
-        if not self.history.redo():
-            self.statusBar().showMessage("nothing to redo", 2000)
-
     def step(self, delta: int) -> None:
         self.navigation.step(delta)
-
-    def set_brush_radius(self, radius: float) -> None:
-        if self.annotator is not None:
-            self.annotator.brush_radius = self.parameters.brush_radius()
-
-    def set_support_radius(self, rs: float) -> None:
-        self.prefs.set_support_radius(rs)
-        if self.annotator is not None and self.annotator.frame is not None:
-            if self.annotator.set_support_radius(rs) is not None:
-                self.refresh_masks()
-
-    def set_mode(self, guided: bool, scale: float) -> None:
-        """Blind (Rs from the panel) or guided (Rs = k * r of the target seeded, Sec. III-C2)."""
-        self.prefs.set_mode(guided, scale)
-        if self.annotator is not None:
-            if self.annotator.set_guided_scale(scale if guided else None) is not None:
-                self.refresh_masks()
-
-    def set_generator(self, name: str) -> None:
-        self.prefs.set_generator(name)
-        if self.annotator is not None:
-            self.annotator.set_generator(name)
-            self.conventions.load()
-
-    def set_display(self, settings, linked: bool) -> None:
-        try:
-            self.display.set_settings(settings, linked)
-        except LabelIrstError as exc:
-            self.statusBar().showMessage(str(exc), 5000)
-            return
-        self.prefs.set_display(settings, linked)
-        self.refresh_frame()
 
     def go_to_target(self, frame: int, target_id: int) -> None:
         if self.annotator.frame is None or self.annotator.frame.index != frame:
@@ -488,27 +328,26 @@ class MainWindow(QMainWindow):
         self.annotator.select(target_id)
         target = self.annotator.selected_target()
         if target is not None:
-            self.centre = target.centroid
-            self.refresh_region()
-
-    def queue(self, targets, suspects_only: bool = False):
-        """The review queue in the order chosen in the review panel (lowest rho, by frame)."""
-        return review_queue(targets, suspects_only, self.session.review.order)
+            self.viewport.centre_on(target.centroid)
 
     def review_step(self, accept: bool) -> None:
         """Accept or reject the selected candidate (or the queue's head), then show the next."""
         if self.workspace is None:
             return
+
+        def rows():
+            return queue_rows(self.workspace.store, self.workspace.sequence_id)
+
         selected = self.annotator.selected_target()
         if selected is None or selected.status != "candidate":
-            queue = self.queue(queue_rows(self.workspace.store, self.workspace.sequence_id))
+            queue = review_queue(rows(), order=self.session.review.order)
             if not queue:
                 self.statusBar().showMessage("review queue is empty", 3000)
                 return
             self.go_to_target(queue[0].frame, queue[0].id)
         (self.annotator.confirm if accept else self.annotator.reject)()
         self.refresh_masks()
-        queue = self.queue(queue_rows(self.workspace.store, self.workspace.sequence_id))
+        queue = review_queue(rows(), order=self.session.review.order)
         if queue:
             self.go_to_target(queue[0].frame, queue[0].id)
 

@@ -50,4 +50,4 @@ def support(window, larger: bool) -> None:
         f"{again.mask.area} px; the panel's Rs {a.support_radius:g} is unchanged)",
         4000,
     )
-    window.centre_on(again.centroid)
+    window.viewport.centre_on(again.centroid)

@@ -7,6 +7,7 @@ copies are synced by hand.
 
 from __future__ import annotations
 
+from label_irst.errors import LabelIrstError
 from label_irst.gui.display import OverlayStyle
 from label_irst.gui.session import ReviewFilters
 
@@ -70,3 +71,49 @@ def show_review(window, filters: ReviewFilters) -> None:
         panel.order.setCurrentIndex(index)
         panel.order.blockSignals(False)
     window.refresh_review()
+
+
+def wire_parameters(window) -> None:
+    """The Annotation and Enhancement tabs: each change goes to the annotator (re-running the
+    selected candidate where it applies), the settings file and the views."""
+    panel = window.parameters
+
+    def annotating() -> bool:
+        return window.annotator is not None and window.annotator.frame is not None
+
+    def brush(_radius) -> None:
+        if window.annotator is not None:
+            window.annotator.brush_radius = panel.brush_radius()
+
+    def support_radius(rs: float) -> None:
+        window.prefs.set_support_radius(rs)
+        if annotating() and window.annotator.set_support_radius(rs) is not None:
+            window.refresh_masks()
+
+    def mode(guided: bool, scale: float) -> None:
+        """Blind (Rs from the panel) or guided (Rs = k * r of the target seeded, Sec. III-C2)."""
+        window.prefs.set_mode(guided, scale)
+        if window.annotator is not None:
+            if window.annotator.set_guided_scale(scale if guided else None) is not None:
+                window.refresh_masks()
+
+    def generator(name: str) -> None:
+        window.prefs.set_generator(name)
+        if window.annotator is not None:
+            window.annotator.set_generator(name)
+            window.conventions.load()
+
+    def display(settings, linked: bool) -> None:
+        try:
+            window.display.set_settings(settings, linked)
+        except LabelIrstError as exc:
+            window.statusBar().showMessage(str(exc), 5000)
+            return
+        window.prefs.set_display(settings, linked)
+        window.viewport.refresh_frame()
+
+    panel.brushRadiusChanged.connect(brush)
+    panel.supportRadiusChanged.connect(support_radius)
+    panel.modeChanged.connect(mode)
+    panel.generatorChanged.connect(generator)
+    window.enhance.changed.connect(display)

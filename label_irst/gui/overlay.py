@@ -27,7 +27,7 @@ def paint_masks(window, visible, size) -> None:
     else:
         window.detail_view.set_outlines([])
         window.detail_view.set_overlay(
-            overlay_rgba(shown, window.region(), a.selected, outline=True,
+            overlay_rgba(shown, window.viewport.region(), a.selected, outline=True,
                          colormap=window.display.settings.colormap, opacity=style.opacity)
         )  # fmt: skip
 
