@@ -9,8 +9,10 @@ def register(sub) -> None:
     p = sub.add_parser(
         "prelabel",
         help="detect targets in whole sequences with RPR-Net (ONNX); masks by guided pamg+",
-        description="DATA is a dataset root (images/<seq>/<frame>.png), one folder of frames, or "
-        "a project (.lirst). Writes OUT/annotations/<seq>.json (and OUT/masks/<seq>/ with "
+        description="DATA is a dataset root (images/<seq>/<frame>.png), one folder of frames, a "
+        "video, a folder of videos, or a project (.lirst). A folder of unrelated images (several "
+        "sizes, or names that are not one prefix with consecutive numbers) is pre-annotated "
+        "image by image, each as a still triplet; --still / --sequence override. Writes OUT/annotations/<seq>.json (and OUT/masks/<seq>/ with "
         "--masks); a second run resumes where the first stopped. For a project, each frame's "
         "guided masks are also stored in it as 'model' candidates for review, replacing "
         "earlier ones and keeping reviewed targets. Masks use the project's generator and "
@@ -21,7 +23,20 @@ def register(sub) -> None:
         "--track-min-length frames, and gaps of up to --track-max-gap frames are filled by a "
         "guided mask near the predicted position.",
     )
-    p.add_argument("data", help="dataset root, folder of frames, or project (.lirst)")
+    p.add_argument(
+        "data", help="dataset root, folder of frames or videos, video, or project (.lirst)"
+    )
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
+        "--still",
+        action="store_true",
+        help="every image alone (a still triplet), even numbered frames of one size",
+    )
+    how.add_argument(
+        "--sequence",
+        action="store_true",
+        help="every folder is one sequence (frames of one size), even unrelated images",
+    )
     p.add_argument("--model", required=True, help="model metadata <stem>.json (or one .onnx graph)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
@@ -68,7 +83,8 @@ def register(sub) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="replace annotation files and masks in OUT that prelabel did not write",
+        help="replace annotation files and masks in OUT that prelabel did not write, and "
+        "start again a sequence that an earlier run made with other settings",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -121,6 +137,7 @@ def run(args) -> int:
             tracking=tracking,
             ray=ray,
             force=args.force,
+            mode="still" if args.still else "sequence" if args.sequence else "auto",
         )
     summary = report.summary()
     if args.json:

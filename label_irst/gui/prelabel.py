@@ -95,7 +95,7 @@ class PrelabelWorker(QThread):
 
     def __init__(
         self, source, names, model: Path, device="auto", threads=None, threshold=None,
-        convention=None, tracking=None, edgsp_model=None,
+        convention=None, tracking=None, edgsp_model=None, still=False,
     ):  # fmt: skip
         super().__init__()
         self.convention = convention  # the project's annotation convention (None: pamg+)
@@ -103,6 +103,7 @@ class PrelabelWorker(QThread):
         self.source, self.names, self.model = Path(source), list(names), Path(model)
         self.device, self.threads, self.threshold = device, threads, threshold
         self.tracking = tracking
+        self.still = still  # an image set: each image alone, no tracks
         self.emitted = 0
         self.job = Job(progress=self.progress.emit, warn=self.warned.emit)
 
@@ -128,9 +129,9 @@ class PrelabelWorker(QThread):
         opts = UnitOptions(
             self.tracking.low if self.tracking is not None else threshold, grow=True,
             tracker=self.tracking, convention=self.convention or Convention(),
-            edgsp_model=self.edgsp_model, link_partial=True,
+            edgsp_model=self.edgsp_model, link_partial=True, still_threshold=threshold,
         )  # fmt: skip
-        source = ProjectSequence(self.source.name, 0, self.source, self.names)
+        source = ProjectSequence(self.source.name, 0, self.source, self.names, still=self.still)
         self.job.step(0, len(self.names))
         try:
             report = run_sequence(source, model, opts, _Relay(self), self.job)
@@ -140,7 +141,7 @@ class PrelabelWorker(QThread):
             raise LabelIrstError(report.warnings[0])
         summary = {"frames": report.frames, "targets": self.emitted,
                    "provider": model.provider, "cancelled": self.job.cancelled}  # fmt: skip
-        if self.tracking is not None:
+        if opts.tracking and not self.still:
             summary["tracks"] = report.tracks
         return summary
 
@@ -150,6 +151,7 @@ def start(
 ) -> PrelabelWorker | None:
     """Start a worker for the window's sequence with a progress dialog (Cancel) and wire it."""
     from label_irst.gui.workers import run_with_progress
+    from label_irst.infer.project import frames_are_stills
     from label_irst.io.generator_model import project_model
 
     if window.workspace is None:
@@ -161,6 +163,8 @@ def start(
         seq.source, seq.names, model, threads=threads, threshold=threshold,
         convention=window.conventions.convention, tracking=tracking,
         edgsp_model=project_model(store),
+        still=frames_are_stills(store, window.workspace.sequence_id, seq.kind, seq.source,
+                                seq.names),
     )  # fmt: skip
     worker.added = 0  # candidates stored (a detection inside a kept target is dropped)
     owner = (store.path, window.workspace.sequence_id)

@@ -24,7 +24,7 @@ are the same.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -74,7 +74,8 @@ class UnitOptions:
     (None: decide frame by frame at ``threshold``); ``edgsp_model``: the learned generator's
     model when the convention's generator is ``edgsp`` (None: the shipped one); ``flush``:
     frames between two saves of a folder record; ``link_partial``: a cancelled run still
-    links the frames it read (the app, which does not resume).
+    links the frames it read (the app, which does not resume); ``still_threshold``: the
+    frame-by-frame threshold of image sets (stills are never linked; None: ``threshold``).
     """
 
     threshold: float
@@ -88,23 +89,40 @@ class UnitOptions:
     edgsp_model: Path | None = None
     flush: int = 100
     link_partial: bool = False
+    still_threshold: float | None = None
 
     @property
     def tracking(self) -> bool:
         return self.tracker is not None
 
 
+def is_still(seq) -> bool:
+    """Whether ``seq`` is an image set: each image pre-annotated alone."""
+    return bool(getattr(seq, "still", False))
+
+
+def options_for(seq, opts: UnitOptions) -> UnitOptions:
+    """The options of one sequence: an image set is decided image by image at the
+    frame-by-frame threshold, never linked into tracks."""
+    if not is_still(seq) or opts.tracker is None:
+        return opts
+    threshold = opts.still_threshold if opts.still_threshold is not None else opts.threshold
+    return replace(opts, tracker=None, threshold=threshold)
+
+
 @dataclass
 class FrameResult:
     """One frame of a unit, nothing written: its annotation entry (``targets``, or raw
     ``detections`` when tracking), frame shape, guided masks (None where not grown) and the
-    encoder runs it cost."""
+    encoder runs it cost, and why it was skipped (an image of an image set that cannot be
+    read)."""
 
     t: int
     entry: dict
     shape: tuple[int, int]
     results: list | None
     encoded: int = 0
+    skipped: str | None = None
 
 
 class Tracked(NamedTuple):
@@ -218,15 +236,26 @@ def _warn_at(warn, where: str):
 
 def label_unit(seq, model, opts: UnitOptions, start: int, stop: int, warn=None):
     """Yield a :class:`FrameResult` for each frame t in [start, stop) of ``seq``: RPR-Net
-    detections (Sec. III-C2) and, without tracking, their guided masks. Writes nothing."""
+    detections (Sec. III-C2) and, without tracking, their guided masks. Writes nothing. An
+    image set's images are run one by one, each as a still triplet (the image as its own
+    temporal context, of any size); one that cannot be read is skipped."""
+    opts = options_for(seq, opts)
     stems = seq.stems()
     threshold = opts.tracker.low if opts.tracker is not None else opts.threshold
     runner = SequenceRunner(
         model, threshold, cache=opts.cache, batch=opts.batch, pipeline=opts.pipeline
     )
     runs = 0
-    for t, img, dets in runner.run(seq.read, len(stems), start, stop):
+    if is_still(seq):
+        frames = _stills(seq, runner, start, stop)
+    else:
+        frames = runner.run(seq.read, len(stems), start, stop)
+    for t, img, dets in frames:
         encoded, runs = runner.encoder_runs - runs, runner.encoder_runs
+        if isinstance(img, LabelIrstError):
+            entry = {"frame": stems[t], "targets": [], "skipped": str(img)}
+            yield FrameResult(t, entry, (0, 0), None, encoded, skipped=str(img))
+            continue
         if opts.tracking:  # linked, masked and stored once the sequence is read
             entry = {"frame": stems[t], "detections": [d.as_dict() for d in dets]}
             yield FrameResult(t, entry, img.shape, None, encoded)
@@ -241,6 +270,18 @@ def label_unit(seq, model, opts: UnitOptions, start: int, stop: int, warn=None):
                 for d, g in zip(targets, results):
                     d["mask_area"] = int(g.area) if g is not None else 0
         yield FrameResult(t, {"frame": stems[t], "targets": targets}, img.shape, results, encoded)
+
+
+def _stills(seq, runner: SequenceRunner, start: int, stop: int):
+    """(t, image, detections) of images start..stop-1, each run alone as a still triplet;
+    (t, the error, []) for an image that cannot be read or run."""
+    for t in range(start, stop):
+        try:
+            image = seq.read(t)
+            for _, img, dets in runner.run(lambda _i, im=image: im, 1):
+                yield t, img, dets
+        except LabelIrstError as exc:
+            yield t, exc, []
 
 
 # -- link, fill gaps, grow -----------------------------------------------------------------------
@@ -291,6 +332,7 @@ def run_sequence(source, model, options: UnitOptions, sink, job: Job | None = No
     rest of the sequence with a warning (the frames before it are kept)."""
     job = job or Job()
     report = report if report is not None else PrelabelReport()
+    options = options_for(source, options)
     stems = source.stems()
     progress = progress or Progress(job, len(stems))
     resume = sink.resume_from(source)
@@ -303,11 +345,7 @@ def run_sequence(source, model, options: UnitOptions, sink, job: Job | None = No
     progress.done += len(done)
     try:
         for fr in label_unit(source, model, options, len(done), len(stems), job.warning):
-            report.encoder_runs += fr.encoded
-            sink.write_frame(source, fr)
-            done.append(fr.entry)
-            report.frames += 1
-            report.targets += len(fr.entry.get("targets", ()))
+            take_frame(source, fr, sink, done, report, job)
             progress.advance(1)
             if len(done) % options.flush == 0:
                 sink.finish_sequence(source, done, None, False)
@@ -315,6 +353,7 @@ def run_sequence(source, model, options: UnitOptions, sink, job: Job | None = No
                 break
     except LabelIrstError as exc:
         _skipped(job, report, source, exc)
+        report.skipped_frames += len(stems) - len(done)  # the frames not read count as skipped
         if done:  # the frames read before the bad one are kept
             sink.finish_sequence(source, done, None, False)
         return report
@@ -335,6 +374,21 @@ def run_sequence(source, model, options: UnitOptions, sink, job: Job | None = No
         return report
     sink.finish_sequence(source, done, None, complete and not options.tracking)
     return report
+
+
+def take_frame(source, fr: FrameResult, sink, done: list[dict], report: PrelabelReport,
+               job: Job) -> None:  # fmt: skip
+    """Hand one frame to the sink, add its entry to ``done`` and count it (a skipped image of
+    an image set as skipped, with a warning)."""
+    report.encoder_runs += fr.encoded
+    sink.write_frame(source, fr)
+    done.append(fr.entry)
+    if fr.skipped is not None:
+        job.warning(f"{source.name}/{fr.entry['frame']}: {fr.skipped}; skipped")
+        report.skipped_frames += 1
+    else:
+        report.frames += 1
+        report.targets += len(fr.entry.get("targets", ()))
 
 
 def _skipped(job: Job, report: PrelabelReport, source, exc: LabelIrstError) -> None:

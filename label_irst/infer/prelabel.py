@@ -76,12 +76,16 @@ def prelabel(
     tracking: TrackerConfig | None = None,
     ray=None,
     force: bool = False,
+    mode: str = "auto",
 ) -> PrelabelReport:
     """Pre-label every sequence of ``data`` (dataset root, frame folder or project) into
     ``out``; resumes finished work. ``tracking`` links the detections into tracks. ``ray``
     (a :class:`label_irst.infer.ray_runner.RayOptions`) runs the units on a Ray cluster. An
     ``out`` that is or holds ``data`` is refused, and so are files there that prelabel did not
-    write (unless ``force``).
+    write (unless ``force``). ``mode`` says how folders are read: ``auto`` (an image set, of
+    any sizes, image by image as still triplets; numbered frames of one size, videos and the
+    sequences of a dataset root as sequences), ``still`` or ``sequence``
+    (:mod:`label_irst.infer.sequences`).
 
     Masks come from ``convention`` when given; else, for a project, from the project's generator
     (or ``generator``) and its stored convention, a learned ``edgsp`` generator being the
@@ -98,7 +102,7 @@ def prelabel(
         with ProjectStore.open(data) as store:
             convention = convention or project_convention(store, generator)
             learned = project_model(store)  # the project's edgsp model, passed explicitly
-            seqs = project_sequences(store, job.warning)
+            seqs = project_sequences(store, job.warning, mode)
             if not seqs:
                 raise LabelIrstError(f"{data}: no readable sequence in the project")
             try:
@@ -110,7 +114,7 @@ def prelabel(
                 for seq in seqs:
                     seq.close()
     convention = convention or resolve_convention(generator, None)
-    seqs = read_sequences(data, split)
+    seqs = read_sequences(data, split, mode)
     check_outputs(seqs, Path(out), masks, force)
     return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job,
                      convention, None, tracking, ray, force)  # fmt: skip
@@ -125,10 +129,10 @@ def _prelabel(
     opts = UnitOptions(
         tracking.low if tracking is not None else threshold, cache, batch, pipeline,
         grow=masks or store is not None, masks=masks, tracker=tracking,
-        convention=convention, edgsp_model=edgsp_model, flush=flush,
+        convention=convention, edgsp_model=edgsp_model, flush=flush, still_threshold=threshold,
     )  # fmt: skip
     folder = FolderSink(out, model, opts, force)
-    sink = folder if store is None else Tee(folder, ProjectSink(store))
+    sink = folder if store is None else Tee(ProjectSink(store), folder)
     for seq in seqs:  # refuses a record made with other settings before any work
         sink.resume_from(seq)
     report = PrelabelReport(provider=model.provider, sequences=len(seqs))

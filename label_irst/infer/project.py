@@ -49,6 +49,8 @@ class ProjectSequence:
     #: frame stem -> [(x, y, r)] of the confirmed targets
     confirmed: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
     keep: set[str] | None = None
+    #: unrelated images: each one pre-annotated alone (see :func:`frames_are_stills`)
+    still: bool = False
     _reader: object = None
 
     def stems(self) -> list[str]:
@@ -71,8 +73,25 @@ class ProjectSequence:
             self._reader = None
 
 
-def project_sequences(store: ProjectStore, warn=None) -> list[ProjectSequence]:
-    """The project's sequences whose source can still be opened (``warn`` names the others)."""
+def frames_are_stills(store: ProjectStore, sequence_id: int, kind: str, source, names) -> bool:
+    """Whether a project sequence is an image set, pre-annotated image by image: as the
+    project says (Sequence › Frames form a sequence), else a video is a sequence, and a folder
+    is one when its frames are numbered and of one size (:func:`label_irst.infer.sequences.is_image_set`)."""
+    from label_irst.infer.sequences import is_image_set
+
+    said = store.meta(f"sequence:{sequence_id}")
+    if said is not None:
+        return said == "0"
+    if kind == "video":
+        return False
+    if kind == "folder":
+        return is_image_set([Path(source) / n for n in names])
+    return True  # a single image
+
+
+def project_sequences(store: ProjectStore, warn=None, mode: str = "auto") -> list[ProjectSequence]:
+    """The project's sequences whose source can still be opened (``warn`` names the others);
+    ``mode`` ``still`` or ``sequence`` overrides :func:`frames_are_stills`."""
     from label_irst.io.sequence import open_sequence
 
     out: list[ProjectSequence] = []
@@ -90,6 +109,10 @@ def project_sequences(store: ProjectStore, warn=None) -> list[ProjectSequence]:
             name = f"{name}_{record.id}"
         used.add(name)
         seq = ProjectSequence(name, record.id, source, list(reader.names), _reader=reader)
+        if mode == "auto":
+            seq.still = frames_are_stills(store, record.id, record.kind, source, seq.names)
+        else:
+            seq.still = mode == "still"
         stems = seq.stems()
         for t in store.targets(record.id, status="confirmed"):
             if 0 <= t.frame < len(stems) and t.mask.area > 0:

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from label_irst.errors import LabelIrstError
-from label_irst.infer.pipeline import apply_tracks, label_unit, track_unit
+from label_irst.infer.pipeline import apply_tracks, label_unit, options_for, take_frame, track_unit
 
 INSTALL = 'Ray is not installed: pip install -e ".[cluster]" (or pip install "label-irst[cluster]")'
 
@@ -215,6 +215,7 @@ def _schedule(ray, workers, units, states, opts, sink, job, report, total, done_
 
     def fail(i: int, why: str) -> None:
         failed.add(i)
+        report.skipped_frames += len(states[i].stems) - len(states[i].done)
         name = states[i].seq.name
         job.warning(f"sequence {name}: {why}; skipped")
         report.warnings.append(f"{name}: {why}")
@@ -226,17 +227,14 @@ def _schedule(ray, workers, units, states, opts, sink, job, report, total, done_
         moved = False
         while len(state.done) in got:
             for fr in got.pop(len(state.done)):
-                report.encoder_runs += fr.encoded
-                sink.write_frame(state.seq, fr)
-                state.done.append(fr.entry)
-                report.frames += 1
-                report.targets += len(fr.entry.get("targets", ()))
+                take_frame(state.seq, fr, sink, state.done, report, job)
             moved = True
         complete = len(state.done) == len(state.stems)
-        if complete and opts.tracking:
+        tracking = options_for(state.seq, opts).tracking
+        if complete and tracking:
             units.appendleft(("track", i, 0, 0))
         if moved:
-            sink.finish_sequence(state.seq, state.done, None, complete and not opts.tracking)
+            sink.finish_sequence(state.seq, state.done, None, complete and not tracking)
 
     while units or pending:
         while idle and units and not job.cancelled:

@@ -2,19 +2,32 @@
 
 A dataset root holds ``images/<seq>/<frame>.png`` (plus optional ``masks/<seq>/<frame>.png``,
 ``annotations/<seq>.json`` and ``img_idx/<split>.txt``). A single folder of frames is read as one
-sequence named after the folder.
+sequence named after the folder; a video file, or a folder of videos, as one sequence per video
+(frames named by index, as the app names them).
+
+**Image sets are not sequences.** A folder of unrelated images (a SIRST-like set: several sizes,
+or names that are not one prefix with consecutive numbers) is marked ``still``: each image is
+pre-annotated on its own, as a still triplet (the frame as its own temporal context, Sec.
+III-B1), never with its neighbours. Numbered frames of one size, videos and the sequences of a
+SIRSTD-Pixel root are sequences. ``mode`` (``--still`` / ``--sequence``) overrides the rule.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from label_irst.core.geometry import components, equivalent_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io.files import read_json, read_text, scan_folder
-from label_irst.io.images import is_image_file, list_images, natural_key, read_mask
+from label_irst.io.images import image_header, is_image_file, list_images, natural_key, read_mask
+from label_irst.io.sequence import is_video_file
+
+#: how folders of frames are read: by the rule above, all as stills, all as sequences
+MODES = ("auto", "still", "sequence")
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
 
 
 @dataclass
@@ -26,6 +39,8 @@ class Sequence:
     mask_dir: Path | None = None
     annotation: Path | None = None
     keep: set[str] | None = field(default=None)
+    #: unrelated images: each one pre-annotated alone (a still triplet)
+    still: bool = False
 
     def stems(self) -> list[str]:
         return [p.stem for p in self.frames]
@@ -40,16 +55,100 @@ class Sequence:
         """Nothing to release: frames are files read one at a time."""
 
 
-def read_sequences(data: str | Path, split: str | None = None) -> list[Sequence]:
-    """The sequences of a dataset root, or the one sequence of a folder of frames.
+@dataclass
+class VideoSource:
+    """One video file as a sequence: frames read lazily, named by index."""
+
+    name: str
+    source: Path
+    names: list[str]
+    keep: set[str] | None = None
+    still: bool = False
+    mask_dir: Path | None = None
+    annotation: Path | None = None
+    _reader: object = None
+
+    def stems(self) -> list[str]:
+        return list(self.names)
+
+    @property
+    def frames(self) -> list[str]:
+        return self.names
+
+    def read(self, index: int):
+        from label_irst.io.sequence import VideoSequence
+
+        if self._reader is None:
+            self._reader = VideoSequence(self.source)
+        return self._reader.frame(index)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+def video_source(path: Path) -> VideoSource:
+    from label_irst.io.sequence import VideoSequence
+
+    reader = VideoSequence(path)
+    names = list(reader.names)
+    reader.close()
+    return VideoSource(path.stem, path, names)
+
+
+def numbered(stems: list[str]) -> bool:
+    """Frames of one recording: one prefix followed by consecutive numbers (``f_0`` ..
+    ``f_9``, ``00012`` ...). Sets such as sirst-v1's ``Misc_1`` ... ``Misc_427`` skip numbers."""
+    parts = [_NUMBERED.match(s) for s in stems]
+    if len(stems) < 2 or not all(parts):
+        return False
+    numbers = sorted(int(p.group(2)) for p in parts)
+    return len({p.group(1) for p in parts}) == 1 and numbers == list(
+        range(numbers[0], numbers[0] + len(numbers))
+    )
+
+
+def one_size(frames: list[Path]) -> bool:
+    """Every frame has the size of the first (read from the file headers)."""
+    try:
+        sizes = {image_header(p)[:2] for p in frames}
+    except LabelIrstError:
+        return False
+    return len(sizes) == 1
+
+
+def is_image_set(frames: list[Path]) -> bool:
+    """Unrelated images rather than the frames of one recording (see the module docstring)."""
+    return not (numbered([p.stem for p in frames]) and one_size(frames))
+
+
+def read_sequences(data: str | Path, split: str | None = None, mode: str = "auto") -> list:
+    """The sequences of a dataset root, of a folder of frames or videos, or of a video.
 
     With ``split``, only sequences listed in ``img_idx/<split>.txt`` are returned; every frame
     of such a sequence is kept (neighbours are needed for triplets) and ``keep`` names the
-    frames the split lists.
+    frames the split lists. ``mode``: see :data:`MODES`.
     """
+    if mode not in MODES:
+        raise LabelIrstError(f"unknown sequence mode {mode!r}; choose one of {', '.join(MODES)}")
     root = Path(data)
+    if root.is_file() and is_video_file(root):
+        return _with_mode([video_source(root)], mode)
     if not root.is_dir():
-        raise LabelIrstError(f"{root}: no such folder")
+        raise LabelIrstError(f"{root}: no such folder or video")
+    seqs = _read(root, split)
+    return _with_mode(seqs, mode)
+
+
+def _with_mode(seqs: list, mode: str) -> list:
+    if mode != "auto":
+        for s in seqs:
+            s.still = mode == "still"
+    return seqs
+
+
+def _read(root: Path, split: str | None) -> list:
     images = root / "images"
     if images.is_dir():
         names = sorted(
@@ -58,7 +157,8 @@ def read_sequences(data: str | Path, split: str | None = None) -> list[Sequence]
         )
         if not names and list_images(images):
             names = []
-            seqs = [Sequence(root.name, list_images(images), _dir(root / "masks"))]
+            frames = list_images(images)  # a SIRST-style set: a sequence only by the rule
+            seqs = [Sequence(root.name, frames, _dir(root / "masks"), still=is_image_set(frames))]
         else:
             seqs = [
                 Sequence(
@@ -71,9 +171,12 @@ def read_sequences(data: str | Path, split: str | None = None) -> list[Sequence]
             ]
     else:
         frames = list_images(root)
+        videos = [p for p in scan_folder(root) if is_video_file(p) and not p.name.startswith(".")]
+        if not frames and videos:
+            return [video_source(p) for p in sorted(videos, key=lambda p: natural_key(p.name))]
         if not frames:
-            raise LabelIrstError(f"{root}: no images/ folder and no frames")
-        seqs = [Sequence(root.name, frames)]
+            raise LabelIrstError(f"{root}: no images/ folder, no frames and no videos")
+        seqs = [Sequence(root.name, frames, still=is_image_set(frames))]
     if split is not None:
         path = root / "img_idx" / f"{split}.txt"
         wanted: dict[str, set[str]] = {}

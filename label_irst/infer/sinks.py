@@ -15,7 +15,8 @@ the sequence (``finish_sequence``, with its tracks once linked).
   never touching confirmed or rejected targets. Track ids are handed out inside the
   transaction that writes them, so a target confirmed while the model ran keeps its own; a
   model track that runs through a confirmed target continues that target's track id.
-* :class:`Tee`: both; the first (the folder) says where a sequence resumes.
+* :class:`Tee`: both, the folder last: its record says what is done, so it is written after
+  the project (a run killed between the two redoes the frame) and says where to resume.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from label_irst.errors import LabelIrstError
-from label_irst.infer.pipeline import FrameResult, Tracked, UnitOptions, union
+from label_irst.infer.pipeline import FrameResult, Tracked, UnitOptions, options_for, union
 from label_irst.infer.project import (
     confirmed_track_ids,
     detection_scores,
@@ -130,17 +131,22 @@ class FolderSink:
         self.out = Path(out)
         self.masks = opts.masks
         self.force = force
-        self.tracking = opts.tracking
-        header = {"model": Path(model.path).name, "model_sha256": model_digest(model),
-                  "threshold": opts.threshold, "tracking": settings(opts.tracker)}  # fmt: skip
+        self.opts = opts
+        self.model = {"model": Path(model.path).name, "model_sha256": model_digest(model)}
+        self._records: dict[str, dict] = {}
+        self._resumes: dict[str, Resume] = {}
+
+    def header(self, seq) -> dict:
+        """How ``seq``'s record is made: what a resumed run must repeat."""
+        opts = options_for(seq, self.opts)
+        header = {"sequence": seq.name, **self.model, "threshold": opts.threshold,
+                  "tracking": settings(opts.tracker)}  # fmt: skip
         if opts.masks:
             header["generator"] = opts.convention.generator
             header["convention"] = opts.convention.params
             if opts.convention.generator == "edgsp":
                 header["generator_model"] = _learned_digest(opts.edgsp_model)
-        self.header = header
-        self._records: dict[str, dict] = {}
-        self._resumes: dict[str, Resume] = {}
+        return header
 
     def _path(self, seq) -> Path:
         return self.out / "annotations" / f"{seq.name}.json"
@@ -152,7 +158,7 @@ class FolderSink:
         path = self._path(seq)
         clean_temp_files(path.parent)  # what a killed run was writing
         clean_temp_files(self.out / "masks" / seq.name)
-        record = {"sequence": seq.name, **self.header}
+        record = self.header(seq)
         old = record_of(path) if path.is_file() else None
         resume = Resume()
         if old is not None:
@@ -169,7 +175,7 @@ class FolderSink:
             else:
                 resume.done = _frames_done(old, seq.stems())
                 resume.finished = len(resume.done) == len(seq.stems()) and (
-                    not self.tracking or "tracks" in old
+                    not options_for(seq, self.opts).tracking or "tracks" in old
                 )
         self._records[seq.name] = record
         self._resumes[seq.name] = resume
@@ -244,14 +250,15 @@ class ProjectSink:
 
 
 class Tee:
-    """Every call to each sink in order; the first sink says where a sequence resumes."""
+    """Every call to each sink in order; the last sink (the record of what is done) says
+    where a sequence resumes."""
 
     def __init__(self, *sinks):
         self.sinks = sinks
 
     def resume_from(self, seq) -> Resume:
         answers = [s.resume_from(seq) for s in self.sinks]
-        return answers[0]
+        return answers[-1]
 
     def write_frame(self, seq, frame: FrameResult) -> None:
         for s in self.sinks:
