@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("onnxruntime")
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton  # noqa: E402
 
 from label_irst.core.synthetic import synthetic_sequence  # noqa: E402
 from label_irst.io.images import write_image  # noqa: E402
@@ -50,16 +50,22 @@ def _finish(qtbot, worker):
 
 
 def test_prelabel_action_fills_the_review_queue(window, model, qtbot, monkeypatch):
-    chosen = []
+    from label_irst.gui import prelabel
 
-    def pick(parent, title, start, filters):
-        chosen.append(start)
-        return str(model), filters
+    chosen, asked = [], []
 
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", pick)
+    def pick(parent, start):
+        chosen.append(str(start))
+        return model
+
+    monkeypatch.setattr(prelabel, "choose_model", pick)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes
+    )
     monkeypatch.setattr(window, "prelabel_sequence", partial(window.prelabel_sequence, threads=1))
     window.actions["prelabel_other"].trigger()
     assert chosen == [str(model)]  # the dialog for another model starts on the shipped one
+    assert not asked  # nothing reviewed yet: nothing to ask
     worker = window._prelabel_worker
     _finish(qtbot, worker)
     store, seq = window.workspace.store, window.workspace.sequence_id
@@ -81,6 +87,8 @@ def test_prelabel_action_fills_the_review_queue(window, model, qtbot, monkeypatc
     confirmed = [t for t in store.targets(seq) if t.status == "confirmed"]
     assert len(confirmed) == 1
     worker = window.prelabel_sequence(model, threads=1)
+    assert len(asked) == 1  # reviewed work: asked first, saying what is replaced and kept
+    assert f"{remaining - 1} model candidate(s)" in asked[0] and "1 confirmed" in asked[0]
     _finish(qtbot, worker)
     again = store.targets(seq)
     assert len(again) == remaining
@@ -139,3 +147,38 @@ def test_wrong_model_gives_one_line_and_keeps_the_project(window, tmp_path, qtbo
     assert title == "Pre-annotation failed" and "\n" not in text and "bad" in text
     assert [(t.id, t.source, t.status) for t in store.targets(seq)] == before
     assert window.isVisible()
+
+
+def test_a_re_run_on_reviewed_work_can_be_declined(window, model, qtbot, monkeypatch):
+    store, seq = window.workspace.store, window.workspace.sequence_id
+    window.seed_at(*[round(v) for v in (window.truths[0][0].x, window.truths[0][0].y)])
+    target = store.targets(seq)[0]
+    store.set_status([target.id], "confirmed")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
+    assert window.prelabel_sequence(model, threads=1) is None
+    assert [(t.id, t.status) for t in store.targets(seq)] == [(target.id, "confirmed")]
+
+
+def test_the_model_picker_lists_detector_models_only(window, model, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from label_irst.gui.prelabel import is_detector_model, model_dialog
+
+    models = model.parent
+    assert is_detector_model(models / "rprnet.json")
+    assert is_detector_model(models / "rprnet-int8.json")
+    assert not is_detector_model(models / "edgsp.json")
+    assert not is_detector_model(models / "rprnet.encoder.onnx")
+    (tmp_path / "broken.json").write_text("{")
+    assert not is_detector_model(tmp_path / "broken.json")
+    dialog = model_dialog(window, model)
+    assert dialog.proxyModel() is not None
+    source = dialog.proxyModel().sourceModel()
+    root = source.setRootPath(str(models))
+    proxy = dialog.proxyModel()
+    for name, shown in (("rprnet.json", True), ("edgsp.json", False)):
+        row = source.index(str(models / name)).row()
+        assert proxy.filterAcceptsRow(row, root) == shown, name
+    worker = window.prelabel_sequence(model, threads=1)
+    assert window._prelabel_dialog.windowModality() == Qt.WindowModality.WindowModal
+    _finish(qtbot, worker)

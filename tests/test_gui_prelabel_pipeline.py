@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("onnxruntime")
 from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from label_irst.cli import main  # noqa: E402
 from label_irst.core.pamg_plus import pamg_plus  # noqa: E402
@@ -75,7 +75,7 @@ def _rows(store: ProjectStore) -> list[tuple]:
 
 
 def test_the_app_and_prelabel_project_give_the_same_targets_and_tracks(
-    window, frames, qtbot, tmp_path
+    window, frames, qtbot, tmp_path, monkeypatch
 ):
     folder, images, truths = frames
     spot = truths[2][0]
@@ -86,6 +86,7 @@ def test_the_app_and_prelabel_project_give_the_same_targets_and_tracks(
     assert main(["prelabel", str(command), "--model", str(MODEL), "--device", "cpu", "--quiet",
                  "--out", str(tmp_path / "out")]) == 0  # fmt: skip
     window.open_path(app)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
     _finish(qtbot, window.prelabel_sequence(MODEL, threads=1))
     got = _rows(window.workspace.store)
     with ProjectStore.open(command, readonly=True) as store:

@@ -156,13 +156,9 @@ def build_actions(window) -> dict[str, QAction]:
             return
         model = prelabel.project_model(window)
         if ask:
-            path, _ = QFileDialog.getOpenFileName(
-                window, "RPR-Net model (metadata record)", str(model),
-                "RPR-Net model (*.json);;All files (*)",
-            )  # fmt: skip
-            if not path:
+            model = prelabel.choose_model(window, model)  # lists detector models only
+            if model is None:
                 return
-            model = Path(path)
         window.prelabel_sequence(model)
 
     def go_to_frame():

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Signal
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QThread, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import detection_scores, store_detections
@@ -47,6 +47,78 @@ def project_model(window) -> Path:
         if kept and Path(kept).is_file():
             return Path(kept)
     return default_model()
+
+
+def is_detector_model(path: Path) -> bool:
+    """An RPR-Net metadata record (the picker lists no other model, e.g. ``edgsp.json``)."""
+    from label_irst.infer.session import FORMAT
+    from label_irst.io.files import read_json
+
+    if Path(path).suffix.lower() != ".json":
+        return False
+    try:
+        record = read_json(path)
+    except LabelIrstError:
+        return False
+    return isinstance(record, dict) and record.get("format") == FORMAT
+
+
+class _DetectorsOnly(QSortFilterProxyModel):
+    """Folders and RPR-Net records of the file dialog's folder; nothing else."""
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:
+        model = self.sourceModel()
+        index = model.index(row, 0, parent)
+        return model.isDir(index) or is_detector_model(Path(model.filePath(index)))
+
+
+def model_dialog(window, start: Path) -> QFileDialog:
+    """The model picker: a file dialog that lists only detector (RPR-Net) models."""
+    dialog = QFileDialog(window, "RPR-Net model (metadata record)", str(Path(start).parent))
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # the proxy needs Qt's own dialog
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setNameFilter("RPR-Net model (*.json)")
+    dialog.setProxyModel(_DetectorsOnly(dialog))
+    if Path(start).is_file():
+        dialog.selectFile(str(start))
+    return dialog
+
+
+def choose_model(window, start: Path) -> Path | None:
+    """The detector model the user picks (None: cancelled)."""
+    dialog = model_dialog(window, start)
+    if not dialog.exec() or not dialog.selectedFiles():
+        return None
+    return Path(dialog.selectedFiles()[0])
+
+
+def rerun_counts(store, sequence_id: int) -> dict[str, int]:
+    """What a re-run of pre-annotation replaces (model candidates and their frames) and keeps
+    (confirmed and rejected targets) on a sequence."""
+    targets = store.targets(sequence_id)
+    model = [t for t in targets if t.source == "model" and t.status == "candidate"]
+    return {
+        "candidates": len(model),
+        "frames": len({t.frame for t in model}),
+        "confirmed": sum(t.status == "confirmed" for t in targets),
+        "rejected": sum(t.status == "rejected" for t in targets),
+    }
+
+
+def confirm_rerun(window) -> bool:
+    """On a sequence with reviewed work, ask before pre-annotating it again, saying what will be
+    replaced and what is kept; True to go on."""
+    n = rerun_counts(window.workspace.store, window.workspace.sequence_id)
+    if n["confirmed"] + n["rejected"] == 0:
+        return True
+    text = (
+        f"This sequence has {n['confirmed']} confirmed and {n['rejected']} rejected target(s): "
+        f"they are kept, and a new detection inside one of them is dropped.\n"
+        f"{n['candidates']} model candidate(s) awaiting review on {n['frames']} frame(s) will be "
+        "replaced by the new run's.\n\nPre-annotate the sequence again?"
+    )
+    answer = QMessageBox.question(window, "Pre-annotate again", text)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class _Relay:
@@ -154,7 +226,7 @@ def start(
     from label_irst.infer.project import frames_are_stills
     from label_irst.io.generator_model import project_model
 
-    if window.workspace is None:
+    if window.workspace is None or not confirm_rerun(window):
         return None
     seq = window.workspace.sequence
     store = window.workspace.store
@@ -177,7 +249,9 @@ def start(
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
     worker.succeeded.connect(lambda summary: finished(window, {**summary, "added": worker.added}))
-    window._prelabel_dialog = run_with_progress(window, worker, "Pre-annotating with RPR-Net")
+    dialog = run_with_progress(window, worker, "Pre-annotating with RPR-Net")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no edits while the model runs
+    window._prelabel_dialog = dialog
     window._prelabel_worker = worker
     return worker
 
