@@ -85,3 +85,16 @@ def test_frame_marks_and_the_next_frame_with_candidates():
     s.frame = 4
     assert s.next_frame_with(1) == 7 and s.next_frame_with(-1) == 2
     assert s.next_frame_with(1, "confirmed") is None
+
+
+def test_snap_radius_is_observable_and_never_negative():
+    s = Session(snap=3)
+    radii = []
+    s.events.snap.connect(radii.append)
+    s.snap = 0
+    s.snap = 0.0
+    assert radii == [0.0] and s.snap == 0
+    with pytest.raises(ValueError):
+        s.snap = -1
+    s.set_overlay(grid=False)
+    assert not s.overlay.grid

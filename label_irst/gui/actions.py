@@ -180,9 +180,7 @@ def build_actions(window) -> dict[str, QAction]:
         box.setValue(max(box.minimum(), box.value() + delta))
 
     def toggle_grid():
-        window.detail_view.show_grid = not window.detail_view.show_grid
-        if window.annotator is not None and window.annotator.frame is not None:
-            window.viewport.refresh_region()
+        window.session.set_overlay(grid=not window.session.overlay.grid)
 
     def checkable(action: QAction, checked: bool, slot) -> QAction:
         action.setCheckable(True)
@@ -229,9 +227,9 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "rs_smaller", "Smaller Rs for this target", lambda: mask_tools.support(window, False))
     add(menu, "rs_larger", "Larger Rs for this target", lambda: mask_tools.support(window, True))
     menu.addSeparator()
-    add(menu, "seed", "Seed tool", lambda: window.parameters.set_tool("seed"))
-    add(menu, "brush", "Brush tool", lambda: window.parameters.set_tool("brush"))
-    add(menu, "erase", "Erase tool", lambda: window.parameters.set_tool("erase"))
+    add(menu, "seed", "Seed tool", lambda: setattr(window.session, "tool", "seed"))
+    add(menu, "brush", "Brush tool", lambda: setattr(window.session, "tool", "brush"))
+    add(menu, "erase", "Erase tool", lambda: setattr(window.session, "tool", "erase"))
     add(menu, "smaller", "Smaller brush", lambda: brush_size(-1))
     add(menu, "larger", "Larger brush", lambda: brush_size(1))
 

@@ -40,11 +40,13 @@ def palette(colormap: str) -> dict[str, tuple[int, int, int]]:
 
 @dataclass
 class OverlayStyle:
-    """How masks are drawn: outlines (no target pixel covered) or filled, opacity, hidden."""
+    """How masks are drawn: outlines (no target pixel covered) or filled, opacity, hidden; and
+    the detail view's pixel grid."""
 
     outline: bool = True
     opacity: float = 0.5
     hidden: bool = False
+    grid: bool = True
 
 
 class DisplayPipeline:

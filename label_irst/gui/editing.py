@@ -30,7 +30,7 @@ def click(window, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModi
         window.on_drag(x, y, "finish")
         return
     hit = a.target_at(col, row)
-    snapped = snap_to_extremum(a.frame.raw, x, y, window.parameters.snap.value())
+    snapped = snap_to_extremum(a.frame.raw, x, y, window.session.snap)
     if modifiers & Qt.KeyboardModifier.ShiftModifier and hit is not None:
         reseed(window, hit.id, snapped)
         return

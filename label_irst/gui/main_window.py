@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.workspace: Workspace | None = None
         self.cache: FrameCache | None = None
         self.annotator: FrameAnnotator | None = None
-        self.session = Session(OverlayStyle(*self.prefs.overlay()))
+        self.session = Session(OverlayStyle(*self.prefs.overlay()), snap=self.prefs.snap())
         self.history = History(lambda states: editing.apply_history(self, states), self)
         self._build()
         self.viewport = Viewport(self)
@@ -142,8 +142,6 @@ class MainWindow(QMainWindow):
             )
         self.detail_view.box.sigPixelDragged.connect(self.on_drag)
         self.navigation.frameRequested.connect(self.show_frame)
-        self.parameters.snap.setValue(self.prefs.snap())
-        self.parameters.snap.valueChanged.connect(self.prefs.set_snap)
         self.review.accept.connect(lambda: self.review_step(True))
         self.review.reject.connect(lambda: self.review_step(False))
         self.review.targetChosen.connect(self.go_to_target)

@@ -22,6 +22,9 @@ def observe(window) -> None:
         lambda index: window.navigation.show_index(index) if index is not None else None
     )
     session.events.marks.connect(lambda marks: window.navigation.timeline.show_marks(marks))
+    session.events.snap.connect(lambda radius: show_snap(window, radius))
+    window.parameters.snap.setValue(session.snap)
+    window.parameters.snap.valueChanged.connect(lambda radius: setattr(session, "snap", radius))
     window.parameters.toolChanged.connect(lambda name: setattr(session, "tool", name))
     window.enhance.overlayChanged.connect(
         lambda outline, opacity: session.set_overlay(outline=outline, opacity=opacity)
@@ -53,8 +56,18 @@ def show_overlay(window, style: OverlayStyle) -> None:
             action.blockSignals(True)
             action.setChecked(on)
             action.blockSignals(False)
+    window.detail_view.show_grid = style.grid
     if window.annotator is not None and window.annotator.frame is not None:
-        window.refresh_masks()
+        window.viewport.refresh_region()
+
+
+def show_snap(window, radius: float) -> None:
+    box = window.parameters.snap
+    if box.value() != radius:
+        box.blockSignals(True)
+        box.setValue(radius)
+        box.blockSignals(False)
+    window.prefs.set_snap(radius)
 
 
 def show_review(window, filters: ReviewFilters) -> None:

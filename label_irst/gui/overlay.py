@@ -40,7 +40,7 @@ def show_footprint(window, col: int, row: int) -> None:
     from label_irst.gui.brush import stroke_pixels
 
     tool = window.session.tool
-    radius = a.brush_radius if tool != "seed" else window.parameters.snap.value()
+    radius = a.brush_radius if tool != "seed" else window.session.snap
     if tool == "seed" and radius < 1:
         window.detail_view.set_footprint(None)
         return

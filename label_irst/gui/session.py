@@ -54,12 +54,13 @@ class Events:
         self.review = Event()
         self.merge = Event()
         self.marks = Event()
+        self.snap = Event()
 
 
 class Session:
     """Observable annotation state; every setter emits its event only when the value changes."""
 
-    def __init__(self, overlay: OverlayStyle | None = None, tool: str = "seed"):
+    def __init__(self, overlay: OverlayStyle | None = None, tool: str = "seed", snap: float = 3.0):
         self.events = Events()
         self._frame: int | None = None
         self._selection: int | None = None
@@ -68,6 +69,7 @@ class Session:
         self._review = ReviewFilters()
         self._merge: tuple[int, ...] = ()
         self._marks: tuple[str, ...] = ()
+        self._snap = float(snap)
         #: targets shown selected since the sequence was opened (T stops on unseen gap fills)
         self.seen: set[int] = set()
 
@@ -132,6 +134,20 @@ class Session:
         if name != self._tool:
             self._tool = name
             self.events.tool.emit(name)
+
+    @property
+    def snap(self) -> float:
+        """Click snap radius (px): a click seeds at the strongest peak within it (0: off)."""
+        return self._snap
+
+    @snap.setter
+    def snap(self, radius: float) -> None:
+        radius = float(radius)
+        if radius < 0:
+            raise ValueError(f"snap radius {radius} < 0")
+        if radius != self._snap:
+            self._snap = radius
+            self.events.snap.emit(radius)
 
     @property
     def overlay(self) -> OverlayStyle:
