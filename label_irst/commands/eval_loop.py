@@ -92,7 +92,7 @@ def run(args) -> int:
         device=device,
         seed=args.seed,
     )
-    quiet = args.quiet or args.json
+    quiet = args.quiet
     with ProgressJob("eval-loop", quiet=args.quiet) as job:
         report = eval_loop(
             args.data,
