@@ -91,15 +91,15 @@ def _edgsp_copy(tmp_path: Path) -> Path:
 
 
 def _edgsp_project(tmp_path: Path, data: Path, name: str, learned: Path | None) -> Path:
-    from label_irst.io.convention import GENERATOR_KEY
-    from label_irst.io.generator_model import set_project_model
+    from label_irst.io.project_settings import ProjectSettings
 
     path = tmp_path / f"{name}.lirst"
     with ProjectStore.open(path, create=True) as store:
         store.add_sequence(data / "images" / "seq0000", "folder", 6)
-        store.set_meta(GENERATOR_KEY, "edgsp")
+        settings = ProjectSettings(store)
+        settings.set_generator("edgsp")
         if learned is not None:
-            set_project_model(store, learned)
+            settings.set_learned_generator(learned)
     return path
 
 

@@ -93,20 +93,22 @@ class ConventionController(QObject):
         Opening a project writes nothing to it: the panel takes the project's generator where
         the project recorded one. Choosing another generator for an open project records it
         (the generator ``prelabel PROJECT`` then uses)."""
-        from label_irst.io.convention import GENERATOR_KEY, project_convention
+        from label_irst.io.convention import project_convention
+        from label_irst.io.project_settings import ProjectSettings
 
         store = self._store()
         if store is None:
             self._use(None)
             return
         try:
-            stored = store.meta(GENERATOR_KEY)
+            settings = ProjectSettings(store)
+            stored = settings.generator
             if self._opened != store.path:  # a project just opened: its generator, no write
                 self._opened = store.path
                 if stored and stored != self._generator():
                     self._switch(stored)
             elif stored != self._generator():  # chosen for this project: `prelabel PROJECT`'s
-                store.set_meta(GENERATOR_KEY, self._generator())
+                settings.set_generator(self._generator())
             convention = project_convention(store, self._generator())
         except LabelIrstError as exc:
             self.window.statusBar().showMessage(f"{exc}; using the defaults", 8000)

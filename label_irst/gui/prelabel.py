@@ -30,9 +30,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import detection_scores, store_detections
 from label_irst.infer.tracks import DEFAULT_TRACKING
+from label_irst.io.project_settings import ProjectSettings
 from label_irst.job import Job
-
-MODEL_KEY = "app.rprnet_model"
 
 
 def default_model() -> Path:
@@ -43,9 +42,9 @@ def default_model() -> Path:
 def project_model(window) -> Path:
     """The model last used on the window's project when it still exists, else the shipped one."""
     if window.workspace is not None:
-        kept = window.workspace.store.meta(MODEL_KEY)
-        if kept and Path(kept).is_file():
-            return Path(kept)
+        kept = ProjectSettings(window.workspace.store).detector
+        if kept is not None and kept.is_file():
+            return kept
     return default_model()
 
 
@@ -230,7 +229,7 @@ def start(
         return None
     seq = window.workspace.sequence
     store = window.workspace.store
-    store.set_meta(MODEL_KEY, str(Path(model).resolve()))
+    ProjectSettings(store).set_detector(model)
     worker = PrelabelWorker(
         seq.source, seq.names, model, threads=threads, threshold=threshold,
         convention=window.conventions.convention, tracking=tracking,

@@ -78,10 +78,11 @@ def frames_are_stills(store: ProjectStore, sequence_id: int, kind: str, source, 
     project says (Sequence › Frames form a sequence), else a video is a sequence, and a folder
     is one when its frames are numbered and of one size (:func:`label_irst.infer.sequences.is_image_set`)."""
     from label_irst.infer.sequences import is_image_set
+    from label_irst.io.project_settings import ProjectSettings
 
-    said = store.meta(f"sequence:{sequence_id}")
+    said = ProjectSettings(store).frames_form_sequence(sequence_id)
     if said is not None:
-        return said == "0"
+        return not said
     if kind == "video":
         return False
     if kind == "folder":

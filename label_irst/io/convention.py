@@ -1,8 +1,8 @@
 """Annotation conventions on disk: a small JSON file, or the project's meta table.
 
-A project keeps one convention per generator (meta key ``convention/<generator>``) and the name
-of the generator it annotates with (``generator``), so switching generators in the app never
-applies one generator's parameters to another. ``--convention FILE|PROJECT`` on the command line
+A project keeps one convention per generator and the name of the generator it annotates with
+(:class:`label_irst.io.project_settings.ProjectSettings`), so switching generators in the app
+never applies one generator's parameters to another. ``--convention FILE|PROJECT`` on the command line
 reads either form through :func:`read_convention`.
 """
 
@@ -16,17 +16,12 @@ from label_irst.core.generators import DEFAULT_GENERATOR, get_generator
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import write_text_atomic
 from label_irst.io.files import read_text
-
-GENERATOR_KEY = "generator"
-
-
-def _key(generator: str) -> str:
-    return f"convention/{generator}"
+from label_irst.io.project_settings import ProjectSettings
 
 
 def project_generator(store) -> str:
     """The generator the project annotates with (the default one if it never chose)."""
-    name = store.meta(GENERATOR_KEY)
+    name = ProjectSettings(store).generator
     return get_generator(name).name if name else DEFAULT_GENERATOR
 
 
@@ -34,7 +29,7 @@ def project_convention(store, generator: str | None = None) -> Convention:
     """The project's convention for ``generator`` (its own generator if None); the generator's
     defaults when none was fitted yet."""
     generator = get_generator(generator or project_generator(store)).name
-    text = store.meta(_key(generator))
+    text = ProjectSettings(store).convention_json(generator)
     if text is None:
         return Convention(generator)
     return Convention.from_json(text, generator, where=f"{store.path} (stored convention)")
@@ -42,13 +37,13 @@ def project_convention(store, generator: str | None = None) -> Convention:
 
 def save_project_convention(store, convention: Convention) -> None:
     """Store ``convention`` as the project's convention for its generator (one transaction)."""
-    store.set_meta(_key(convention.generator), convention.to_json())
+    ProjectSettings(store).set_convention_json(convention.generator, convention.to_json())
 
 
 def reset_project_convention(store, generator: str | None = None) -> Convention:
     """Forget the fitted convention for ``generator``; returns the defaults now in force."""
     generator = get_generator(generator or project_generator(store)).name
-    store.set_meta(_key(generator), None)
+    ProjectSettings(store).set_convention_json(generator, None)
     return Convention(generator)
 
 

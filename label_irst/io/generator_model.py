@@ -1,4 +1,4 @@
-"""Which EDGSP model a project uses (meta key ``edgsp/model``).
+"""Which EDGSP model a project uses (:attr:`ProjectSettings.learned_generator`).
 
 "Learn from confirmed targets" (gui/learn.py) writes the models it adopts beside the project,
 in ``<project stem>.models/``, and records the metadata file's path, relative to the project's
@@ -9,29 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODEL_KEY = "edgsp/model"
+from label_irst.io.project_settings import ProjectSettings
 
 
 def project_model(store) -> Path | None:
     """The model recorded for the project (it may no longer exist), or None for the shipped one."""
-    text = store.meta(MODEL_KEY)
-    if not text:
-        return None
-    path = Path(text)
-    return path if path.is_absolute() else Path(store.path).parent / path
+    return ProjectSettings(store).learned_generator
 
 
 def set_project_model(store, path: str | Path | None) -> None:
     """Record ``path`` (None: back to the shipped model) in one transaction."""
-    if path is None:
-        store.set_meta(MODEL_KEY, None)
-        return
-    path, folder = Path(path).resolve(), Path(store.path).resolve().parent
-    try:
-        text = str(path.relative_to(folder))
-    except ValueError:
-        text = str(path)
-    store.set_meta(MODEL_KEY, text)
+    ProjectSettings(store).set_learned_generator(path)
 
 
 def models_folder(project: str | Path) -> Path:
