@@ -34,6 +34,11 @@ KEYS = {
     "seed": (("S",), "seed tool: a click selects a target or seeds a new one"),
     "brush": (("B",), "brush tool"),
     "erase": (("E",), "eraser tool"),
+    "box_tool": (("D",), "box tool: drag a box around a large target (box generator → mask)"),
+    "polygon_tool": (
+        ("L",),
+        "polygon tool: click the vertices, then the first one (or L) to close (large targets)",
+    ),
     "smaller": (("[",), "smaller brush"),
     "larger": (("]",), "larger brush"),
     "accept": (("A",), "review queue: accept the candidate and go to the next"),
@@ -161,6 +166,12 @@ def build_actions(window) -> dict[str, QAction]:
                 return
         window.prelabel_sequence(model)
 
+    def polygon_key():
+        if window.session.tool == "polygon" and window.shapes.vertices:
+            window.shapes.close_polygon()
+        else:
+            window.session.tool = "polygon"
+
     def go_to_frame():
         box = window.navigation.go_to
         box.setFocus()
@@ -230,6 +241,8 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "seed", "Seed tool", lambda: setattr(window.session, "tool", "seed"))
     add(menu, "brush", "Brush tool", lambda: setattr(window.session, "tool", "brush"))
     add(menu, "erase", "Erase tool", lambda: setattr(window.session, "tool", "erase"))
+    add(menu, "box_tool", "Box tool", lambda: setattr(window.session, "tool", "box"))
+    add(menu, "polygon_tool", "Polygon tool", polygon_key)
     add(menu, "smaller", "Smaller brush", lambda: brush_size(-1))
     add(menu, "larger", "Larger brush", lambda: brush_size(1))
 

@@ -192,6 +192,15 @@ class FrameAnnotator:
         shape = frames.get(target.frame, (None, None))[1]
         return shape or self.frame.raw.shape
 
+    def add_drawn(self, mask: CroppedMask, source: str, box=None, rho: float = 0.0) -> Target:
+        """A mask drawn with the box or polygon tool, as a new candidate (one undo step)."""
+        if mask.area == 0:
+            raise LabelIrstError("nothing drawn")
+        cx, cy = mask.centroid()
+        target = Target(self.frame.sequence_id, self.frame.index, mask,
+                        (int(round(cx)), int(round(cy))), source=source, rho=rho, box=box)  # fmt: skip
+        return self._edit(source, None, target)
+
     def has_manual_edits(self, target: Target) -> bool:
         """Painted or erased by hand: drawn from nothing ("manual"), or a stored mask that is not
         what its generator grows from its stored seed and Rs (a brush stroke changed it; a

@@ -25,6 +25,11 @@ def click(window, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModi
     col, row = int(x // 1), int(y // 1)
     if not (0 <= col < w and 0 <= row < h):
         return
+    if view is window.detail_view and window.session.tool == "polygon":
+        window.shapes.click(x, y)
+        return
+    if view is window.detail_view and window.session.tool == "box":
+        return  # a box is dragged, a click draws nothing
     if view is window.detail_view and window.session.tool != "seed":
         window.on_drag(x, y, "start")
         window.on_drag(x, y, "finish")

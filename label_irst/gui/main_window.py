@@ -46,6 +46,7 @@ from label_irst.gui.review import (
 )
 from label_irst.gui.session import Session
 from label_irst.gui.settings import AppSettings, recent_label
+from label_irst.gui.shape_tools import ShapeTools
 from label_irst.gui.start_page import StartPage
 from label_irst.gui.status_line import target_line
 from label_irst.gui.track_dock import TrackDock
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.viewport = Viewport(self)
         self.edits = EditCommands(self)
+        self.shapes = ShapeTools(self)
         self.actions = build_actions(self)
         observers.observe(self)
         observers.wire_parameters(self)
@@ -290,7 +292,10 @@ class MainWindow(QMainWindow):
     def on_drag(self, x: float, y: float, phase: str) -> None:
         a = self.annotator
         tool = self.session.tool
-        if a is None or a.frame is None or tool == "seed":
+        if a is None or a.frame is None or tool in ("seed", "polygon"):
+            return
+        if tool == "box":
+            self.shapes.drag(x, y, phase)
             return
         px, py = x - 0.5, y - 0.5  # disc centred on the pixel centre under the cursor
         if phase == "start":

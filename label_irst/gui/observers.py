@@ -41,7 +41,7 @@ def observe(window) -> None:
 
 def show_tool(window, name: str) -> None:
     window.parameters.show_tool(name)
-    window.detail_view.box.paint_drags = name != "seed"
+    window.detail_view.box.paint_drags = name in ("brush", "erase", "box")
     window.statusBar().showMessage(f"tool: {name}", 2000)
 
 

@@ -40,6 +40,8 @@ def show_footprint(window, col: int, row: int) -> None:
     from label_irst.gui.brush import stroke_pixels
 
     tool = window.session.tool
+    if tool in ("box", "polygon"):
+        return  # the box or the polygon drawn so far stays outlined
     radius = a.brush_radius if tool != "seed" else window.session.snap
     if tool == "seed" and radius < 1:
         window.detail_view.set_footprint(None)

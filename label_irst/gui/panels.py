@@ -24,7 +24,8 @@ from label_irst.core.generators import available
 from label_irst.core.snap import SNAP_RADIUS
 from label_irst.gui.review import QueueRow, group_by_track
 
-TOOLS = ("seed", "brush", "erase")
+TOOLS = ("seed", "brush", "erase", "box", "polygon")
+TOOL_KEYS = "SBEDL"
 
 
 def _columns(widget: QWidget, *columns: list[tuple]) -> None:
@@ -95,7 +96,7 @@ class ParametersPanel(QWidget):
         tools = QHBoxLayout()
         self.tool_group = QButtonGroup(self)
         for i, name in enumerate(TOOLS):
-            button = QRadioButton(f"{name} ({'SBE'[i]})")
+            button = QRadioButton(f"{name} ({TOOL_KEYS[i]})")
             button.setChecked(i == 0)
             self.tool_group.addButton(button, i)
             tools.addWidget(button)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from label_irst.gui.display import OverlayStyle
 from label_irst.gui.frame_marks import next_with
 
-TOOLS = ("seed", "brush", "erase")
+TOOLS = ("seed", "brush", "erase", "box", "polygon")
 ORDERS = ("rho", "frame")
 
 

@@ -60,7 +60,10 @@ class FrameViewBox(pg.ViewBox):
             return
         ev.accept()
         p = self.mapSceneToView(ev.scenePos())
-        phase = "start" if ev.isStart() else "finish" if ev.isFinish() else "move"
+        if ev.isStart():  # a drag starts where the button went down, not at the first move
+            down = self.mapSceneToView(ev.buttonDownScenePos())
+            self.sigPixelDragged.emit(down.x(), down.y(), "start")
+        phase = "finish" if ev.isFinish() else "move"
         self.sigPixelDragged.emit(p.x(), p.y(), phase)
 
     def wheelEvent(self, ev, axis=None):
