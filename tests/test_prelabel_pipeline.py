@@ -184,3 +184,17 @@ def test_track_identities_survive_synth_import_export_import(tmp_path, capsys):
             assert found["num_switches"] == 0, (name, seq, found)
             assert found["num_matches"] >= 0.9 * found["num_objects"], (name, seq, found)
             assert found["idf1"] >= 0.9, (name, seq, found)
+
+
+def test_a_project_is_pre_annotated_without_an_output_folder(model, data, tmp_path):
+    path = tmp_path / "p.lirst"
+    with ProjectStore.open(path, create=True) as store:
+        sid = store.add_sequence(data / "images" / "seq0000", "folder", 6)
+    before = set(tmp_path.iterdir())
+    report = prelabel(path, model, None)
+    assert report.frames == 6
+    with ProjectStore.open(path, readonly=True) as store:
+        assert any(t.source == "model" for t in store.targets(sid))
+    assert {p for p in tmp_path.iterdir() if not p.name.startswith(".")} <= before
+    with pytest.raises(LabelIrstError, match="output folder"):
+        prelabel(data, model, None)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,5 +119,4 @@ def _prelabel(project: Path, model_path: Path) -> None:
     from label_irst.infer.tracks import DEFAULT_TRACKING
 
     model = load_model(model_path, "cpu", threads=1)
-    with tempfile.TemporaryDirectory() as out:
-        prelabel(project, model, Path(out) / "prelabel", tracking=DEFAULT_TRACKING)
+    prelabel(project, model, None, tracking=DEFAULT_TRACKING)  # the project alone

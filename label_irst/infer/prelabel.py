@@ -62,7 +62,7 @@ def guided_masks(image, dets, scale: float = GUIDED_SCALE, convention=None):
 def prelabel(
     data: str | Path,
     model: RPRModel,
-    out: str | Path,
+    out: str | Path | None,
     masks: bool = False,
     threshold: float = DEFAULT_THRESHOLD,
     split: str | None = None,
@@ -82,7 +82,8 @@ def prelabel(
     ``out``; resumes finished work. ``tracking`` links the detections into tracks. ``ray``
     (a :class:`label_irst.infer.ray_runner.RayOptions`) runs the units on a Ray cluster. An
     ``out`` that is or holds ``data`` is refused, and so are files there that prelabel did not
-    write (unless ``force``). ``mode`` says how folders are read: ``auto`` (an image set, of
+    write (unless ``force``). A project may be pre-annotated with no ``out`` (None): only its
+    candidates are written, and nothing resumes. ``mode`` says how folders are read: ``auto`` (an image set, of
     any sizes, image by image as still triplets; numbered frames of one size, videos and the
     sequences of a dataset root as sequences), ``still`` or ``sequence``
     (:mod:`label_irst.infer.sequences`).
@@ -95,7 +96,10 @@ def prelabel(
     from label_irst.io.generator_model import project_model
 
     job = job or Job()
-    refuse_overlap(out, [data])
+    if out is None and not is_project(data):
+        raise LabelIrstError(f"{data}: an output folder is needed (only a project takes none)")
+    if out is not None:
+        refuse_overlap(out, [data])
     if is_project(data):
         if split is not None:
             raise LabelIrstError("--split applies to dataset roots, not to a project")
@@ -106,7 +110,8 @@ def prelabel(
             if not seqs:
                 raise LabelIrstError(f"{data}: no readable sequence in the project")
             try:
-                check_outputs(seqs, Path(out), masks, force)
+                if out is not None:
+                    check_outputs(seqs, Path(out), masks, force)
                 return _prelabel(seqs, model, out, masks, threshold, batch, cache, pipeline,
                                  flush, job, convention, store, tracking, ray, force,
                                  learned)  # fmt: skip
@@ -125,14 +130,16 @@ def _prelabel(
     store=None, tracking: TrackerConfig | None = None, ray=None, force: bool = False,
     edgsp_model: Path | None = None,
 ) -> PrelabelReport:  # fmt: skip
-    out = Path(out)
     opts = UnitOptions(
         tracking.low if tracking is not None else threshold, cache, batch, pipeline,
         grow=masks or store is not None, masks=masks, tracker=tracking,
         convention=convention, edgsp_model=edgsp_model, flush=flush, still_threshold=threshold,
     )  # fmt: skip
-    folder = FolderSink(out, model, opts, force)
-    sink = folder if store is None else Tee(ProjectSink(store), folder)
+    if out is None:  # a project alone: its candidates, nothing to resume
+        sink = ProjectSink(store)
+    else:
+        folder = FolderSink(Path(out), model, opts, force)
+        sink = folder if store is None else Tee(ProjectSink(store), folder)
     for seq in seqs:  # refuses a record made with other settings before any work
         sink.resume_from(seq)
     report = PrelabelReport(provider=model.provider, sequences=len(seqs))
