@@ -20,7 +20,8 @@ KEYS = {
     "reseed": (("Shift+S",), "re-seed the selected target at its seed (Shift+click: at the click)"),
     "undo": (
         ("Ctrl+Z",),
-        "undo the last edit (seed, re-seed, brush, confirm, reject, delete, convention reset or freeze)",
+        "undo the last edit (seed, re-seed, brush, grow / shrink, box, polygon, confirm, reject, "
+        "delete, a whole-track T, X, K or M, convention reset or freeze)",
     ),
     "redo": (("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
     "next": (("Right", "PgDown"), "next frame"),
