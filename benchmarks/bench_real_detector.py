@@ -27,11 +27,16 @@ from label_irst.infer.matching import match
 from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
 
 
-def _predictions(pred: Path, name: str) -> dict[str, list[tuple[float, float]]]:
+def _predictions(
+    pred: Path, name: str, min_score: float = 0.0
+) -> dict[str, list[tuple[float, float]]]:
     path = pred / "annotations" / f"{name}.json"
     if not path.is_file():
         return {}
-    return {k: [(t["x"], t["y"]) for t in v] for k, v in read_annotation(path).items()}
+    return {
+        k: [(t["x"], t["y"]) for t in v if float(t.get("score", 1.0)) >= min_score]
+        for k, v in read_annotation(path).items()
+    }
 
 
 def _count(rows: dict, key: str, truth, dets, distance: float) -> None:
@@ -54,7 +59,9 @@ def _summary(rows: dict) -> dict:
     }
 
 
-def score_videos(root: Path, pred: Path, split: str, distance: float) -> dict:
+def score_videos(
+    root: Path, pred: Path, split: str, distance: float, min_score: float = 0.0
+) -> dict:
     info = {}
     with open(root / "videos.csv", newline="") as fh:
         for r in csv.DictReader(fh):
@@ -63,7 +70,7 @@ def score_videos(root: Path, pred: Path, split: str, distance: float) -> dict:
     for seq in read_sequences(root, split):
         label, dist = info.get(seq.name, ("?", "?"))
         truth = read_annotation(seq.annotation)
-        dets = _predictions(pred, seq.name)
+        dets = _predictions(pred, seq.name, min_score)
         for stem in seq.stems():
             if seq.keep is not None and stem not in seq.keep:
                 continue
@@ -73,16 +80,40 @@ def score_videos(root: Path, pred: Path, split: str, distance: float) -> dict:
     return _summary(rows)
 
 
-def score_stills(root: Path, pred: Path, split: str) -> dict:
+def score_stills(root: Path, pred: Path, split: str, min_score: float = 0.0) -> dict:
     rows: dict = defaultdict(lambda: {"targets": 0, "found": 0, "false": 0, "frames": 0})
     for seq in read_sequences(root, split):
         stem = seq.stems()[0]
         gt = [(x, y) for x, y, _ in mask_targets(seq.mask_dir / f"{stem}.png")]
-        _count(rows, "all", gt, _predictions(pred, seq.name).get(stem, []), 3.0)
+        _count(rows, "all", gt, _predictions(pred, seq.name, min_score).get(stem, []), 3.0)
     return _summary(rows)
 
 
+def sweep(args) -> dict:
+    """Per frame (no tracking), one run at a low threshold read at several thresholds: the
+    curve a model's default threshold is chosen from (on a split no run trained on)."""
+    out: dict = {"model": args.model, "split": args.split, "sweep": {}}
+    common = ["--model", args.model, "--quiet", "--threads", str(args.threads), "--no-track"]
+    common += ["--threshold", "0.05", "--split", args.split]
+    thresholds = [float(t) for t in args.sweep.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for part, root in (("videos", args.videos), ("stills", args.stills)):
+            if not root:
+                continue
+            pred = Path(tmp) / part
+            assert cli(["prelabel", root, "--out", str(pred), *common]) == 0
+            for t in thresholds:
+                if part == "videos":
+                    row = score_videos(Path(root), pred, args.split, args.distance, t)["all"]
+                else:
+                    row = score_stills(Path(root), pred, args.split, t)["all"]
+                out["sweep"].setdefault(str(t), {})[part] = row
+    return out
+
+
 def run(args) -> dict:
+    if args.sweep:
+        return sweep(args)
     out: dict = {"model": args.model, "split": args.split}
     common = ["--model", args.model, "--quiet", "--threads", str(args.threads)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,12 +153,21 @@ def main() -> None:
     p.add_argument("--split", default="test")
     p.add_argument("--distance", type=float, default=5.0, help="video: match distance (px)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--sweep",
+        default=None,
+        metavar="T1,T2,...",
+        help="per-frame Pd / false per frame by threshold",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     result = run(args)
     if args.json:
         print(json.dumps(result))
         return
+    for t, parts in result.get("sweep", {}).items():
+        for part, r in parts.items():
+            print(f"threshold {t:5s} {part:7s} Pd {r['pd']}%  false/frame {r['false_per_frame']}")
     for part in ("videos", "stills"):
         for key, r in result.get(part, {}).items():
             print(
