@@ -7,7 +7,8 @@ out. A frozen convention is never refitted.
 
 The box convention (:mod:`label_irst.core.box_convention`: which box generator, the team's box
 margin, the mask margin) is fitted the same way from the confirmed box conversions that still
-carry their source box, and kept in the project's meta table under ``convention/box``.
+carry their source box, and kept in the project's meta table under ``box-convention`` (outside
+the ``convention/<generator>`` keys of the point conventions).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SEEDED_SOURCES = ("pamg", "model", "box")
 MAX_EXAMPLES = 200
 #: At most this many box conversions (the most recent) feed a box fit (35 grid cells each).
 MAX_BOX_EXAMPLES = 100
-BOX_KEY = "convention/box"
+BOX_KEY = "box-convention"
 
 
 def project_examples(store, limit: int = MAX_EXAMPLES, warn=None) -> list[Example]:
