@@ -316,6 +316,7 @@ def test_track_keys_leave_no_choice_behind_and_merge_acts_only_on_chosen_tracks(
         target = window.annotator.selected_target()
         keys(Qt.Key.Key_X if target.track_id == 5 else Qt.Key.Key_T)
     assert window.tracks.panel.selected_tracks() == [] and window.session.merge_choice == ()
+    assert window.tracks.panel.choice.text() == ""
     before = _states(window)
     window.show_frame(20)
     window.annotator.select(next(iter(window.annotator.targets)))
@@ -335,6 +336,7 @@ def test_merge_shows_what_it_does_and_mixed_statuses_need_a_yes(window, asked, m
     model.select(panel.table.model().index(row4, 0),
                  model.SelectionFlag.Select | model.SelectionFlag.Rows)  # fmt: skip
     assert window.session.merge_choice == (3, 4)
+    assert panel.choice.text() == "M merges tracks 3 + 4"  # shown before M is pressed
     before = _states(window)
     monkeypatch.setattr("label_irst.gui.track_dock.ask_merge",
                         lambda p, text, mixed: asked.append((text, mixed)) or False)  # fmt: skip

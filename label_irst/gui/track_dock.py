@@ -76,6 +76,7 @@ class TrackPanel(QWidget):
         super().__init__()
         layout = QVBoxLayout(self)
         self.summary = QLabel("no track")
+        self.choice = QLabel("")  # what M would merge now
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for j, tip in enumerate(COLUMN_TIPS):
@@ -93,6 +94,7 @@ class TrackPanel(QWidget):
             self.buttons[name] = button
             row.addWidget(button)
         layout.addWidget(self.summary)
+        layout.addWidget(self.choice)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         self.table.itemSelectionChanged.connect(self._chosen)
@@ -172,6 +174,8 @@ class TrackDock:
         self.panel.choiceChanged.connect(
             lambda tracks: setattr(window.session, "merge_choice", tracks)
         )
+        window.session.events.merge.connect(self.show_choice)
+        window.session.events.selection.connect(lambda _: self.show_choice())
         self.trails = [TrailItem(), TrailItem()]  # short track paths on both views
         window.global_view.box.addItem(self.trails[0])
         window.detail_view.box.addItem(self.trails[1])
@@ -329,6 +333,15 @@ class TrackDock:
             return
         self._reload(new)
         self.message(f"track {track} split: frames from here on are track {new}")
+
+    def show_choice(self, *_) -> None:
+        """Under the summary: the tracks M would merge now, or how to choose them."""
+        chosen = self.merge_choice() if self._ready() else []
+        key = KEYS["merge_tracks"]
+        self.panel.choice.setText(
+            f"{key} merges tracks {' + '.join(map(str, chosen))}" if len(chosen) >= 2 else
+            f"Ctrl-click two tracks to merge them ({key})" if chosen else ""
+        )  # fmt: skip
 
     def merge_choice(self) -> list[int]:
         """The tracks a merge acts on: those chosen in the list (two or more), or the one
