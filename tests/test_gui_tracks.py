@@ -489,3 +489,18 @@ def test_the_queue_row_of_a_track_shows_the_docks_mean_score(window):
     assert cell == "0.79" and f"mean s={cell}" in row  # not the head candidate's 0.25
     header = panel.table.horizontalHeaderItem(6)
     assert header.text() == "mean ρ" and "Eq. 20" in header.toolTip()
+
+
+def test_the_current_track_is_bold_and_not_chosen(window):
+    panel = window.tracks.panel
+    window.show_frame(20)
+    (mine,) = [t for t in window.annotator.targets.values() if t.track_id == 4]
+    window.annotator.select(mine.id)
+    window.tracks.refresh()
+    bold = [r.track_id for i, r in enumerate(panel.rows) if panel.table.item(i, 0).font().bold()]
+    assert bold == [4] and panel.selected_tracks() == []
+    (other,) = [t for t in window.annotator.targets.values() if t.track_id == 2]
+    window.annotator.select(other.id)
+    window.tracks.refresh()
+    bold = [r.track_id for i, r in enumerate(panel.rows) if panel.table.item(i, 0).font().bold()]
+    assert bold == [2] and panel.selected_tracks() == []

@@ -106,7 +106,11 @@ class TrackPanel(QWidget):
         chose; the current track (the selected target's) is shown in bold, not selected, so
         that stepping through frames never adds tracks to the choice a merge acts on."""
         selected = set(self.selected_tracks())
-        if rows == self.rows and current == self.current:
+        if rows == self.rows:
+            if current != self.current:  # only the bold row moves (a step to another track)
+                self._bold(self.current, False)
+                self._bold(current, True)
+                self.current = current
             return
         self.rows, self.current = rows, current
         self.table.blockSignals(True)
@@ -132,6 +136,17 @@ class TrackPanel(QWidget):
         done = sum(r.status == "confirmed" for r in rows)
         self.summary.setText(f"{len(rows)} track(s) · {done} confirmed")
         self.choiceChanged.emit(self.selected_tracks())
+
+    def _bold(self, track_id: int | None, on: bool) -> None:
+        ids = [r.track_id for r in self.rows]
+        if track_id not in ids:
+            return
+        i = ids.index(track_id)
+        for j in range(self.table.columnCount()):
+            item = self.table.item(i, j)
+            font = item.font()
+            font.setBold(on)
+            item.setFont(font)
 
     def clear_choice(self) -> None:
         """Nothing chosen any more (after a whole-track edit)."""
