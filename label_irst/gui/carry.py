@@ -31,35 +31,34 @@ def numbered(names: list[str]) -> bool:
     return len(prefixes) == 1 and len(widths) == 1 and padded and consecutive
 
 
-def carries(window) -> bool:
-    """Whether the frames form a sequence (a video, or a folder the user marked as one):
-    only then are confirmed targets carried to the next frame."""
-    if window.workspace is None:
+def carries(workspace) -> bool:
+    """Whether the workspace's frames form a sequence (a video, a numbered frame folder, or a
+    folder the user marked as one): only then are confirmed targets carried to the next frame."""
+    if workspace is None:
         return False
-    value = window.workspace.store.meta(f"sequence:{window.workspace.sequence_id}")
+    value = workspace.store.meta(f"sequence:{workspace.sequence_id}")
     if value is not None:
         return value == "1"
-    sequence = window.workspace.sequence
+    sequence = workspace.sequence
     return sequence.kind == "video" or (sequence.kind == "folder" and numbered(sequence.names))
 
 
-def set_carries(window, on: bool) -> None:
-    if window.workspace is not None:
-        window.workspace.store.set_meta(
-            f"sequence:{window.workspace.sequence_id}", "1" if on else "0"
-        )
-        window.statusBar().showMessage(
-            "frames form a sequence: confirmed targets are carried to the next frame"
-            if on
-            else "unrelated frames: nothing is carried to the next frame",
-            5000,
-        )
+def set_carries(workspace, on: bool) -> str:
+    """Mark the workspace's frames as a sequence (or not), kept in the project; returns what
+    that means, for the status bar."""
+    if workspace is None:
+        return ""
+    workspace.store.set_meta(f"sequence:{workspace.sequence_id}", "1" if on else "0")
+    if on:
+        return "frames form a sequence: confirmed targets are carried to the next frame"
+    return "unrelated frames: nothing is carried to the next frame"
 
 
-def carry_targets(window, index: int) -> None:
-    store, seq_id, a = window.workspace.store, window.workspace.sequence_id, window.annotator
-    previous = store.targets(seq_id, frame=index - 1)
-    earlier = store.targets(seq_id, frame=index - 2) if index >= 2 else []
+def carry_targets(store, sequence_id: int, a, index: int) -> None:
+    """Add the previous frame's confirmed targets to frame ``index`` (loaded in the annotator
+    ``a``) as candidates, those consistent with their source; the first one is selected."""
+    previous = store.targets(sequence_id, frame=index - 1)
+    earlier = store.targets(sequence_id, frame=index - 2) if index >= 2 else []
     current = list(a.targets.values())
     kept = carried_candidates(previous, earlier, current, a.frame.raw,
                               lambda seed, src: a.generate(*seed, a.support_for(src)))  # fmt: skip

@@ -216,10 +216,11 @@ class MainWindow(QMainWindow):
 
     # -- sequences: carrying confirmed targets to the next frame (gui/carry.py) -------------
     def carries(self) -> bool:
-        return carry.carries(self)
+        return carry.carries(self.workspace)
 
     def set_carries(self, on: bool) -> None:
-        carry.set_carries(self, on)
+        if message := carry.set_carries(self.workspace, on):
+            self.statusBar().showMessage(message, 5000)
 
     def show_frame(self, index: int, carry: bool = True) -> None:
         if self.workspace is None:
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
         seq = self.workspace.sequence
         self.annotator.load(self.workspace.sequence_id, index, seq.name(index), raw)
         if carry and previous is not None and index == previous + 1 and self.carries():
-            carry_targets(self, index)
+            carry_targets(self.workspace.store, self.workspace.sequence_id, self.annotator, index)
         self.session.frame = index
         self.viewport.follow(previous is None, previous is not None and not self.carries())
         self.viewport.refresh_frame()
