@@ -98,3 +98,16 @@ def test_snap_radius_is_observable_and_never_negative():
         s.snap = -1
     s.set_overlay(grid=False)
     assert not s.overlay.grid
+
+
+def test_brush_size_is_kept_within_its_range():
+    from label_irst.gui.session import BRUSH_SIZES
+
+    s = Session()
+    sizes = []
+    s.events.brush.connect(sizes.append)
+    s.brush += 2
+    assert s.brush == 3 and s.brush_radius == 1.5
+    s.brush = -5
+    s.brush = 1000
+    assert sizes == [3.0, BRUSH_SIZES[0], BRUSH_SIZES[1]]

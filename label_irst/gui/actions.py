@@ -188,8 +188,7 @@ def build_actions(window) -> dict[str, QAction]:
         window.show_frame(index)
 
     def brush_size(delta: float):
-        box = window.parameters.brush
-        box.setValue(max(box.minimum(), box.value() + delta))
+        window.session.brush += delta
 
     def toggle_grid():
         window.session.set_overlay(grid=not window.session.overlay.grid)

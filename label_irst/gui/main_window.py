@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
             self.parameters.rs.value(),
             self.session,
         )
-        self.annotator.brush_radius = self.parameters.brush_radius()
+        self.annotator.brush_radius = self.session.brush_radius
         self.annotator.on_edit = self.history.record
         self.history.clear()
         guided, scale = self.parameters.guided()

@@ -94,9 +94,13 @@ def wire_parameters(window) -> None:
     def annotating() -> bool:
         return window.annotator is not None and window.annotator.frame is not None
 
-    def brush(_radius) -> None:
+    def brush(size: float) -> None:
+        if panel.brush.value() != size:
+            panel.brush.blockSignals(True)
+            panel.brush.setValue(size)
+            panel.brush.blockSignals(False)
         if window.annotator is not None:
-            window.annotator.brush_radius = panel.brush_radius()
+            window.annotator.brush_radius = window.session.brush_radius
 
     def support_radius(rs: float) -> None:
         window.prefs.set_support_radius(rs)
@@ -125,7 +129,9 @@ def wire_parameters(window) -> None:
         window.prefs.set_display(settings, linked)
         window.viewport.refresh_frame()
 
-    panel.brushRadiusChanged.connect(brush)
+    window.session.brush = panel.brush.value()
+    window.session.events.brush.connect(brush)
+    panel.brushRadiusChanged.connect(lambda size: setattr(window.session, "brush", size))
     panel.supportRadiusChanged.connect(support_radius)
     panel.modeChanged.connect(mode)
     panel.generatorChanged.connect(generator)

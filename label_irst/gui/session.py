@@ -15,6 +15,8 @@ from label_irst.gui.display import OverlayStyle
 from label_irst.gui.frame_marks import next_with
 
 TOOLS = ("seed", "brush", "erase", "box", "polygon")
+#: the brush's size in pixels across, smallest and largest
+BRUSH_SIZES = (1.0, 41.0)
 ORDERS = ("rho", "frame")
 
 
@@ -55,6 +57,7 @@ class Events:
         self.merge = Event()
         self.marks = Event()
         self.snap = Event()
+        self.brush = Event()
 
 
 class Session:
@@ -70,6 +73,7 @@ class Session:
         self._merge: tuple[int, ...] = ()
         self._marks: tuple[str, ...] = ()
         self._snap = float(snap)
+        self._brush = BRUSH_SIZES[0]
         #: targets shown selected since the sequence was opened (T stops on unseen gap fills)
         self.seen: set[int] = set()
 
@@ -148,6 +152,24 @@ class Session:
         if radius != self._snap:
             self._snap = radius
             self.events.snap.emit(radius)
+
+    @property
+    def brush(self) -> float:
+        """The brush and eraser size in pixels across (1: the pixel under the cursor); kept
+        within ``BRUSH_SIZES``."""
+        return self._brush
+
+    @brush.setter
+    def brush(self, size: float) -> None:
+        size = float(min(max(size, BRUSH_SIZES[0]), BRUSH_SIZES[1]))
+        if size != self._brush:
+            self._brush = size
+            self.events.brush.emit(size)
+
+    @property
+    def brush_radius(self) -> float:
+        """The brush disc's radius: half its size."""
+        return self._brush / 2.0
 
     @property
     def overlay(self) -> OverlayStyle:
