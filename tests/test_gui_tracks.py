@@ -397,6 +397,9 @@ def test_gap_fills_come_first_and_t_stops_on_them(window):
     assert queue[0].score == pytest.approx(mean * 0.5) and queue[1].score == pytest.approx(
         mean * 0.5
     )
+    window.refresh_review()
+    head = window.review.list.item(0).text()
+    assert head.startswith("frame 8  ") and f"gap s={mean * 0.5:.2f}" in head  # seen as a gap
     keys = Keys(window)
     window.show_frame(0)
     (first,) = [t for t in window.annotator.targets.values() if t.track_id == 1]

@@ -218,8 +218,11 @@ def _mean(score: float | None) -> str:
 
 
 def _score(row: QueueRow) -> str:
-    """The detection score of a queue row ("s=0.42  "), or nothing when it has none."""
-    return "" if row.score is None else f"s={row.score:.2f}  "
+    """The detection score of a queue row ("s=0.42  "; a gap fill's, the track's discounted:
+    "gap s=0.21  "), or nothing when it has none."""
+    if row.score is None:
+        return ""
+    return f"{'gap ' if row.gap else ''}s={row.score:.2f}  "
 
 
 class ReviewPanel(QWidget):

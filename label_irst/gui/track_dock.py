@@ -77,6 +77,7 @@ class TrackPanel(QWidget):
         layout = QVBoxLayout(self)
         self.summary = QLabel("no track")
         self.choice = QLabel("")  # what M would merge now
+        self.choice.setVisible(False)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for j, tip in enumerate(COLUMN_TIPS):
@@ -353,6 +354,7 @@ class TrackDock:
         """Under the summary: the tracks M would merge now, or how to choose them."""
         chosen = self.merge_choice() if self._ready() else []
         key = KEYS["merge_tracks"]
+        self.panel.choice.setVisible(bool(chosen))
         self.panel.choice.setText(
             f"{key} merges tracks {' + '.join(map(str, chosen))}" if len(chosen) >= 2 else
             f"Ctrl-click two tracks to merge them ({key})" if chosen else ""
