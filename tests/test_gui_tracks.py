@@ -440,6 +440,7 @@ def test_grow_and_shrink_keys_on_a_mask_and_on_a_whole_track(window):
     assert all(area == before[i] for i, (track, area) in after.items() if track != 1)
     keys(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one step undoes the track
     assert {t.id: t.mask.area for t in _all(window)} == before
+    assert window.annotator.frame.index == 10  # and stays on the frame shown
 
 
 def test_reseed_keeps_a_confirmed_target_confirmed_and_rs_for_one_target(window):

@@ -94,7 +94,8 @@ def apply_history(window, states) -> None:
     frame_shown = a.frame.index if a.frame is not None else None
     for target_id, frame, state in states:
         a.write_state(target_id, frame, state)
-    target_id, frame, state = states[-1]
+    here = [s for s in states if s[1] == frame_shown]  # an edit of many frames stays here
+    target_id, frame, state = here[-1] if here else states[-1]
     if frame != frame_shown:
         window.show_frame(frame, carry=False)
     a.select(target_id if state is not None else None)
