@@ -37,6 +37,9 @@ def test_fine_tune_trains_on_the_calibration_targets_and_puts_the_model_back(tmp
     tuned = json.loads(capsys.readouterr().out)
     assert tuned["calibrated_on"] == 5 and tuned["fine_tune_seconds"] > 0
     assert tuned["fine_tune_held_out_before"] is not None
+    assert tuned["fine_tune_adopted"] == (
+        tuned["fine_tune_held_back_tuned"] > tuned["fine_tune_held_back_current"]
+    )
     assert registry.model_path() == before  # the scoring pass's model is not left behind
     assert main(args) == 0
     plain = json.loads(capsys.readouterr().out)
