@@ -238,7 +238,9 @@ def test_views_show_the_display_pixels_and_follow_new_settings(window, colormap)
     detail = _rgb(window.detail_view.image.qimage)
     np.testing.assert_array_equal(detail, _by_hand(raw[y0 : y0 + h, x0 : x0 + w], settings, levels))
     # on screen: the same pixels as the images shown through pyqtgraph's levels (0, 255)
-    window.session.set_overlay(outline=False)  # filled masks: an RGBA overlay on the detail view too
+    window.session.set_overlay(
+        outline=False
+    )  # filled masks: an RGBA overlay on the detail view too
     for view in (window.global_view, window.detail_view):
         now = _grab(view)
         for item in (view.image, view.overlay):
