@@ -1,4 +1,4 @@
-"""The two demos: one sequence, figures that say what they measure, a GUI demo that shows the
+"""The two demos: one real clip, figures that say what they measure, a GUI demo that shows the
 workflow (one confirmed target, tracked model candidates waiting in the review queue)."""
 
 from __future__ import annotations
@@ -8,20 +8,24 @@ import pytest
 
 from label_irst.batch.demo import DEMO, DemoSettings, run_demo
 from label_irst.cli import main
+from label_irst.errors import LabelIrstError
 from label_irst.infer.demo import PROJECT_NAME, write_demo_project
 from label_irst.io.images import read_image
 from label_irst.io.project import ProjectStore
 
-SMALL = DemoSettings(frames=5, shape=(96, 128), targets=2, seed=3)
+SMALL = DemoSettings(frames=8)
 
 
 def test_headless_demo_explains_its_figures(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert f"{DEMO.frames} synthetic 16-bit frames" in out
+    assert f"first {DEMO.frames} frames of a real thermal clip" in out and "CC0" in out
     assert "gui --demo" in out
-    assert "75.8" in out and "sirst-v1" in out  # says why its mIoU differs from the README's
+    assert "no mask truth" in out and "sirst-v1" in out  # says why it gives no mIoU
     assert "false alarms per frame" in out and "Pd" in out
+    # the shipped model finds the clip's drone in most frames, frame by frame (no tracking)
+    pd = float(out.split("Pd ")[1].split(" %")[0])
+    assert pd > 50.0
     assert len(out.strip().splitlines()) <= 6
 
 
@@ -34,8 +38,22 @@ def test_both_demos_open_the_same_frames(tmp_path):
     assert len(frames) == DEMO.frames == record.frame_count
     for path in frames:
         gui_frame = read_image(tmp_path / "gui" / "images" / path.name)
-        assert gui_frame.dtype == np.uint16
+        assert gui_frame.dtype == np.uint8 and gui_frame.shape == (256, 320)
         assert np.array_equal(read_image(path), gui_frame)
+
+
+def test_the_demo_clip_is_the_shipped_real_video_with_its_labels(tmp_path):
+    from label_irst.batch.demo import CLIP, demo_sequence
+
+    assert CLIP.is_file() and (CLIP.parent / "NOTICE.md").read_text().count("CC0") >= 1
+    frames, truths = demo_sequence(SMALL)
+    assert len(frames) == len(truths) == SMALL.frames
+    assert all(len(t) == 1 for t in truths)  # one labelled drone per frame
+    x, y = truths[0][0].x, truths[0][0].y
+    window = frames[0][int(y) - 3 : int(y) + 4, int(x) - 3 : int(x) + 4].astype(float)
+    assert window.max() > np.median(frames[0]) + 20  # a warm target at the labelled centre
+    with pytest.raises(LabelIrstError, match="missing"):
+        demo_sequence(DemoSettings(frames=4, clip=tmp_path / "none.mp4"))
 
 
 def test_demo_project_holds_one_confirmed_target_and_tracked_model_candidates(tmp_path):
@@ -97,4 +115,4 @@ def test_gui_demo_opens_with_candidates_in_the_queue_and_one_confirmed(
 def test_headless_demo_without_the_model_still_runs(tmp_path, capsys):
     assert main(["demo", "--model", str(tmp_path / "missing.json")]) == 0
     out = capsys.readouterr().out
-    assert "pre-annotation skipped" in out and "mask IoU" in out
+    assert "pre-annotation skipped" in out and "points -> masks" in out

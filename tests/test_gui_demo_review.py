@@ -54,26 +54,33 @@ def states(window):
     return {t.id: (t.status, t.track_id, t.mask.area) for t in store.targets(sid)}
 
 
+#: the clip's labels are centres of loose boxes: a mask centroid lies within a few px of one
+NEAR = 5
+
+
 def truth_of(target, truths):
-    """The index of the true target within 3 px of the target's centroid, else None."""
+    """The index of the labelled target within NEAR px of the target's centroid, else None."""
     x, y = target.centroid
-    near = [k for k, s in enumerate(truths[target.frame]) if np.hypot(s.x - x, s.y - y) <= 3]
+    near = [k for k, s in enumerate(truths[target.frame]) if np.hypot(s.x - x, s.y - y) <= NEAR]
     return near[0] if near else None
 
 
 def test_scripted_review_of_the_demo_merge_undo_everything_and_export_mot(window, tmp_path):
-    _, truths, _ = demo_sequence(DEMO)
+    _, truths = demo_sequence(DEMO)
     start = states(window)
     assert any(s == "candidate" for s, _, _ in start.values())
-    presses = 0
+    presses = edits = 0
     window.tracks.panel.select_track(window.tracks.panel.rows[0].track_id)
     while any(s == "candidate" for s, _, _ in states(window).values()):
         target = window.annotator.selected_target()
         assert target is not None and target.track_id is not None
+        before = states(window)
         key(window, Qt.Key.Key_T if truth_of(target, truths) is not None else Qt.Key.Key_X)
         presses += 1
         assert presses <= 40
-        assert window.tracks.panel.selected_tracks() == []  # no choice left behind
+        if states(window) != before:  # T that stops on an unseen gap fill keeps its track
+            edits += 1
+            assert window.tracks.panel.selected_tracks() == []  # no choice left behind
     reviewed = states(window)
     store, sid = window.workspace.store, window.workspace.sequence_id
     confirmed = [t for t in store.targets(sid) if t.status == "confirmed"]
@@ -108,7 +115,7 @@ def test_scripted_review_of_the_demo_merge_undo_everything_and_export_mot(window
     ids: dict[int, set[int]] = {}
     for frame, tid, left, top, width, height in read_gt(gt):
         cx, cy = left - 1 + (width - 1) / 2, top - 1 + (height - 1) / 2
-        near = [k for k, s in enumerate(truths[frame - 1]) if np.hypot(s.x - cx, s.y - cy) <= 3]
+        near = [k for k, s in enumerate(truths[frame - 1]) if np.hypot(s.x - cx, s.y - cy) <= NEAR]
         assert len(near) == 1
         ids.setdefault(near[0], set()).add(tid)
     assert all(len(v) == 1 for v in ids.values())  # no identity switch
@@ -116,7 +123,7 @@ def test_scripted_review_of_the_demo_merge_undo_everything_and_export_mot(window
 
     # every edit undone, one key each, back to the project as it opened; then redone
     steps = window.history.stack.index()
-    assert steps >= presses + 2
+    assert steps >= edits + 2
     for _ in range(steps):
         key(window, Qt.Key.Key_Z, CTRL)
     assert states(window) == start
