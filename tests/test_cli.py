@@ -257,8 +257,10 @@ def test_batch_skips_bad_items_and_goes_on(dataset, tmp_path, capsys):
 def test_demo_runs(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "mIoU" in out
-    assert len(list((tmp_path / "demo" / "pred").glob("*.png"))) == 24
+    from label_irst.batch.demo import DEMO
+
+    assert "points -> masks" in out
+    assert len(list((tmp_path / "demo" / "pred").glob("*.png"))) == DEMO.frames
 
 
 def test_export_onnx_refuses_to_replace_an_existing_model(tmp_path, capsys):
