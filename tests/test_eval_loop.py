@@ -121,6 +121,7 @@ def test_held_back_pd_is_read_at_the_allowed_false_detections_per_frame(root):
 def test_eval_loop_reports_before_and_after_and_writes_the_remaining_frames(root, tmp_path, capsys):
     out = tmp_path / "out"
     args = ["eval-loop", str(root), "--review-share", "0.5", "--out", str(out), "--json"]
+    args += ["--held-back-frames", "1"]
     assert main([*args, *TINY, "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)
     for side in ("before", "after"):

@@ -49,6 +49,13 @@ def register(sub) -> None:
     p.add_argument("--steps", type=int, default=150, help="optimiser steps per epoch")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=128, help="training crop, a multiple of 16")
+    p.add_argument(
+        "--held-back-frames",
+        type=int,
+        default=120,
+        metavar="N",
+        help="held-back frames scored for the adoption, at most (evenly spread; default 120)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -91,6 +98,7 @@ def run(args) -> int:
         threads=threads,
         device=device,
         seed=args.seed,
+        held_back_limit=max(args.held_back_frames, 1),
     )
     quiet = args.quiet
     with ProgressJob("eval-loop", quiet=args.quiet) as job:
