@@ -77,3 +77,24 @@ def test_mot_export_gives_missing_and_repeated_ids_new_ones_with_a_warning(tmp_p
     assert all(3 in ids for ids in per_frame.values())
     assert {i for ids in per_frame.values() for i in ids} - {3, 4}  # new ids, above 4
     assert min({i for ids in per_frame.values() for i in ids} - {3, 4}) > 4
+
+
+def test_export_meta_records_every_support_radius_not_one_targets(tmp_path):
+    path = _project(tmp_path, [[7, 9]] * 4)
+    with ProjectStore.open(path) as store:
+        sid = store.sequences()[0].id
+        for k, t in enumerate(store.targets(sid)):
+            t.generator, t.support_radius = "pamg+", (20.0 if k % 2 else 40.0)
+            store.save_target(t, f"f{t.frame}.png", (32, 48))
+    out = tmp_path / "o"
+    assert main(["export", str(path), "--format", "sirstd-pixel", "--out", str(out),
+                 "--quiet"]) == 0  # fmt: skip
+    settings = json.loads((out / "meta.json").read_text())["generator_settings"]
+    assert settings["support_radii"] == [20.0, 40.0] and settings["per_target"] is True
+
+
+def test_a_convention_fitted_on_one_target_says_target():
+    from label_irst.core.convention import Convention, default_params
+
+    one = Convention("pamg+", default_params("pamg+"), n_examples=1, fitted_at=1.0)
+    assert one.describe() == "convention: fitted on 1 target"

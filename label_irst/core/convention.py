@@ -90,7 +90,8 @@ class Convention:
         if self.n_examples == 0 or self.fitted_at is None:
             text = f"convention: {self.generator} default"
         else:
-            text = f"convention: fitted on {self.n_examples} targets"
+            noun = "target" if self.n_examples == 1 else "targets"
+            text = f"convention: fitted on {self.n_examples} {noun}"
         return text + (" (frozen)" if self.frozen else "")
 
     def generate(

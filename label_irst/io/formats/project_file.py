@@ -64,6 +64,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
 
     job = job or Job()
     ann = Annotations(name=safe_name(Path(path).stem, "project"))
+    radii: set[float] = set()
     with ProjectStore.open(path, readonly=True) as store:
         records = store.sequences()
         for done, record in enumerate(records, 1):
@@ -89,12 +90,24 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                 )
                 if t.generator and "generator" not in ann.meta:
                     ann.meta["generator"] = t.generator
-                    ann.meta["generator_settings"] = {"support_radius": t.support_radius}
+                if t.generator and t.support_radius is not None:
+                    radii.add(float(t.support_radius))
             ann.frames.extend(frames)
             job.step(done, len(records))
         for message in store.damaged:
             job.warning(message)
+    if radii:
+        ann.meta["generator_settings"] = support_radii(radii)
     return ann
+
+
+def support_radii(radii: set[float]) -> dict:
+    """The generator settings of an export: the support radius Rs when every target shares
+    one, else the radii used (min first, which an import takes for Rs)."""
+    ordered = sorted(radii)
+    if len(ordered) == 1:
+        return {"support_radius": ordered[0]}
+    return {"support_radius": ordered[0], "support_radii": ordered, "per_target": True}
 
 
 def _source_of(target: Target) -> str:
