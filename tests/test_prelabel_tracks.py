@@ -195,3 +195,34 @@ def test_a_track_leaving_the_frame_ends_there_with_its_gaps_filled():
     assert [(t.first, t.last) for t in tracks] == [(0, 5)]  # no point outside the frame
     assert [len(f["targets"]) for f in done] == [1, 1, 1, 1, 1, 1, 0, 0]
     assert done[4]["targets"][0]["filled"] and 57 <= done[4]["targets"][0]["x"] <= 59
+
+
+def test_a_gap_fill_that_leaks_far_beyond_its_target_is_not_proposed():
+    from dataclasses import replace
+
+    from label_irst.core.geometry import CroppedMask
+
+    positions = [(10, 20), (12, 20), (14, 20), (16, 20), (18, 20), (20, 20), (22, 20)]
+    frames = _spot_frames(positions)
+    done = [
+        {"frame": f"{k:02d}",
+         "detections": [] if k == 3 else [{"x": x, "y": y, "radius": 1.5, "score": 0.9}]}
+        for k, (x, y) in enumerate(positions)
+    ]  # fmt: skip
+    written = {}
+
+    def grow(img, dets, t):
+        out = [pamg_guided(img, (d.x, d.y), d.radius) for d in dets]
+        if t == 3:  # the fill leaks along a streak: 60 px for a target of radius 1.5
+            streak = np.zeros(img.shape, bool)
+            streak[20, 0:60] = True
+            out = [replace(out[0], mask=CroppedMask.from_full(streak))]
+        return out
+
+    finish_sequence(done, TRACKING, frames.__getitem__, grow,
+                    lambda t, img, results, targets, ids: written.setdefault(t, results),
+                    need_images=True)  # fmt: skip
+    (gap,) = done[3]["targets"]
+    assert gap["filled"] and "mask_area" not in gap  # kept as a point, no leaked mask
+    assert written[3] == [None] and written[2][0] is not None
+    assert all("mask_area" in done[k]["targets"][0] for k in (0, 1, 2, 4, 5, 6))

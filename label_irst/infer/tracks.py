@@ -70,6 +70,19 @@ def track_summary(tracks: list[Track]) -> list[dict]:
     ]
 
 
+#: a gap fill's mask may cover at most this many times the disc of its track's radius
+GAP_FILL_MAX_AREA = 4.0
+
+
+def oversized(result, radius: float) -> bool:
+    """Whether a gap fill's grown mask is much larger than its track's target (more than
+    :data:`GAP_FILL_MAX_AREA` times the disc of the predicted radius r, Sec. III-C2): a fill
+    between detections that leaked into clutter is not proposed as the target."""
+    if result is None or result.mask.area == 0:
+        return False
+    return result.mask.area > GAP_FILL_MAX_AREA * math.pi * max(radius, 1.0) ** 2
+
+
 def finish_sequence(
     done: list[dict],
     config: TrackerConfig,
@@ -101,6 +114,10 @@ def finish_sequence(
             else:
                 seeds.append(Detection(p.x, p.y, p.radius, p.score))
         results = grow(image, seeds, t) if image is not None else [None] * len(pairs)
+        results = [
+            None if p.filled and oversized(result, p.radius) else result
+            for (_, p), result in zip(pairs, results)
+        ]
         targets = []
         for (track, p), result in zip(pairs, results):
             x, y, r = p.x, p.y, p.radius
