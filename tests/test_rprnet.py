@@ -212,8 +212,9 @@ def test_point_supervision_keeps_the_point_when_the_pseudo_mask_leaks():
     assert (x1, y1, r1) == (62.0, 60.0, 1.0)  # leaked mask: the clicked point is kept
 
 
-def test_shipped_torch_weights_match_the_shipped_onnx_model():
-    """models/rprnet.pt (for fine-tuning with --init) holds the weights of models/rprnet.json."""
+@pytest.mark.parametrize("stem", ["rprnet", "rprnet-real"])
+def test_shipped_torch_weights_match_the_shipped_onnx_model(stem):
+    """models/STEM.pt (for fine-tuning with --init) holds the weights of models/STEM.json."""
     from pathlib import Path
 
     from label_irst.infer.session import load_model
@@ -221,9 +222,9 @@ def test_shipped_torch_weights_match_the_shipped_onnx_model():
 
     root = Path(__file__).resolve().parents[1] / "models"
     model = RPRNet()
-    load_weights(model, root / "rprnet.pt", True, "cpu")
+    load_weights(model, root / f"{stem}.pt", True, "cpu")
     model.eval()
-    onnx = load_model(root / "rprnet.json", "cpu", threads=1)
+    onnx = load_model(root / f"{stem}.json", "cpu", threads=1)
     rng = np.random.default_rng(0)
     frames = rng.normal(size=(3, 1, 32, 48)).astype(np.float32)
     feats = onnx.encoder.run(None, {"frame": frames})[0]
