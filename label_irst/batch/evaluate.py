@@ -67,6 +67,14 @@ class EvalReport:
     #: the convention fitted on the calibration targets (eval-masks --calibrate N)
     convention: Convention | None = None
 
+    def add_image(self, predicted: np.ndarray, truth: np.ndarray) -> None:
+        """Count one image's predicted and true masks in the dataset IoU and the per-image mIoU
+        (an image with neither scores 1)."""
+        i, u = intersection_union(predicted, truth)
+        self.inter += i
+        self.union += u
+        self.image_ious.append(i / u if u else 1.0)
+
     def summary(self) -> dict:
         def mean(values):
             values = [v for v in values if not math.isnan(v)]
@@ -198,10 +206,7 @@ def evaluate_masks(
                 scored += 1
             if scored == 0 and parts:
                 continue  # every target of the frame calibrated the convention
-            i, u = intersection_union(predicted, truth)
-            report.inter += i
-            report.union += u
-            report.image_ious.append(i / u if u else 1.0)
+            report.add_image(predicted, truth)
         report.images += 1
         job.step(done + 1, len(pairs))
     if report.targets == 0:

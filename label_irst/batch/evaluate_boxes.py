@@ -22,7 +22,7 @@ from label_irst.batch.evaluate import EvalReport, _load
 from label_irst.core.box_convention import BoxConvention, BoxExample, fit_boxes
 from label_irst.core.box_generators import BoxCoords, box_window, loosen
 from label_irst.core.geometry import CroppedMask
-from label_irst.core.metrics import intersection_union, target_score
+from label_irst.core.metrics import target_score
 from label_irst.errors import LabelIrstError
 from label_irst.job import Job
 
@@ -149,10 +149,7 @@ def evaluate_boxes(
             scored += 1
         if scored == 0 and parts:
             continue  # every target of the frame calibrated the convention
-        i, u = intersection_union(predicted, truth)
-        report.inter += i
-        report.union += u
-        report.image_ious.append(i / u if u else 1.0)
+        report.add_image(predicted, truth)
         report.images += 1
         job.step(done + 1, len(pairs))
     if report.targets == 0:
