@@ -15,7 +15,10 @@ def register(sub) -> None:
         "image by image, each as a still triplet; --still / --sequence override. Writes OUT/annotations/<seq>.json (and OUT/masks/<seq>/ with "
         "--masks); a second run resumes where the first stopped. For a project, each frame's "
         "guided masks are also stored in it as 'model' candidates for review, replacing "
-        "earlier ones and keeping reviewed targets. Masks use the project's generator and "
+        "earlier ones and keeping reviewed targets; the project's reviewed frames are left as "
+        "they are, and a new track through a confirmed target continues its track. Without "
+        "--model a project runs its own detector (adopted by 'label-irst adapt'). Masks use "
+        "the project's generator and "
         "fitted annotation convention (or --generator / --convention). Detections are linked "
         "into tracks by default: each target gets an integer 'id' stable along its sequence "
         "(the project's track id); a track starts at a detection scored >= --track-high, "
@@ -37,8 +40,15 @@ def register(sub) -> None:
         action="store_true",
         help="every folder is one sequence (frames of one size), even unrelated images",
     )
-    p.add_argument("--model", required=True, help="model metadata <stem>.json (or one .onnx graph)")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="model metadata <stem>.json (or one .onnx graph); default: for a project, its own "
+        "detector (adopted by 'label-irst adapt' or the app's loop), else the shipped one",
+    )
+    p.add_argument(
+        "--out", default=None, help="output folder (optional for a project: candidates only)"
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--masks", action="store_true", help="also grow masks in guided mode (Rs = 5 r)")
     p.add_argument(
@@ -115,7 +125,7 @@ def run(args) -> int:
         raise LabelIrstError(f"--threshold must be in (0, 1], got {args.threshold}")
     if args.batch is not None and args.batch < 1:
         raise LabelIrstError(f"--batch must be at least 1, got {args.batch}")
-    model = load_model(args.model, args.device, max(args.threads, 1))
+    model = load_model(model_path(args.model, args.data), args.device, max(args.threads, 1))
     threshold = args.threshold
     if threshold is None:
         threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
@@ -146,6 +156,23 @@ def run(args) -> int:
         for key, value in summary.items():
             print(f"{key:>14}: {value}")
     return 1 if job.warnings or report.warnings else 0  # any skip: exit 1 once the rest is done
+
+
+def model_path(given, data):
+    """The model to run: ``--model`` when given, else a project's own detector (one line if
+    the one it recorded is missing), else the shipped one."""
+    from pathlib import Path
+
+    from label_irst.infer.detector_model import SHIPPED_DETECTOR, project_detector_model
+    from label_irst.infer.project import is_project
+    from label_irst.io.project import ProjectStore
+
+    if given is not None:
+        return given
+    if Path(data).is_file() and is_project(data):
+        with ProjectStore.open(data, readonly=True) as store:
+            return project_detector_model(store)
+    return SHIPPED_DETECTOR
 
 
 def add_ray_args(p) -> None:

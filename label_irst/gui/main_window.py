@@ -392,10 +392,11 @@ class MainWindow(QMainWindow):
         return worker
 
     def prelabel_sequence(self, model: Path | None = None, wait: bool = False, **options):
-        """RPR-Net + guided PAMG candidates for this sequence through a worker (gui/prelabel.py)."""
+        """RPR-Net + guided PAMG candidates for this sequence through a worker (gui/prelabel.py);
+        ``model`` defaults to the project's own detector."""
         from label_irst.gui import prelabel
 
-        worker = prelabel.start(self, model or prelabel.default_model(), **options)
+        worker = prelabel.start(self, model or prelabel.project_model(self), **options)
         if worker is not None and wait:
             worker.wait()
         return worker

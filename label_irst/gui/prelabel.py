@@ -11,7 +11,9 @@ app and the command give the same candidates and track ids. Track ids are handed
 they are written, so a target confirmed while the model ran keeps its own; a model track
 through a confirmed target continues its id. A re-run replaces the earlier ``model``
 candidates; a detection whose seed falls inside a target kept on that frame (confirmed,
-rejected, or from another source) is dropped. Each candidate keeps its detection's score; the
+rejected, or from another source) is dropped, and a reviewed frame is not written at all. The
+model is the project's own detector (:mod:`label_irst.infer.detector_model`) unless the user
+picks another, which the project then records. Each candidate keeps its detection's score; the
 review queue shows them lowest score first (:mod:`label_irst.gui.review`).
 
 With tracking (the action's default, :data:`label_irst.infer.tracks.DEFAULT_TRACKING`) the
@@ -30,22 +32,35 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from label_irst.errors import LabelIrstError
 from label_irst.infer.project import detection_scores, store_detections
 from label_irst.infer.tracks import DEFAULT_TRACKING
+from label_irst.io.project_reviewed import reviewed_frames
 from label_irst.io.project_settings import ProjectSettings
 from label_irst.job import Job
 
 
 def default_model() -> Path:
     """The model shipped in ``models/`` (its metadata record)."""
-    return Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+    from label_irst.infer.detector_model import SHIPPED_DETECTOR
+
+    return SHIPPED_DETECTOR
 
 
 def project_model(window) -> Path:
-    """The model last used on the window's project when it still exists, else the shipped one."""
-    if window.workspace is not None:
-        kept = ProjectSettings(window.workspace.store).detector
-        if kept is not None and kept.is_file():
-            return kept
-    return default_model()
+    """The project's detector (adopted by the loop, or picked) when it still exists, else the
+    shipped one (the status bar says when the recorded one is missing)."""
+    from label_irst.infer.detector_model import project_detector_model
+
+    if window.workspace is None:
+        return default_model()
+    warn = lambda message: window.statusBar().showMessage(message, 10000)  # noqa: E731
+    return project_detector_model(window.workspace.store, warn)
+
+
+def record_model(store, model: Path) -> None:
+    """Record ``model`` as the project's detector, unless it is the shipped one and the project
+    never recorded another (nothing is written then)."""
+    settings = ProjectSettings(store)
+    if settings.detector is not None or Path(model).resolve() != default_model().resolve():
+        settings.set_detector(model)
 
 
 def is_detector_model(path: Path) -> bool:
@@ -229,7 +244,7 @@ def start(
         return None
     seq = window.workspace.sequence
     store = window.workspace.store
-    ProjectSettings(store).set_detector(model)
+    record_model(store, model)
     worker = PrelabelWorker(
         seq.source, seq.names, model, threads=threads, threshold=threshold,
         convention=window.conventions.convention, tracking=tracking,
@@ -287,6 +302,8 @@ def save_frame(
     if owner is not None and owner != (window.workspace.store.path, window.workspace.sequence_id):
         return
     store, seq_id = window.workspace.store, window.workspace.sequence_id
+    if index in reviewed_frames(store, seq_id).get(seq_id, ()):
+        return 0  # a reviewed frame is left as the annotator left it
     saved = store_detections(store, seq_id, index, name, shape, results, track_ids, scores)
     _refresh_frame(window, index)
     return len(saved)

@@ -12,7 +12,10 @@ the sequence (``finish_sequence``, with its tracks once linked).
   replace it without ``force``.
 * :class:`ProjectSink`: each frame's guided masks as ``model`` candidates (one transaction per
   frame, each with its detection score), replacing the frame's earlier model candidates and
-  never touching confirmed or rejected targets. Track ids are handed out inside the
+  never touching confirmed or rejected targets. A reviewed frame
+  (:mod:`label_irst.io.project_reviewed`) is not written at all: its detections still link
+  the tracks through it, but its targets, candidates included, stay as the annotator left
+  them. Track ids are handed out inside the
   transaction that writes them, so a target confirmed while the model ran keeps its own; a
   model track that runs through a confirmed target continues that target's track id.
 * :class:`Tee`: both, the folder last: its record says what is done, so it is written after
@@ -39,6 +42,7 @@ from label_irst.infer.tracks import settings
 from label_irst.io.atomic import clean_temp_files, write_text_atomic
 from label_irst.io.files import read_json
 from label_irst.io.images import write_mask
+from label_irst.io.project_reviewed import reviewed_frames
 
 
 @dataclass
@@ -216,11 +220,14 @@ def _frames_done(record: dict, stems: list[str]) -> list[dict]:
 
 # -- a project -----------------------------------------------------------------------------------
 class ProjectSink:
-    """Model candidates in a project (see the module docstring); ``added`` counts them."""
+    """Model candidates in a project (see the module docstring); ``added`` counts them,
+    ``kept_frames`` the reviewed frames left as they were."""
 
     def __init__(self, store):
         self.store = store
         self.added = 0
+        self.kept_frames = 0
+        self.reviewed = {seq: set(frames) for seq, frames in reviewed_frames(store).items()}
 
     def resume_from(self, seq) -> Resume:
         return Resume()  # a project keeps no raw detections: a sequence is read again
@@ -233,7 +240,11 @@ class ProjectSink:
 
     def store_frame(self, seq, t: int, shape, results, scores, ids=None, tracks=None) -> int:
         """One frame's masks in one transaction; ``ids`` the per-sequence track ids, made
-        project-wide through ``tracks`` (filled inside the transaction)."""
+        project-wide through ``tracks`` (filled inside the transaction). A reviewed frame is
+        left as it is (0)."""
+        if t in self.reviewed.get(seq.sequence_id, ()):
+            self.kept_frames += 1
+            return 0
         saved = store_detections(self.store, seq.sequence_id, t, seq.names[t], shape, results,
                                  ids, scores, tracks=tracks)  # fmt: skip
         self.added += len(saved)

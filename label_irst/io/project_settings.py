@@ -9,9 +9,15 @@ generator                  ``generator``               a generator of the regist
 convention of a generator  ``convention/<generator>``  :class:`label_irst.core.convention.Convention` JSON
 learned generator          ``edgsp/model``             the ``edgsp`` model's record, relative to the
                                                        project's folder when it lies inside it
-detector model             ``app.rprnet_model``        the RPR-Net record last used (absolute)
+detector model             ``detector/model``          the project's RPR-Net record (adopted by the
+                                                       loop, or picked), relative to the project's
+                                                       folder when it lies inside it
 frames form a sequence     ``sequence:<id>``           ``1`` or ``0`` for sequence ``id``
 =========================  ==========================  ==========================================
+
+The detector's key is the one :mod:`label_irst.io.project_reviewed` (the loop) records the
+adopted model under; a project written before kept it as ``app.rprnet_model`` (absolute), which
+is still read when the new key is absent and dropped when the detector is set again.
 
 Reading a setting writes nothing; a setter writes (one transaction) only when the value changes.
 Models are passed from here to the code that runs them, never through a process-wide choice.
@@ -21,10 +27,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from label_irst.io.project_reviewed import DETECTOR_KEY, project_detector, set_project_detector
+
 GENERATOR = "generator"
 CONVENTION = "convention/{generator}"
 LEARNED_GENERATOR = "edgsp/model"
-DETECTOR = "app.rprnet_model"
+DETECTOR = DETECTOR_KEY
+#: where projects written before the loop kept the detector (read when DETECTOR is absent)
+LEGACY_DETECTOR = "app.rprnet_model"
 FRAMES_FORM_SEQUENCE = "sequence:{sequence_id}"
 
 
@@ -79,12 +89,21 @@ class ProjectSettings:
 
     @property
     def detector(self) -> Path | None:
-        """The RPR-Net model last used to pre-annotate the project (it may no longer exist)."""
-        text = self.store.meta(DETECTOR)
-        return Path(text) if text else None
+        """The project's RPR-Net model (it may no longer exist), None for the shipped one."""
+        recorded = project_detector(self.store)
+        if recorded is not None:
+            return recorded
+        legacy = self.store.meta(LEGACY_DETECTOR)
+        return Path(legacy) if legacy else None
 
-    def set_detector(self, path: str | Path) -> None:
-        self._set(DETECTOR, str(Path(path).resolve()))
+    def set_detector(self, path: str | Path | None) -> None:
+        """Record ``path`` (None: back to the shipped model) under the one detector key."""
+        if self.store.meta(LEGACY_DETECTOR) is not None:
+            self.store.set_meta(LEGACY_DETECTOR, None)
+        if path is None:
+            self._set(DETECTOR, None)
+        elif self.detector is None or self.detector.resolve() != Path(path).resolve():
+            set_project_detector(self.store, path)
 
     # -- sequences -------------------------------------------------------------------------
     def frames_form_sequence(self, sequence_id: int) -> bool | None:

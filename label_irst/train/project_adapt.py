@@ -14,22 +14,24 @@ import json
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
+from label_irst.infer.detector_model import SHIPPED_DETECTOR
 from label_irst.infer.project import is_project, project_sequences
 from label_irst.infer.session import resolve
 from label_irst.io.generator_model import models_folder
 from label_irst.io.project import ProjectStore
-from label_irst.io.project_reviewed import project_detector, reviewed_frames, set_project_detector
+from label_irst.io.project_reviewed import reviewed_frames, set_project_detector
+from label_irst.io.project_settings import ProjectSettings
 from label_irst.job import Job
 from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, torch_weights
 
-SHIPPED = Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+SHIPPED = SHIPPED_DETECTOR
 LAST_KEY = "detector/last_adaptation"
 
 
 def current_model(store) -> Path:
     """The project's detector model (recorded by an earlier adaptation), else the shipped one;
     a recorded model that is missing or of another kind is refused in one line."""
-    recorded = project_detector(store)
+    recorded = ProjectSettings(store).detector
     model = SHIPPED if recorded is None else recorded
     if recorded is not None and not recorded.is_file():
         raise LabelIrstError(f"{store.path}: the project's detector model {recorded} is missing")
