@@ -36,6 +36,12 @@ def register(sub) -> None:
         help="VOC xmax/ymax are one past the last pixel (as in SIRST's published boxes)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing project file")
+    p.add_argument(
+        "--reviewed",
+        action="store_true",
+        help="mark the fully annotated frames (every target confirmed, nothing for review) as "
+        "reviewed: the detector's adaptation (label-irst adapt) learns from them",
+    )
     from label_irst.commands._common import add_generator_args
 
     add_generator_args(p)
@@ -74,6 +80,7 @@ def run(args) -> int:
     with ProgressJob("write project", quiet=args.quiet) as job:
         stored = write_project(ann, Path(args.out), force=args.force, job=job)
     warnings += job.warnings
+    reviewed = _mark_reviewed(Path(args.out), ann.frames) if args.reviewed else None
     summary = {
         "frames": len(ann.frames),
         "sequences": len(ann.sequences()),
@@ -82,6 +89,8 @@ def run(args) -> int:
         "warnings": len(warnings),
         "project": str(args.out),
     }
+    if reviewed is not None:
+        summary["reviewed"] = reviewed
     if args.json:
         print(json.dumps(summary))
     else:
@@ -89,4 +98,15 @@ def run(args) -> int:
             f"imported {summary['frames']} frames in {summary['sequences']} sequence(s), "
             f"{stored} targets ({grown} grown from boxes/points) into {args.out}"
         )
+    if reviewed is not None and not args.json:
+        print(f"{reviewed} fully annotated frame(s) marked reviewed")
     return 1 if warnings else 0
+
+
+def _mark_reviewed(project, frames) -> int:
+    """import --reviewed: the fully annotated imported frames marked reviewed."""
+    from label_irst.io.project import ProjectStore
+    from label_irst.io.project_reviewed import mark_imported_reviewed
+
+    with ProjectStore.open(project) as store:
+        return mark_imported_reviewed(store, frames)

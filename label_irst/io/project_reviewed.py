@@ -14,6 +14,8 @@ negatives as well as positives for the detector's adaptation (``label-irst adapt
   (the metadata record's path, relative to the project's folder when inside it). Each
   adaptation writes a new numbered model into ``<project stem>.models/``; the previous ones stay
   there and can be recorded again (:func:`set_project_detector`).
+* ``label-irst import --reviewed`` marks the imported frames that are fully annotated
+  (:func:`mark_imported_reviewed`).
 """
 
 from __future__ import annotations
@@ -100,3 +102,49 @@ def set_project_detector(store, path: str | Path | None) -> None:
     except ValueError:
         text = str(path)
     store.set_meta(DETECTOR_KEY, text)
+
+
+def fully_annotated(frame) -> bool:
+    """Whether an imported frame (:class:`label_irst.io.annotations.Frame`) is fully annotated:
+    every target of it is confirmed and nothing of it waits for review (boxes or points that
+    become candidates). A frame listed with no target at all is fully annotated: it has none."""
+    return not frame.review and all(t.status == "confirmed" for t in frame.targets)
+
+
+def mark_imported_reviewed(store, frames) -> int:
+    """Mark reviewed the fully annotated ones of ``frames`` (imported frames) in the project,
+    found by their source (a video, else the image's folder) and name; returns how many frames
+    were marked. A frame whose source or name the project does not hold is left out."""
+    from label_irst.errors import LabelIrstError
+    from label_irst.io.sequence import open_sequence
+
+    by_source = {Path(r.source).resolve(): r.id for r in store.sequences()}
+    names: dict[int, dict[str, int]] = {}
+    todo: dict[int, set[int]] = {}
+    for frame in frames:
+        if not fully_annotated(frame):
+            continue
+        video = getattr(frame, "video", None)
+        if video is not None:
+            source, name = Path(video).resolve(), frame.name
+        elif frame.image_path is not None:
+            source, name = Path(frame.image_path).resolve().parent, Path(frame.image_path).name
+        else:
+            continue
+        sid = by_source.get(source)
+        if sid is None:
+            continue
+        if sid not in names:
+            try:
+                reader = open_sequence(source)
+            except LabelIrstError:
+                names[sid] = {}
+                continue
+            try:
+                names[sid] = {n: i for i, n in enumerate(reader.names)}
+            finally:
+                reader.close()
+        index = names[sid].get(name)
+        if index is not None:
+            todo.setdefault(sid, set()).add(index)
+    return sum(len(set_reviewed(store, sid, idx)) for sid, idx in todo.items())
