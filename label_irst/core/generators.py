@@ -88,6 +88,11 @@ def _load_builtin() -> None:
         "EDGSP: learned point-prompt network on a 32 px crop (TEI, DPE, BBM; ONNX Runtime)",
         batch_fn=_deferred("label_irst.infer.edgsp", "edgsp_batch"),
     )
+    register(
+        "lesps-labels",
+        _deferred("label_irst.infer.segmenter_labels", "lesps_labels"),
+        "LESPS: the label evolved from a point while training the segmenter (training frames)",
+    )
     try:  # peers live in their own modules; registered here when present
         from label_irst.core.peers import PEERS
     except ImportError:

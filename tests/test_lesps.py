@@ -1,0 +1,211 @@
+"""LESPS: the label evolution rule, the segmenter's training, export, evaluation and labels."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from label_irst.core.segmentation_metrics import SegmentationScores
+
+torch = pytest.importorskip("torch", reason="training needs the train extra (torch)")
+
+from label_irst.train import lesps  # noqa: E402
+
+
+def blob(shape, cx, cy, sigma, peak=1.0):
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    return (peak * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * sigma**2))).astype(np.float32)
+
+
+def test_evolution_grows_a_point_towards_the_blob_and_not_beyond():
+    shape = (64, 64)
+    pred = blob(shape, 30, 30, 2.5, 0.9) + blob(shape, 42, 30, 1.0, 0.9)  # a separate false alarm
+    cfg = lesps.EvolutionConfig()
+    label = lesps.point_label(shape, [(30, 30)])
+    sizes = []
+    for _ in range(8):
+        label = lesps.evolve(label, pred, [(30, 30)], cfg)
+        sizes.append(int((label > 0.5).sum()))
+    # Eq. 4 moves a pixel half-way to the prediction each round: it turns positive in a few
+    assert sizes == sorted(sizes) and sizes[-1] >= 9
+    grown = label > 0.5
+    assert grown[30, 30] and grown[30, 31] and grown[31, 30]
+    assert not grown[30, 42]  # Eq. 3: the region not touching the label is eliminated
+    assert not grown[pred < 0.45 * pred.max()].any()  # nothing below T_b * max(P)
+    assert np.all(label[label > 0] <= 1.0)
+
+
+def test_threshold_rises_with_the_label_as_eq_2():
+    cfg = lesps.EvolutionConfig(t_b=0.5, k=0.5, r=0.0015)
+    shape = (100, 100)  # h w r = 15 pixels
+    assert lesps.adaptive_threshold(0.8, 0, shape, cfg) == pytest.approx(0.4)
+    assert lesps.adaptive_threshold(0.8, 15, shape, cfg) == pytest.approx(0.8 * 0.75)
+    # a label already larger than the threshold allows stops growing: nothing is above it
+    label = np.zeros(shape, np.float32)
+    label[40:60, 40:60] = 1.0
+    pred = blob(shape, 50, 50, 3.0, 0.9)
+    out = lesps.evolve(label, pred, [(50, 50)], cfg)
+    assert np.array_equal(out > 0.5, label > 0.5)
+
+
+def test_evolution_starts_on_the_loss_then_every_period():
+    cfg = lesps.EvolutionConfig(period=3, t_loss=10.0, start_epoch=0)
+    assert not cfg.due(1, 50.0, None) and cfg.due(2, 9.0, None)
+    assert cfg.due(5, 99.0, 2) and not cfg.due(6, 1.0, 2) and cfg.due(8, 1.0, 2)
+    assert lesps.EvolutionConfig(start_epoch=4).due(4, 1e9, None)
+
+
+def test_scores_follow_the_3_px_rule_and_count_false_pixels():
+    gt = np.zeros((40, 40), bool)
+    gt[10:13, 10:13] = True  # centroid (11, 11)
+    gt[30:32, 30:32] = True  # centroid (30.5, 30.5)
+    pred = np.zeros_like(gt)
+    pred[13:16, 10:13] = True  # centroid (11, 14): 3 px away -> detected
+    pred[30:32, 34:36] = True  # centroid (34.5, 30.5): 4 px away -> missed, 4 false pixels
+    s = SegmentationScores()
+    s.add(pred, gt)
+    d = s.as_dict()
+    assert d["pd"] == 50.0 and d["false_pixels"] == 4
+    assert d["fa_e6"] == pytest.approx(1e6 * 4 / 1600, abs=0.01)
+    assert d["iou"] == 0.0
+    s.add(gt, gt)  # a perfect frame
+    assert s.as_dict()["niou"] == 50.0 and s.as_dict()["pd"] == 75.0
+
+
+def _tiny_dataset(root, n=6, seed=0):
+    from label_irst.io.images import write_image, write_mask
+
+    rng = np.random.default_rng(seed)
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    (root / "img_idx").mkdir()
+    rows = ["image,x,y"]
+    for i in range(n):
+        cx, cy = int(rng.integers(8, 40)), int(rng.integers(8, 24))
+        img = 40 + rng.normal(0, 3, (32, 48)) + blob((32, 48), cx, cy, 1.5, 120)
+        write_image(root / "images" / f"f{i}.png", np.clip(img, 0, 255).astype(np.uint8))
+        write_mask(root / "masks" / f"f{i}.png", blob((32, 48), cx, cy, 1.5) > 0.3)
+        rows.append(f"f{i},{cx},{cy}")
+    (root / "centroids.csv").write_text("\n".join(rows) + "\n")
+    (root / "img_idx" / "train.txt").write_text("\n".join(f"f{i}" for i in range(n)) + "\n")
+    return root
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "label_irst", *map(str, args)], capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A 2-epoch LESPS run on 6 synthetic frames, stopped after 1 epoch and resumed."""
+    from label_irst.train.segmenter_data import dataset_frames
+    from label_irst.train.segmenter_trainer import SegmenterTrainConfig, train_segmenter
+
+    root = _tiny_dataset(tmp_path_factory.mktemp("data") / "set")
+    out = tmp_path_factory.mktemp("models") / "seg"
+    frames = dataset_frames(root, "train")
+    evo = lesps.EvolutionConfig(period=1, start_epoch=1)
+
+    def cfg(epochs):
+        return SegmenterTrainConfig(
+            epochs=epochs, batch=3, crop=16, widths=(4, 8), evolution=evo, lr=3e-3
+        )
+
+    first = train_segmenter(frames, out, cfg(1), {"kind": "test"})
+    assert len(first.history) == 1
+    result = train_segmenter(frames, out, cfg(2), {"kind": "test"}, resume=True)
+    return root, out, result
+
+
+def test_training_resumes_and_exports_onnx_that_matches_torch(tiny_model):
+    from label_irst.infer.segmenter import load_segmenter
+    from label_irst.io.images import read_image
+    from label_irst.train import checkpoint
+    from label_irst.train.segmenter_model import build
+
+    root, out, result = tiny_model
+    assert [r["epoch"] for r in result.history] == [1, 2]  # the second epoch came from resume
+    assert all(r.get("evolved") for r in result.history)
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["supervision"] == "lesps" and meta["threshold"] == 0.5
+    model = load_segmenter(out.with_suffix(".json"))
+    image = read_image(root / "images" / "f0.png")
+    prob = model.probabilities(image)
+    assert prob.shape == image.shape and 0.0 <= prob.min() <= prob.max() <= 1.0
+    state = checkpoint.load(out.with_suffix(".pt"))
+    net = build(state["config"])
+    net.load_state_dict(state["model"])
+    from label_irst.infer.preprocess import normalise
+
+    x = torch.from_numpy(normalise(image)[None, None])
+    ref = torch.sigmoid(net.eval()(x))[0, 0].detach().numpy()
+    assert np.abs(ref - prob).max() < 1e-4
+
+
+def test_eval_segmenter_and_the_evolved_labels(tiny_model, tmp_path):
+    from label_irst.core.generators import get_generator
+    from label_irst.errors import LabelIrstError
+    from label_irst.infer import segmenter_labels
+    from label_irst.io.images import read_image
+
+    root, out, _ = tiny_model
+    labels_dir = tmp_path / "labels"
+    got = _cli(
+        "eval-segmenter", "--model", out.with_suffix(".json"), "--dataset", root,
+        "--split", "train", "--json", "--export-labels", labels_dir,
+    )  # fmt: skip
+    assert got.returncode == 0, got.stderr
+    summary = json.loads(got.stdout)
+    assert summary["frames"] == 6 and summary["targets"] == 6
+    for key in ("iou", "niou", "pd", "fa_e6", "lesps_labels_miou_target", "pamg_plus_miou_target"):
+        assert key in summary
+    assert summary["labels_written"] == 6 and (labels_dir / "f0.png").is_file()
+    segmenter_labels.use_labels(out.with_name("seg.labels.npz"))
+    try:
+        image = read_image(root / "images" / "f0.png")
+        x, y = (
+            float(v) for v in (root / "centroids.csv").read_text().splitlines()[1].split(",")[1:]
+        )
+        mask = get_generator("lesps-labels").fn(image, (x, y), 20.0)
+        assert mask.generator == "lesps-labels" and mask.area >= 1
+        with pytest.raises(LabelIrstError, match="no evolved label"):
+            get_generator("lesps-labels").fn(image + 1, (x, y), 20.0)  # not a training frame
+    finally:
+        segmenter_labels.use_labels(None)
+
+
+def test_bad_models_are_one_line(tiny_model, tmp_path):
+    from pathlib import Path
+
+    root, out, _ = tiny_model
+    shipped = Path(__file__).resolve().parents[1] / "models" / "edgsp.json"
+    wrong_graph = tmp_path / "wrong.json"
+    meta = json.loads(out.with_suffix(".json").read_text())
+    (tmp_path / "edgsp.onnx").write_bytes(shipped.with_suffix(".onnx").read_bytes())
+    wrong_graph.write_text(json.dumps({**meta, "graph": "edgsp.onnx"}))
+    cases = {
+        tmp_path / "missing.json": "no such model file",
+        shipped: "not a segmenter record",
+        wrong_graph: "not N x 1 x H x W",
+    }
+    for model, message in cases.items():
+        got = _cli("eval-segmenter", "--model", model, "--dataset", root)
+        assert got.returncode == 2
+        assert got.stderr.count("\n") == 1 and message in got.stderr, got.stderr
+    got = _cli("train-segmenter", tmp_path / "nowhere", "--out", tmp_path / "x")
+    assert got.returncode == 2 and got.stderr.count("\n") == 1
+
+
+def test_sirst_v1_training_frames_read_points_from_centroids(sirst_v1):
+    from label_irst.train.segmenter_data import dataset_frames
+
+    frames = dataset_frames(sirst_v1, "train")
+    assert len(frames) == 341  # img_idx/train.txt
+    assert sum(len(f.points) for f in frames) >= 341
+    assert all(f.mask is not None and f.digest for f in frames)
