@@ -42,7 +42,7 @@ def confirmed(parts: list[CroppedMask], frame: int) -> list[Target]:
     out = []
     for k, part in enumerate(parts):
         t = Target(1, frame, part, (0, 0), status="confirmed", track_id=k + 1)
-        out.append(t.refresh_geometry())
+        out.append(t)
     return out
 
 

@@ -35,7 +35,7 @@ def main() -> None:
                 extra = {"score": float(rng.random())} if scored else {}
                 t = Target(sid, f, CroppedMask(crop, (k * 10, f % 100)), (f % 100, k * 10),
                            source="model", track_id=k + 1, rho=1.0, **extra)  # fmt: skip
-                targets.append(t.refresh_geometry())
+                targets.append(t)
             store.replace_candidates(sid, f, "model", targets, f"f{f}", (400, 400))
         one = store.targets(sid, frame=3)[0].id
 

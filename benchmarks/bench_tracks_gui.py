@@ -70,7 +70,7 @@ def main() -> None:
         for i in range(count):
             targets = [
                 Target(sid, i, CroppedMask(crop, (20 + 22 * k, 30 + 2 * i)), (31 + 2 * i, 21 + 22 * k),
-                       source="model", rho=1.0, track_id=k + 1).refresh_geometry()
+                       source="model", rho=1.0, track_id=k + 1)
                 for k in range(tracks)
             ]  # fmt: skip
             store.replace_candidates(sid, i, "model", targets, f"f_{i:05d}.png", (512, 640))

@@ -39,7 +39,7 @@ def _project(tmp_path, reviewed=(0, 1, 2, 3)):
                 g = pamg(read_image(folder / f"{index:05d}.png"), (t["x"], t["y"]))
                 status = "rejected" if index == 1 and k == 0 else "confirmed"
                 target = Target(seq, index, g.mask, g.seed, source="pamg", status=status)
-                store.save_target(target.refresh_geometry(), f"{index:05d}.png", (48, 64))
+                store.save_target(target, f"{index:05d}.png", (48, 64))
         if reviewed:
             set_reviewed(store, seq, reviewed)
     return path

@@ -24,8 +24,8 @@ def store(tmp_path):
     crop = CroppedMask(np.ones((2, 2), bool), (3, 3))
     for frame, track in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 2), (5, 2), (1, 3), (2, 3)]:
         s.save_target(Target(sid, frame, crop, (4, 4), source="model", track_id=track,
-                             rho=float(track)).refresh_geometry(), f"{frame}.png", (10, 10))  # fmt: skip
-    s.save_target(Target(sid, 0, crop, (4, 4)).refresh_geometry())  # no track
+                             rho=float(track)), f"{frame}.png", (10, 10))  # fmt: skip
+    s.save_target(Target(sid, 0, crop, (4, 4)))  # no track
     yield s, sid
     s.close()
 

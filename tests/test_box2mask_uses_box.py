@@ -120,7 +120,7 @@ def _wide_team_project(tmp_path, truths):
                 wide = apply_margin(part, 1, image.shape)
                 box = tuple(int(v) for v in loosen(tuple(map(float, wide.bbox)), 2))
                 t = Target(seq, i, wide, (box[0] + 2, box[1] + 2), source="box",
-                           status="confirmed", box=box).refresh_geometry()  # fmt: skip
+                           status="confirmed", box=box)  # fmt: skip
                 store.save_target(t, f"f{i}.png", image.shape)
     return path
 

@@ -48,7 +48,7 @@ def wide_project(tmp_path, margin=1):
             for x, y in pts:
                 grown = pamg_plus(image, (x, y))
                 mask = apply_margin(grown.mask, margin, image.shape)
-                t = Target(seq, i, mask, grown.seed, status="confirmed").refresh_geometry()
+                t = Target(seq, i, mask, grown.seed, status="confirmed")
                 store.save_target(t, f"f{i}.png", image.shape)
         # a target drawn by hand is no example of the generator's convention
         hand = Target(seq, 0, apply_margin(grown.mask, 3, image.shape), grown.seed,

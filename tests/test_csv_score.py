@@ -100,7 +100,7 @@ def test_export_of_a_project_writes_the_stored_scores(tmp_path):
         for k, (source, score) in enumerate((("model", 0.875), ("manual", None))):
             t = StoredTarget(sid, 0, CroppedMask(crop, (4 + 10 * k, 5)), (6, 5 + 10 * k),
                              source=source, status="confirmed", score=score)  # fmt: skip
-            store.save_target(t.refresh_geometry(), "f0.png", shape)
+            store.save_target(t, "f0.png", shape)
     out = tmp_path / "o"
     assert main(["export", str(path), "--format", "csv", "--out", str(out), "--quiet"]) == 0
     rows = _rows((out / "targets.csv").read_text(encoding="utf-8"))

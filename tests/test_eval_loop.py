@@ -53,7 +53,8 @@ def test_review_split_takes_the_first_frames_of_each_sequence(tmp_path):
     seqs = review_split(tmp_path, 0.25)
     assert [s.reviewed for s in seqs] == [2, 1]  # floor(2.5), floor(1.0)
     assert seqs[0].reviewed_stems == ["00000", "00001"]
-    assert [p.stem for p in seqs[1].remaining] == ["00001", "00002", "00003"]
+    assert seqs[1].remaining_stems == ["00001", "00002", "00003"]
+    assert seqs[1].remaining().stems() == ["00001", "00002", "00003"]
     assert seqs[0].distance == "far" and seqs[1].distance is None
     with pytest.raises(LabelIrstError, match="review-share"):
         review_split(tmp_path, 1.0)

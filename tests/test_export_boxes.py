@@ -38,11 +38,11 @@ def _project(tmp_path):
             full = np.zeros(SHAPE, bool)
             full[y0:y1, x0:x1] = True
             t = Target(ids[s], k, CroppedMask.from_full(full), (x0, y0), status="confirmed")
-            store.save_target(t.refresh_geometry(), f"f{k}.png", SHAPE)
+            store.save_target(t, f"f{k}.png", SHAPE)
         cand = np.zeros(SHAPE, bool)
         cand[10:12, 30:33] = True
         t = Target(ids[1], 1, CroppedMask.from_full(cand), (30, 10), status="candidate")
-        store.save_target(t.refresh_geometry(), "f1.png", SHAPE)
+        store.save_target(t, "f1.png", SHAPE)
     return path
 
 

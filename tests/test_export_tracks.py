@@ -32,7 +32,7 @@ def _project(tmp_path, track_ids):
                 mask = CroppedMask.from_full(_disc(shape, x, y))
                 target = Target(sid, k, mask, (x, y), source="model", status="confirmed",
                                 track_id=track_ids[k][j])  # fmt: skip
-                store.save_target(target.refresh_geometry(), f"f{k}.png", shape)
+                store.save_target(target, f"f{k}.png", shape)
     return path
 
 

@@ -51,7 +51,7 @@ def project(tmp_path, monkeypatch):
         for i in range(FRAMES):
             targets = [
                 Target(sid, i, CroppedMask(crop, (30 + 40 * k, 20 + 2 * i)), (21 + 2 * i, 31 + 40 * k),
-                       source="model", rho=1.0 + 0.1 * k, track_id=k + 1).refresh_geometry()
+                       source="model", rho=1.0 + 0.1 * k, track_id=k + 1)
                 for k in range(TRACKS)
             ]  # fmt: skip
             store.replace_candidates(sid, i, "model", targets, f"f_{i:02d}.png", SHAPE)

@@ -33,7 +33,7 @@ def window(qtbot, tmp_path, monkeypatch):
             mask = CroppedMask.from_full(masks[i][0])
             cx, cy = mask.centroid()
             t = Target(sid, i, mask, (int(cx), int(cy)), source="pamg", status=status)
-            store.save_target(t.refresh_geometry(), f"seq_{i:03d}.png", SHAPE)
+            store.save_target(t, f"seq_{i:03d}.png", SHAPE)
     w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w)
     w.resize(1200, 800)

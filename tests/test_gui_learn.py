@@ -56,7 +56,7 @@ def confirm_truth(win, frames=range(4)) -> int:
             ys, xs = np.nonzero(part.crop)
             seed = (int(xs[0] + part.offset[1]), int(ys[0] + part.offset[0]))
             t = Target(seq, i, part, seed, source="pamg", status="confirmed", generator="pamg+")
-            store.save_target(t.refresh_geometry(), f"f_{i}.png", SHAPE)
+            store.save_target(t, f"f_{i}.png", SHAPE)
             n += 1
     return n
 

@@ -57,7 +57,7 @@ def _project(path: Path, folder: Path, confirm=None, meta=None) -> Path:
             grown = pamg_plus(image, (x, y), 20.0)
             target = Target(sid, k, grown.mask, grown.seed, source="pamg", status="confirmed",
                             track_id=store.new_track_id())  # fmt: skip
-            store.save_target(target.refresh_geometry(), f"f_{k}.png", SHAPE)
+            store.save_target(target, f"f_{k}.png", SHAPE)
     return path
 
 
@@ -109,7 +109,7 @@ def test_a_confirmation_made_while_pre_annotation_runs_keeps_its_track_id(
     grown = pamg_plus(images[0], (6, 6), 20.0)
     mine = store.save_target(
         Target(1, 0, grown.mask, grown.seed, source="pamg", status="confirmed",
-               track_id=store.new_track_id()).refresh_geometry(), "f_0.png", SHAPE,
+               track_id=store.new_track_id()), "f_0.png", SHAPE,
     )  # fmt: skip
     _finish(qtbot, worker)
     targets = store.targets(1)

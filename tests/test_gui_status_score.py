@@ -44,8 +44,8 @@ def test_the_status_line_shows_the_detection_score_only_when_there_is_one(window
     manual = Target(a.frame.sequence_id, a.frame.index, CroppedMask(crop, (60, 70)), (71, 61),
                     source="manual", rho=0.5)  # fmt: skip
     h, w = a.frame.raw.shape
-    model = store.save_target(model.refresh_geometry(), a.frame.name, (h, w))
-    manual = store.save_target(manual.refresh_geometry(), a.frame.name, (h, w))
+    model = store.save_target(model, a.frame.name, (h, w))
+    manual = store.save_target(manual, a.frame.name, (h, w))
     a.reload()
     window.refresh_masks()
 

@@ -328,7 +328,7 @@ def _project_with_confirmed_target(dataset, tmp_path):
     with ProjectStore.open(path, create=True) as store:
         seq = store.add_sequence(folder, "folder", 5)
         target = Target(seq, 1, g.mask, g.seed, source="pamg", status="confirmed")
-        store.save_target(target.refresh_geometry(), "00001.png", (40, 72))
+        store.save_target(target, "00001.png", (40, 72))
     return path, seq
 
 

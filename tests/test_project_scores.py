@@ -239,7 +239,7 @@ def scored(tmp_path):
             t = Target(sid, k % 6, _mask(k), (k, 2 * k), source="model" if k % 2 else "pamg",
                        rho=1.0 + 0.1 * (k % 4), track_id=1 + k % 2,
                        score=round(0.1 * k, 2) if k % 2 else None)  # fmt: skip
-            store.save_target(t.refresh_geometry(), f"f_{k % 6}.png", (40, 40))
+            store.save_target(t, f"f_{k % 6}.png", (40, 40))
         yield store, sid
 
 
@@ -335,7 +335,7 @@ def test_scores_go_through_export_and_import(tmp_path, capsys):
                                              (0.87, "confirmed")]):  # fmt: skip
             t = Target(sid, k, _mask(k), (k, 2 * k), source="model" if score else "manual",
                        status=status, track_id=3, score=score)  # fmt: skip
-            store.save_target(t.refresh_geometry(), f"f_{k}.png", (40, 40))
+            store.save_target(t, f"f_{k}.png", (40, 40))
     out = tmp_path / "x"
     args = ["export", str(project), "--format", "sirstd-pixel", "--out", str(out), "--quiet"]
     assert main([*args, "--include-candidates"]) == 0
@@ -369,7 +369,7 @@ def test_a_malformed_score_in_an_annotation_file_is_a_warning_and_no_score(tmp_p
         sid = store.add_sequence(frames, "folder", 3)
         for k in range(2):
             t = Target(sid, k, _mask(k), (k, 2 * k), source="model", score=0.5 + 0.1 * k)
-            store.save_target(t.refresh_geometry(), f"f_{k}.png", (40, 40))
+            store.save_target(t, f"f_{k}.png", (40, 40))
     out = tmp_path / "x"
     args = ["export", str(project), "--format", "sirstd-pixel", "--out", str(out), "--quiet"]
     assert main([*args, "--include-candidates"]) == 0
@@ -400,7 +400,7 @@ def test_a_missing_or_null_score_is_no_warning(tmp_path, capsys):
     with ProjectStore.open(project, create=True) as store:
         sid = store.add_sequence(frames, "folder", 3)
         t = Target(sid, 0, _mask(0), (0, 0), source="manual", status="confirmed")
-        store.save_target(t.refresh_geometry(), "f_0.png", (40, 40))
+        store.save_target(t, "f_0.png", (40, 40))
     out = tmp_path / "x"
     assert main(["export", str(project), "--format", "sirstd-pixel", "--out", str(out),
                  "--quiet"]) == 0  # fmt: skip

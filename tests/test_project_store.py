@@ -17,7 +17,7 @@ from label_irst.job import Job
 def _target(seq, frame=0, status="candidate", offset=(5, 7)):
     crop = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 1], [0, 0, 1]], bool)
     return Target(seq, frame, CroppedMask(crop, offset), seed=(8, 6), status=status, rho=3.5,
-                  generator="pamg", track_id=1).refresh_geometry()  # fmt: skip
+                  generator="pamg", track_id=1)  # fmt: skip
 
 
 def test_round_trip_and_reopen(tmp_path):

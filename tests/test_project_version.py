@@ -32,7 +32,7 @@ def _project(path: Path, frames: int = 3) -> int:
     with ProjectStore.open(path, create=True) as store:
         seq = store.add_sequence(path.parent / "frames", "folder", frames)
         for f in range(frames):
-            store.save_target(_target(seq, f, f).refresh_geometry(), f"f{f}.png", (20, 20))
+            store.save_target(_target(seq, f, f), f"f{f}.png", (20, 20))
     return seq
 
 
@@ -109,13 +109,13 @@ def test_a_read_only_open_beside_a_writer_reads_its_commits_and_keeps_its_log(tm
     path = tmp_path / "p.lirst"
     seq = _project(path)
     with ProjectStore.open(path) as writer:  # the writer was first: its -wal and -shm exist
-        writer.save_target(_target(seq, 0, 5).refresh_geometry(), "f0.png", (20, 20))
+        writer.save_target(_target(seq, 0, 5), "f0.png", (20, 20))
         with ProjectStore.open(path, readonly=True) as reader:
             assert len(reader.targets(seq)) == 4
-            writer.save_target(_target(seq, 1, 6).refresh_geometry(), "f1.png", (20, 20))
+            writer.save_target(_target(seq, 1, 6), "f1.png", (20, 20))
             assert len(reader.targets(seq)) == 5
         assert Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
-        writer.save_target(_target(seq, 2, 7).refresh_geometry(), "f2.png", (20, 20))
+        writer.save_target(_target(seq, 2, 7), "f2.png", (20, 20))
         assert len(writer.targets(seq)) == 6
     assert _integrity(path) == "ok"
     with ProjectStore.open(path, readonly=True) as store:
@@ -130,12 +130,12 @@ def test_a_writer_that_opens_while_a_reader_is_open_keeps_its_log(tmp_path):
     writer = ProjectStore.open(path)
     try:
         for k in range(4):
-            writer.save_target(_target(seq, k % 3, 8 + k).refresh_geometry(), "f.png", (20, 20))
+            writer.save_target(_target(seq, k % 3, 8 + k), "f.png", (20, 20))
         assert len(reader.targets(seq)) == 7  # the reader sees the writer's commits
         reader.close()  # must not remove the -wal that now holds the writer's commits
         wal = Path(f"{path}-wal")
         assert wal.exists() and wal.stat().st_size > 0
-        writer.save_target(_target(seq, 0, 12).refresh_geometry(), "f0.png", (20, 20))
+        writer.save_target(_target(seq, 0, 12), "f0.png", (20, 20))
         assert len(writer.targets(seq)) == 8
     finally:
         reader.close()
@@ -154,7 +154,7 @@ from label_irst.io.project import ProjectStore, Target
 store = ProjectStore.open(sys.argv[1])
 sid = int(sys.argv[2])
 def add(k):
-    t = Target(sid, 0, CroppedMask(np.ones((2, 2), bool), (k, 1)), (1, k)).refresh_geometry()
+    t = Target(sid, 0, CroppedMask(np.ones((2, 2), bool), (k, 1)), (1, k))
     store.save_target(t, "f0.png", (20, 20))
 for k in range(4):
     add(k)

@@ -34,7 +34,7 @@ def store(tmp_path):
                        track_id=None if k % 5 == 0 else 1 + k % 3,
                        box=(k, k, k + 2 + k % 4, k + 3) if k % 4 == 3 else None,
                        score=(k % 9) / 10 if k % 4 == 2 else None)  # fmt: skip
-            s.save_target(t.refresh_geometry(), f"f_{k % 6}.png", (80, 80))
+            s.save_target(t, f"f_{k % 6}.png", (80, 80))
         s.delete_target(s.targets(sids[0])[0].id)
         yield s, sids
 

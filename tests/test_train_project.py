@@ -29,7 +29,7 @@ def _project(tmp_path, confirm=True):
             g = pamg(read_image(folder / f"{index:05d}.png"), (t0["x"], t0["y"]))
             status = "confirmed" if confirm else "candidate"
             target = Target(seq, index, g.mask, g.seed, source="pamg", status=status)
-            store.save_target(target.refresh_geometry(), f"{index:05d}.png", (48, 64))
+            store.save_target(target, f"{index:05d}.png", (48, 64))
     return path
 
 

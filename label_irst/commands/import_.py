@@ -15,6 +15,7 @@ IMPORT_CHOICES = [
     "yolo",
     "voc",
     "boxes",
+    "videos",
 ]
 
 
@@ -26,7 +27,10 @@ def register(sub) -> None:
         "bbox-only) and CSV points go to the review queue: box centre or point -> PAMG, status "
         "'candidate'. The project refers to the frames where they are; it does not copy them.",
     )
-    p.add_argument("source", help="dataset folder, COCO .json, targets .csv or project file")
+    p.add_argument(
+        "source",
+        help="dataset folder, COCO .json, targets .csv, project file, video or folder of videos",
+    )
     p.add_argument("--out", required=True, help="project file to create (e.g. data.lirst)")
     p.add_argument("--format", default="auto", choices=IMPORT_CHOICES)
     p.add_argument("--boxes", default=None, help="VOC/YOLO box folder (with --format boxes)")

@@ -173,7 +173,7 @@ class FrameAnnotator:
                 morphology.shrink(target.mask))  # fmt: skip
             if mask.area == target.mask.area:
                 continue
-            after = self.store.save_target(target.copy(mask=mask).refresh_geometry())
+            after = self.store.save_target(target.copy(mask=mask))
             if after.frame == self.frame.index:
                 self.targets[after.id] = after
             if self.on_saved is not None:
@@ -340,7 +340,7 @@ class FrameAnnotator:
         pixels = stroke_pixels(stroke.points[-2:], self.brush_radius, self.frame.raw.shape)
         target = self.targets[stroke.target_id]
         mask = apply_stroke(target.mask, pixels, stroke.erase)
-        self.targets[target.id] = target.copy(mask=mask).refresh_geometry()
+        self.targets[target.id] = target.copy(mask=mask)
 
     # -- persistence -----------------------------------------------------------------------
     def write_state(self, target_id: int, frame: int, state: Target | None) -> None:
@@ -368,7 +368,6 @@ class FrameAnnotator:
             self.on_edit(text, [(before, after)])
 
     def _save(self, target: Target) -> Target:
-        target.refresh_geometry()
         saved = self.store.save_target(target, self.frame.name, self.frame.raw.shape)
         self.targets[saved.id] = saved
         self.selected = saved.id
@@ -390,4 +389,4 @@ def _fill(target: Target, result: GeneratedMask) -> Target:
     target.rho = float(result.boundary_ratio)
     target.support_radius = float(result.support_radius)
     target.generator = result.generator
-    return target.refresh_geometry()
+    return target

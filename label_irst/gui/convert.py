@@ -147,7 +147,7 @@ def box_candidate(sequence_id: int, index: int, result, bbox) -> Target:
         rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
         generator=result.generator, box=tuple(int(v) for v in bbox),
     )  # fmt: skip
-    return target.refresh_geometry()
+    return target
 
 
 def start(

@@ -205,7 +205,7 @@ class PrelabelWorker(QThread):
         from label_irst.core.convention import Convention
         from label_irst.infer.decode import DEFAULT_THRESHOLD
         from label_irst.infer.pipeline import UnitOptions, run_sequence
-        from label_irst.infer.project import ProjectSequence
+        from label_irst.infer.project import project_sequence
         from label_irst.infer.session import load_model
 
         model = load_model(self.model, self.device, self.threads)
@@ -217,7 +217,7 @@ class PrelabelWorker(QThread):
             tracker=self.tracking, convention=self.convention or Convention(),
             edgsp_model=self.edgsp_model, link_partial=True, still_threshold=threshold,
         )  # fmt: skip
-        source = ProjectSequence(self.source.name, 0, self.source, self.names, still=self.still)
+        source = project_sequence(self.source.name, 0, self.source, self.names, still=self.still)
         self.job.step(0, len(self.names))
         try:
             report = run_sequence(source, model, opts, _Relay(self), self.job)
@@ -274,15 +274,15 @@ def save_tracks(window, tracked, owner) -> int | None:
     """Store a linked sequence's candidates with project-wide track ids, handed out in the
     transactions that write them (:class:`label_irst.infer.sinks.ProjectSink`), and refresh the
     frame on screen. Results for a sequence no longer open are dropped."""
-    from label_irst.infer.project import ProjectSequence
+    from label_irst.infer.project import project_sequence
     from label_irst.infer.sinks import ProjectSink
 
     ws = window.workspace
     if ws is None or owner != (ws.store.path, ws.sequence_id):
         return None
     sink = ProjectSink(ws.store)
-    seq = ProjectSequence(ws.sequence.source.name, ws.sequence_id, ws.sequence.source,
-                          list(ws.sequence.names))  # fmt: skip
+    seq = project_sequence(ws.sequence.source.name, ws.sequence_id, ws.sequence.source,
+                           list(ws.sequence.names))  # fmt: skip
     sink.finish_sequence(seq, [], tracked, True)
     _refresh_frame(window)
     return sink.added

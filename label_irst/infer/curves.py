@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from label_irst.infer.evaluate import _shape_of, discs
+from label_irst.infer.evaluate import discs
 from label_irst.infer.identity import scored_frames
 from label_irst.infer.matching import match
 
@@ -90,14 +90,11 @@ def pd_fa_counts(
     rows: dict[str, list] = {k: [] for k in keys}
     names, totals = [], []
     tracked = False
-    shapes: dict[str, tuple[int, int]] = {}
     for name, scored in scored_frames(pred, gt, split):
         seq_rows = {k: np.zeros((3, len(grid))) for k in keys}
         targets = pixels = frames = 0
         for f in scored:
-            if name not in shapes:
-                shapes[name] = _shape_of(f.path)
-            shape = shapes[name]
+            shape = f.shape
             gt_pts = [(float(t["x"]), float(t["y"])) for t in f.truth]
             masked = (pred / "masks" / name / f"{f.frame}.png").is_file()
             targets += len(gt_pts)

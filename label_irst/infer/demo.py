@@ -107,7 +107,7 @@ def write_demo_project(
             rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
             generator=result.generator, track_id=store.new_track_id(),
         )  # fmt: skip
-        store.save_target(target.refresh_geometry(), names[0], images[0].shape)
+        store.save_target(target, names[0], images[0].shape)
     if model_path is not None and Path(model_path).is_file():
         try:
             _prelabel(partial, Path(model_path))

@@ -24,7 +24,7 @@ from label_irst.errors import LabelIrstError
 from label_irst.infer.matching import match
 from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
 from label_irst.io.files import as_float, as_int
-from label_irst.io.images import image_header, read_mask
+from label_irst.io.images import read_mask
 from label_irst.job import Job
 
 BINS = 1000
@@ -108,7 +108,7 @@ def evaluate_detections(
         raise LabelIrstError(f"{pred}: no annotations/ folder of predictions")
     seqs = read_sequences(gt, split)
     report = DetectionReport()
-    total = sum(len(s.frames) for s in seqs)
+    total = sum(len(s) for s in seqs)
     done = 0
     for seq in seqs:
         pred_ann = pred / "annotations" / f"{seq.name}.json"
@@ -118,19 +118,19 @@ def evaluate_detections(
         except LabelIrstError as exc:
             job.warning(f"skipped sequence {seq.name}: {exc}")
             report.skipped += 1
-            done += len(seq.frames)
+            done += len(seq)
             continue
-        for frame in seq.frames:
+        for t, stem in enumerate(seq.stems()):
             done += 1
-            if seq.keep is not None and frame.stem not in seq.keep:
+            if seq.keep is not None and stem not in seq.keep:
                 continue
-            if frame.stem not in predicted:
+            if stem not in predicted:
                 report.missing += 1
                 continue
             try:
-                _score_frame(report, pred, gt, seq, frame, predicted, truth, min_score)
+                _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score)
             except (LabelIrstError, KeyError, TypeError, ValueError, OverflowError) as exc:
-                job.warning(f"skipped {seq.name}/{frame.stem}: {_reason(exc)}")
+                job.warning(f"skipped {seq.name}/{stem}: {_reason(exc)}")
                 report.skipped += 1
                 continue
             job.step(done, total)
@@ -145,20 +145,20 @@ def _reason(exc: Exception) -> str:
     return f"a malformed prediction or ground-truth record ({type(exc).__name__}: {exc})"
 
 
-def _score_frame(report, pred, gt, seq, frame, predicted, truth, min_score) -> None:
-    """Add one frame's hits, false-alarm pixels, ROC histograms and IoUs to ``report``.
+def _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score) -> None:
+    """Add frame ``t``'s hits, false-alarm pixels, ROC histograms and IoUs to ``report``.
 
     Everything is computed before the report changes, so a bad record leaves it as it was."""
-    gt_mask_path = seq.mask_dir / f"{frame.stem}.png" if seq.mask_dir else None
+    gt_mask_path = seq.mask_dir / f"{stem}.png" if seq.mask_dir else None
     gt_mask = read_mask(gt_mask_path) if gt_mask_path and gt_mask_path.exists() else None
     if truth is not None:
-        gt_pts = [(as_float(t["x"]), as_float(t["y"])) for t in truth.get(frame.stem, [])]
+        gt_pts = [(as_float(t["x"]), as_float(t["y"])) for t in truth.get(stem, [])]
     elif gt_mask_path is not None and gt_mask_path.exists():
         gt_pts = [(x, y) for x, y, _ in mask_targets(gt_mask_path)]
     else:
         raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
     dets = []
-    for d in predicted[frame.stem]:
+    for d in predicted[stem]:
         clean = {
             "x": as_float(d["x"], "x"),
             "y": as_float(d["y"], "y"),
@@ -170,8 +170,8 @@ def _score_frame(report, pred, gt, seq, frame, predicted, truth, min_score) -> N
         if clean["score"] >= min_score:
             dets.append(clean)
     used, hit = match([(d["x"], d["y"]) for d in dets], gt_pts)
-    shape = gt_mask.shape if gt_mask is not None else _shape_of(frame)
-    pmask_path = pred / "masks" / seq.name / f"{frame.stem}.png"
+    shape = gt_mask.shape if gt_mask is not None else seq.shape(t)
+    pmask_path = pred / "masks" / seq.name / f"{stem}.png"
     pmask = read_mask(pmask_path) if pmask_path.exists() else None
     if pmask is not None and gt_mask is not None and pmask.shape != gt_mask.shape:
         raise LabelIrstError(f"{pmask_path}: mask size {pmask.shape} != ground truth {shape}")
@@ -203,8 +203,3 @@ def _score_frame(report, pred, gt, seq, frame, predicted, truth, min_score) -> N
         if pmask is not None:
             i, un = intersection_union(pmask, gt_mask)
             report.iou_mask.append(i / un if un else 1.0)
-
-
-def _shape_of(path: Path) -> tuple[int, int]:
-    height, width, _ = image_header(path)
-    return height, width

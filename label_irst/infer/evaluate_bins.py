@@ -83,8 +83,7 @@ def pd_by(
         default = _sequence_label(seq.annotation, key, Path(gt)) if categorical else None
         pred_ann = pred / "annotations" / f"{seq.name}.json"
         predicted = read_annotation(pred_ann) if pred_ann.is_file() else {}
-        for frame in seq.frames:
-            stem = frame.stem
+        for stem in seq.stems():
             if (seq.keep is not None and stem not in seq.keep) or stem not in predicted:
                 continue
             targets = truth.get(stem, [])

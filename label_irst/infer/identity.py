@@ -49,7 +49,8 @@ class FrameTruth:
 
     sequence: str
     frame: str
-    path: Path
+    #: (height, width) of the frame
+    shape: tuple[int, int]
     truth: list[dict]
     predicted: dict
 
@@ -89,8 +90,7 @@ def _sequence_frames(seq, pred: Path, gt) -> list[FrameTruth]:
             for f in _read_json(seq.annotation)["frames"]
         }
     frames = []
-    for image in seq.frames:
-        stem = image.stem
+    for t, stem in enumerate(seq.stems()):
         if (seq.keep is not None and stem not in seq.keep) or stem not in predicted:
             continue
         if seq.annotation is not None:
@@ -100,7 +100,7 @@ def _sequence_frames(seq, pred: Path, gt) -> list[FrameTruth]:
             gt_targets = [{"x": x, "y": y, "radius": r} for x, y, r in pts]
         else:
             raise LabelIrstError(f"{gt}: sequence {seq.name} has neither annotations nor masks")
-        frames.append(FrameTruth(seq.name, stem, image, gt_targets, predicted[stem]))
+        frames.append(FrameTruth(seq.name, stem, seq.shape(t), gt_targets, predicted[stem]))
     return frames
 
 

@@ -4,9 +4,10 @@ ground truth, and the pre-annotation of what is left scored as an annotator meet
 * **Review.** For each sequence of a dataset root, the first ⌊share × frames⌋ frames play the
   annotator's review: their ground-truth targets are confirmed and the frames are reviewed
   (everything else in them is background). The other frames are *remaining*.
-* **Remaining frames** are pre-annotated as ``prelabel`` does it, from a view of the root that
-  holds only them (symbolic links, the frames' own names), so the tracker sees what an
-  annotator would still have to review.
+* **Remaining frames** are pre-annotated as ``prelabel`` does it, through the same pipeline, as
+  a window of each sequence that starts after its review (:meth:`LoopSequence.remaining`), so
+  the tracker sees what an annotator would still have to review; frames are read where they
+  are stored (folders of frames or videos).
 * **Score** on the remaining frames: Pd (Eq. 18 with a matching distance, default 3 px), false
   detections per frame, Fa (Eq. 18: unmatched discs of radius r̂ over all pixels), tracks, and
   the review effort left: one key (T or X) per predicted track plus one click per missed
@@ -18,8 +19,6 @@ ground truth, and the pre-annotation of what is left scored as an annotator meet
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,34 +27,48 @@ from label_irst.errors import LabelIrstError
 from label_irst.infer.matching import match
 from label_irst.infer.sequences import Sequence, read_annotation, read_sequences
 from label_irst.io.files import read_json
-from label_irst.io.images import image_header
 
 Points = list[tuple[float, float]]
 
 
 @dataclass
 class LoopSequence:
-    """One sequence of the protocol: its frames in order (those of the split), the ground-truth
-    points per frame stem, its distance label, and how many frames the review covers."""
+    """One sequence of the protocol: the indices of its frames in order (those of the split),
+    the ground-truth points per frame stem, its distance label, and how many of those frames
+    the review covers."""
 
     sequence: Sequence
-    frames: list[Path]
+    kept: list[int]
     truth: dict[str, Points]
     distance: str | None
     reviewed: int
 
     @property
-    def reviewed_stems(self) -> list[str]:
-        return [p.stem for p in self.frames[: self.reviewed]]
+    def stems(self) -> list[str]:
+        names = self.sequence.stems()
+        return [names[t] for t in self.kept]
 
     @property
-    def remaining(self) -> list[Path]:
-        return self.frames[self.reviewed :]
+    def reviewed_stems(self) -> list[str]:
+        return self.stems[: self.reviewed]
+
+    @property
+    def remaining_stems(self) -> list[str]:
+        return self.stems[self.reviewed :]
+
+    def remaining(self) -> Sequence | None:
+        """The frames after the review as a window of the sequence (read where they are
+        stored: a folder or a video), its split frames named in ``keep``; None if none."""
+        rest = self.kept[self.reviewed :]
+        if not rest:
+            return None
+        return self.sequence.window(rest[0], rest[-1] + 1, keep=set(self.remaining_stems))
 
 
 def review_split(data: str | Path, share: float, split: str | None = None) -> list[LoopSequence]:
-    """The sequences of ``data`` (a dataset root with ``annotations/<seq>.json``), each with its
-    first ⌊share × frames⌋ frames as the review."""
+    """The sequences of ``data`` (a dataset root with ``annotations/<seq>.json``, a video or a
+    folder of videos with their annotations), each with its first ⌊share × frames⌋ frames as
+    the review."""
     if not 0.0 < share < 1.0:
         raise LabelIrstError(f"--review-share must lie in (0, 1), got {share}")
     out = []
@@ -71,42 +84,22 @@ def review_split(data: str | Path, share: float, split: str | None = None) -> li
             }
         except (KeyError, TypeError, ValueError):
             raise LabelIrstError(f"{seq.annotation}: a target without x and y") from None
-        frames = [p for p in seq.frames if seq.keep is None or p.stem in seq.keep]
+        kept = [t for t, stem in enumerate(seq.stems()) if seq.keep is None or stem in seq.keep]
         distance = record.get("distance") if isinstance(record, dict) else None
         out.append(
             LoopSequence(
                 seq,
-                frames,
+                kept,
                 truth,
                 None if distance is None else str(distance),
-                int(math.floor(share * len(frames))),
+                int(math.floor(share * len(kept))),
             )
         )
     if not any(s.reviewed for s in out):
         raise LabelIrstError(f"{data}: --review-share {share} reviews no frame of any sequence")
-    if not any(s.remaining for s in out):
+    if not any(s.remaining_stems for s in out):
         raise LabelIrstError(f"{data}: --review-share {share} leaves no frame to pre-annotate")
     return out
-
-
-def remaining_view(seqs: list[LoopSequence], folder: str | Path) -> Path:
-    """A dataset root at ``folder`` whose ``images/<seq>/`` hold the remaining frames only, as
-    symbolic links (copies where the file system has none); returns ``folder``."""
-    root = Path(folder)
-    if root.exists():
-        shutil.rmtree(root)
-    for s in seqs:
-        if not s.remaining:
-            continue
-        where = root / "images" / s.sequence.name
-        where.mkdir(parents=True)
-        for frame in s.remaining:
-            link = where / frame.name
-            try:
-                os.symlink(frame.resolve(), link)
-            except OSError:
-                shutil.copyfile(frame, link)
-    return root
 
 
 @dataclass
@@ -145,13 +138,14 @@ def score_sequence(s: LoopSequence, predicted: dict[str, list[dict]], distance: 
     """The tally of one sequence's remaining frames against its predictions (frame stem ->
     prelabel's target records); a remaining frame with no record counts every target missed."""
     tally = Tally()
-    if not s.remaining:
+    remaining = s.remaining_stems
+    if not remaining:
         return tally
-    h, w, _ = image_header(s.remaining[0])
+    h, w = s.sequence.shape(s.kept[s.reviewed])
     tracks: set = set()
-    for frame in s.remaining:
-        dets = predicted.get(frame.stem, [])
-        truth = s.truth.get(frame.stem, [])
+    for stem in remaining:
+        dets = predicted.get(stem, [])
+        truth = s.truth.get(stem, [])
         used, hit = match([(float(d["x"]), float(d["y"])) for d in dets], truth, distance)
         tally.frames += 1
         tally.pixels += h * w

@@ -125,6 +125,25 @@ def prelabel(
                      convention, None, tracking, ray, force)  # fmt: skip
 
 
+def prelabel_sequences(
+    seqs: list,
+    model: RPRModel,
+    out: str | Path,
+    threshold: float = DEFAULT_THRESHOLD,
+    tracking: TrackerConfig | None = None,
+    job: Job | None = None,
+    force: bool = False,
+) -> PrelabelReport:
+    """:func:`prelabel` of sequences already read (such as windows of a data set's sequences,
+    :meth:`label_irst.infer.sequences.Sequence.window`), into ``out``, with the default
+    generator; the same stages and the same folder sink."""
+    from label_irst.io.convention import resolve_convention
+
+    check_outputs(seqs, Path(out), False, force)
+    return _prelabel(seqs, model, out, False, threshold, 1, True, True, 100, job or Job(),
+                     resolve_convention(None, None), None, tracking, None, force)  # fmt: skip
+
+
 def _prelabel(
     seqs, model, out, masks, threshold, batch, cache, pipeline, flush, job: Job, convention,
     store=None, tracking: TrackerConfig | None = None, ray=None, force: bool = False,

@@ -26,6 +26,7 @@ import numpy as np
 
 from label_irst.core.geometry import equivalent_radius
 from label_irst.errors import LabelIrstError
+from label_irst.infer.sequences import Sequence
 from label_irst.io.project import ProjectStore, Target
 
 SOURCE = "model"
@@ -39,38 +40,42 @@ def is_project(path: str | Path) -> bool:
 
 
 @dataclass
-class ProjectSequence:
-    """One frame source of a project, read lazily (folders, videos and single images)."""
+class ProjectSequence(Sequence):
+    """One frame source of a project (a folder, a video or a single image) as a
+    :class:`~label_irst.infer.sequences.Sequence`, with its id in the project and the confirmed
+    targets of each frame."""
 
-    name: str
-    sequence_id: int
-    source: Path
-    names: list[str]
+    sequence_id: int = 0
     #: frame stem -> [(x, y, r)] of the confirmed targets
     confirmed: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
-    keep: set[str] | None = None
-    #: unrelated images: each one pre-annotated alone (see :func:`frames_are_stills`)
-    still: bool = False
-    _reader: object = None
-
-    def stems(self) -> list[str]:
-        return [Path(n).stem for n in self.names]
+    #: the source as the project records it (the folder, the video or the image file)
+    origin: Path | None = None
 
     @property
-    def frames(self) -> list[str]:
-        return self.names
+    def source(self) -> Path:
+        return self.origin
 
-    def read(self, index: int) -> np.ndarray:
-        from label_irst.io.sequence import open_sequence
 
-        if self._reader is None:
-            self._reader = open_sequence(self.source)
-        return self._reader.frame(index)
+def project_sequence(
+    name: str, sequence_id: int, source, names: list[str], still: bool = False, reader=None
+) -> ProjectSequence:
+    """The project sequence of ``source`` whose frames are ``names`` (file names in a folder,
+    index names of a video, the file name of a single image); ``reader``: one already open."""
+    from label_irst.io.sequence import is_video_file
 
-    def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+    source = Path(source)
+    if is_video_file(source):
+        storage = {"video": source, "names": list(names)}
+    elif source.is_dir():
+        storage = {"frames": [source / n for n in names]}
+    else:
+        storage = {"frames": [source]}
+    seq = ProjectSequence(name, still=still, sequence_id=sequence_id, origin=source, **storage)
+    if reader is not None and seq.video is not None:
+        seq._reader = reader
+    elif reader is not None:
+        reader.close()
+    return seq
 
 
 def frames_are_stills(store: ProjectStore, sequence_id: int, kind: str, source, names) -> bool:
@@ -109,9 +114,9 @@ def project_sequences(store: ProjectStore, warn=None, mode: str = "auto") -> lis
         if name in used:
             name = f"{name}_{record.id}"
         used.add(name)
-        seq = ProjectSequence(name, record.id, source, list(reader.names), _reader=reader)
+        seq = project_sequence(name, record.id, source, list(reader.names), reader=reader)
         if mode == "auto":
-            seq.still = frames_are_stills(store, record.id, record.kind, source, seq.names)
+            seq.still = frames_are_stills(store, record.id, record.kind, source, list(reader.names))
         else:
             seq.still = mode == "still"
         stems = seq.stems()
@@ -132,7 +137,7 @@ def model_candidate(sequence_id: int, index: int, result, score: float | None = 
         rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
         generator=result.generator, score=_score(score),
     )  # fmt: skip
-    return target.refresh_geometry()
+    return target
 
 
 def _score(value) -> float | None:

@@ -25,7 +25,7 @@ import logging
 import os
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from label_irst.errors import LabelIrstError
 from label_irst.infer.pipeline import apply_tracks, label_unit, options_for, take_frame, track_unit
@@ -126,13 +126,12 @@ class _Worker:
 
 
 def _portable(seq):
-    """A sequence as sent to a worker: a project sequence without its open reader."""
-    return replace(seq, _reader=None) if hasattr(seq, "_reader") else seq
+    """A sequence as sent to a worker: without its open reader."""
+    return seq.detached()
 
 
 def _first_path(seq) -> str:
-    source = getattr(seq, "source", None)
-    return str(source if source is not None else seq.frames[0])
+    return str(seq.source)
 
 
 def _model_paths(model) -> list[str]:

@@ -3,7 +3,9 @@
 A dataset root holds ``images/<seq>/<frame>.png`` (plus optional ``masks/<seq>/<frame>.png``,
 ``annotations/<seq>.json`` and ``img_idx/<split>.txt``). A single folder of frames is read as one
 sequence named after the folder; a video file, or a folder of videos, as one sequence per video
-(frames named by index, as the app names them).
+(frames named by index, as the app names them). Videos are sequences everywhere: a root may hold
+``videos/<seq>.<ext>`` in place of ``images/<seq>/``, and the ground truth of a video (or of a
+folder of videos) is looked for beside it, in ``annotations/<stem>.json`` and ``masks/<stem>/``.
 
 **Image sets are not sequences.** A folder of unrelated images (a SIRST-like set: several sizes,
 or names that are not one prefix with consecutive numbers) is marked ``still``: each image is
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from label_irst.core.geometry import components, equivalent_radius
@@ -32,69 +34,106 @@ _NUMBERED = re.compile(r"^(.*?)(\d+)$")
 
 @dataclass
 class Sequence:
-    """One sequence: its name and frame paths in temporal (natural) order."""
+    """One sequence of a data set, whatever stores its frames: the one source type of
+    pre-annotation, evaluation and training.
+
+    A folder sequence lists its frame files in ``frames`` (temporal, natural order); a video
+    sequence has ``video`` and names its frames by index in ``names`` (``<stem>_000000`` ..., as
+    the app names them), and ``frames`` is empty. Everything reads a sequence through
+    :meth:`stems`, :meth:`read`, :meth:`shape` and ``len()``, never through its storage.
+    """
 
     name: str
-    frames: list[Path]
+    frames: list[Path] = field(default_factory=list)
     mask_dir: Path | None = None
     annotation: Path | None = None
     keep: set[str] | None = field(default=None)
     #: unrelated images: each one pre-annotated alone (a still triplet)
     still: bool = False
-
-    def stems(self) -> list[str]:
-        return [p.stem for p in self.frames]
-
-    def read(self, index: int):
-        """Frame ``index`` as stored (2-D, raw dtype)."""
-        from label_irst.io.images import read_image
-
-        return read_image(self.frames[index])
-
-    def close(self) -> None:
-        """Nothing to release: frames are files read one at a time."""
-
-
-@dataclass
-class VideoSource:
-    """One video file as a sequence: frames read lazily, named by index."""
-
-    name: str
-    source: Path
-    names: list[str]
-    keep: set[str] | None = None
-    still: bool = False
-    mask_dir: Path | None = None
-    annotation: Path | None = None
-    _reader: object = None
-
-    def stems(self) -> list[str]:
-        return list(self.names)
+    #: the video file of a video sequence (None for a folder of frames)
+    video: Path | None = None
+    #: the frame names of a video sequence
+    names: list[str] = field(default_factory=list)
+    #: index in ``video`` of this sequence's first frame (a window of a video: :meth:`window`)
+    first: int = 0
+    _reader: object = field(default=None, repr=False, compare=False)
+    _shape: tuple[int, int] | None = field(default=None, repr=False, compare=False)
 
     @property
-    def frames(self) -> list[str]:
-        return self.names
+    def source(self) -> Path:
+        """Where the frames are: the video file, or the first frame's folder."""
+        return self.video if self.video is not None else self.frames[0].parent
+
+    def __len__(self) -> int:
+        return len(self.names) if self.video is not None else len(self.frames)
+
+    def stems(self) -> list[str]:
+        """The frame names (file stems of a folder, index names of a video), in order."""
+        return list(self.names) if self.video is not None else [p.stem for p in self.frames]
+
+    def frame_name(self, index: int) -> str:
+        """How frame ``index`` is named where it is stored (a file name, or a video's index name)."""
+        return self.names[index] if self.video is not None else self.frames[index].name
 
     def read(self, index: int):
-        from label_irst.io.sequence import VideoSequence
+        """Frame ``index`` as stored (2-D, raw dtype); a video is opened once, on first read."""
+        if self.video is None:
+            from label_irst.io.images import read_image
 
+            return read_image(self.frames[index])
         if self._reader is None:
-            self._reader = VideoSequence(self.source)
-        return self._reader.frame(index)
+            from label_irst.io.sequence import VideoSequence
+
+            self._reader = VideoSequence(self.video)
+        if not 0 <= index < len(self.names):
+            raise LabelIrstError(f"{self.name}: frame {index} is out of range")
+        return self._reader.frame(self.first + index)
+
+    def shape(self, index: int) -> tuple[int, int]:
+        """(height, width) of frame ``index``, from the file header where there is one."""
+        if self.video is None:
+            height, width, _ = image_header(self.frames[index])
+            return height, width
+        if self._shape is None:  # every frame of a video has the size of its first
+            self._shape = tuple(self.read(0).shape[:2])
+        return self._shape
+
+    def window(self, start: int, stop: int, keep: set[str] | None = None) -> Sequence:
+        """Frames [start, stop) as a sequence of the same name, read from the same storage;
+        ``keep`` names the frames a split lists (None: all of them)."""
+        if self.video is None:
+            return replace(self, frames=self.frames[start:stop], keep=keep, _reader=None)
+        return replace(
+            self, names=self.names[start:stop], first=self.first + start, keep=keep, _reader=None
+        )
+
+    def detached(self) -> Sequence:
+        """The sequence without its open reader (to send it to another process)."""
+        return replace(self, _reader=None)
 
     def close(self) -> None:
+        """Release the video reader, if one is open."""
         if self._reader is not None:
             self._reader.close()
             self._reader = None
 
 
-def video_source(path: Path) -> VideoSource:
+def video_source(path: Path, root: Path | None = None) -> Sequence:
+    """A video file as a sequence; its ground truth (``annotations/<stem>.json``, ``masks/<stem>/``)
+    is looked for in ``root``, by default the video's own folder."""
     from label_irst.io.sequence import VideoSequence
 
     reader = VideoSequence(path)
     names = list(reader.names)
     reader.close()
-    return VideoSource(path.stem, path, names)
+    root = path.parent if root is None else root
+    return Sequence(
+        path.stem,
+        video=path,
+        names=names,
+        mask_dir=_dir(root / "masks" / path.stem),
+        annotation=_file(root / "annotations" / f"{path.stem}.json"),
+    )
 
 
 def numbered(stems: list[str]) -> bool:
@@ -134,7 +173,7 @@ def read_sequences(data: str | Path, split: str | None = None, mode: str = "auto
         raise LabelIrstError(f"unknown sequence mode {mode!r}; choose one of {', '.join(MODES)}")
     root = Path(data)
     if root.is_file() and is_video_file(root):
-        return _with_mode([video_source(root)], mode)
+        return _with_mode([video_source(root)], mode)  # ground truth beside it, in annotations/
     if not root.is_dir():
         raise LabelIrstError(f"{root}: no such folder or video")
     seqs = _read(root, split)
@@ -169,11 +208,11 @@ def _read(root: Path, split: str | None) -> list:
                 )
                 for n in names
             ]
+    elif (root / "videos").is_dir() or (not list_images(root) and _videos(root)):
+        folder = root / "videos" if (root / "videos").is_dir() else root
+        seqs = [video_source(v, root) for v in _videos(folder)]
     else:
         frames = list_images(root)
-        videos = [p for p in scan_folder(root) if is_video_file(p) and not p.name.startswith(".")]
-        if not frames and videos:
-            return [video_source(p) for p in sorted(videos, key=lambda p: natural_key(p.name))]
         if not frames:
             raise LabelIrstError(f"{root}: no images/ folder, no frames and no videos")
         seqs = [Sequence(root.name, frames, still=is_image_set(frames))]
@@ -186,12 +225,18 @@ def _read(root: Path, split: str | None) -> list:
         seqs = [s for s in seqs if s.name in wanted]
         for s in seqs:
             s.keep = wanted[s.name]
-    seqs = [s for s in seqs if s.frames]
+    seqs = [s for s in seqs if len(s)]
     if not seqs:
         raise LabelIrstError(
             f"{root}: no sequence with frames" + (f" in split {split}" if split else "")
         )
     return seqs
+
+
+def _videos(folder: Path) -> list[Path]:
+    """The video files of ``folder``, in natural order."""
+    found = [p for p in scan_folder(folder) if is_video_file(p) and not p.name.startswith(".")]
+    return sorted(found, key=lambda p: natural_key(p.name))
 
 
 def _dir(path: Path) -> Path | None:

@@ -245,7 +245,7 @@ class ProjectSink:
         if t in self.reviewed.get(seq.sequence_id, ()):
             self.kept_frames += 1
             return 0
-        saved = store_detections(self.store, seq.sequence_id, t, seq.names[t], shape, results,
+        saved = store_detections(self.store, seq.sequence_id, t, seq.frame_name(t), shape, results,
                                  ids, scores, tracks=tracks)  # fmt: skip
         self.added += len(saved)
         return len(saved)

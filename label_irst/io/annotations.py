@@ -124,6 +124,8 @@ class Frame:
     split: str | None = None
     image: np.ndarray | None = None
     reader: Callable[[], np.ndarray] | None = None
+    #: the video file of a frame read from a video (``name`` is then its index name)
+    video: Path | None = None
 
     @property
     def key(self) -> str:

@@ -35,7 +35,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from label_irst.core.geometry import CroppedMask, equivalent_radius
@@ -49,7 +49,6 @@ from label_irst.io.project_rows import (
     COLUMNS,
     INSERT,
     MASK_COLUMN,
-    nan_if_none,
     read_box,
     row_values,
     unpack,
@@ -96,8 +95,6 @@ class Target:
     track_id: int | None = None
     id: int | None = None
     box: tuple[int, int, int, int] | None = None
-    centroid: tuple[float, float] = field(default=(float("nan"), float("nan")))
-    radius: float = 0.0
     score: float | None = None
 
     def __post_init__(self) -> None:
@@ -106,11 +103,16 @@ class Target:
         if self.status not in STATUSES:
             raise LabelIrstError(f"unknown target status {self.status!r}; choose {STATUSES}")
 
-    def refresh_geometry(self) -> Target:
-        """Recompute centroid and equivalent radius r = sqrt(area / pi) from the mask."""
-        self.centroid = self.mask.centroid()
-        self.radius = equivalent_radius(self.mask.area)
-        return self
+    @property
+    def centroid(self) -> tuple[float, float]:
+        """The mask's centroid (x, y); NaN for an empty mask. Geometry follows from the mask,
+        never stored beside it in memory."""
+        return self.mask.centroid()
+
+    @property
+    def radius(self) -> float:
+        """The equivalent radius r = sqrt(area / pi) of the mask (Sec. III-C1)."""
+        return equivalent_radius(self.mask.area)
 
     def copy(self, **changes) -> Target:
         return replace(self, **changes)
@@ -416,8 +418,6 @@ class ProjectStore:
                     track_id=None if track is None else int(track),
                     id=int(tid),
                     box=read_box(box),
-                    centroid=(nan_if_none(cx), nan_if_none(cy)),
-                    radius=float(radius or 0.0),
                     score=None if score is None else float(score),
                 )  # fmt: skip
             except (LabelIrstError, ValueError, TypeError, OverflowError) as exc:

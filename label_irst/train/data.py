@@ -46,7 +46,7 @@ class TripletSampler:
         self.index: list[tuple[int, int]] = []
         self.lengths: list[int] = []
         for seq in sequences:
-            n = len(seq.frames)
+            n = len(seq)
             wanted = [
                 t for t, stem in enumerate(seq.stems()) if seq.keep is None or stem in seq.keep
             ]

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from label_irst.core.metrics import MATCH_DISTANCE
-from label_irst.infer.loop import LoopSequence, remaining_view, review_split, score
-from label_irst.infer.sequences import Sequence
+from label_irst.infer.loop import LoopSequence, review_split, score
 from label_irst.io.files import refuse_overlap
 from label_irst.job import Job
 from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, torch_weights
@@ -33,7 +32,7 @@ def reviewed_items(seqs: list[LoopSequence]) -> list[ReviewedSequence]:
         stems = s.reviewed_stems
         items.append(
             ReviewedSequence(
-                Sequence(s.sequence.name, s.frames),
+                s.sequence,
                 stems,
                 points={stem: s.truth.get(stem, []) for stem in stems},
             )
@@ -41,15 +40,16 @@ def reviewed_items(seqs: list[LoopSequence]) -> list[ReviewedSequence]:
     return items
 
 
-def _prelabel(view: Path, model_path: Path, out: Path, device: str, job: Job):
+def _prelabel(seqs: list[LoopSequence], model_path: Path, out: Path, device: str, job: Job):
     from label_irst.infer.decode import DEFAULT_THRESHOLD
-    from label_irst.infer.prelabel import prelabel
+    from label_irst.infer.prelabel import prelabel_sequences
     from label_irst.infer.session import load_model
     from label_irst.infer.tracks import DEFAULT_TRACKING
 
     model = load_model(model_path, device, 1)
     threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
-    return prelabel(view, model, out, threshold=threshold, job=job, tracking=DEFAULT_TRACKING)
+    windows = [w for w in (s.remaining() for s in seqs) if w is not None]
+    return prelabel_sequences(windows, model, out, threshold, DEFAULT_TRACKING, job)
 
 
 def eval_loop(
@@ -77,12 +77,11 @@ def eval_loop(
     with tempfile.TemporaryDirectory(prefix="label-irst-loop-") as tmp:
         keep = Path(out) if out is not None else Path(tmp) / "out"
         refuse_overlap(keep, [data])
-        view = remaining_view(seqs, Path(tmp) / "remaining")
         log(
             f"eval-loop: {sum(s.reviewed for s in seqs)} reviewed frames, "
-            f"{sum(len(s.remaining) for s in seqs)} remaining, {len(seqs)} sequences"
+            f"{sum(len(s.remaining_stems) for s in seqs)} remaining, {len(seqs)} sequences"
         )
-        _prelabel(view, model, keep / "before", device, job)
+        _prelabel(seqs, model, keep / "before", device, job)
         before, before_bins = score(seqs, keep / "before", distance)
         if job.cancelled:
             return {}
@@ -92,7 +91,7 @@ def eval_loop(
         if result.cancelled:
             return {}
         after_model = result.model if result.adopted else model
-        _prelabel(view, after_model, keep, device, job)
+        _prelabel(seqs, after_model, keep, device, job)
         after, after_bins = score(seqs, keep, distance)
     by_distance = [
         {"bin": b["bin"], "before": b, "after": a} for b, a in zip(before_bins, after_bins)
@@ -116,7 +115,7 @@ def eval_loop(
         "training_frames": result.training_frames,
         "steps": result.steps,
         "reviewed_frames": sum(s.reviewed for s in seqs),
-        "remaining_frames": sum(len(s.remaining) for s in seqs),
+        "remaining_frames": sum(len(s.remaining_stems) for s in seqs),
         "by_distance": by_distance,
         "distance_px": distance,
     }

@@ -18,7 +18,6 @@ from label_irst.infer.preprocess import normalise, pad
 from label_irst.infer.sequences import read_sequences
 from label_irst.infer.session import load_model
 from label_irst.io.atomic import atomic_path, write_text_atomic
-from label_irst.io.images import read_image
 
 
 class _Feeds:
@@ -35,10 +34,10 @@ def calibration_triplets(data: str | Path, split: str, count: int) -> list[np.nd
     out = []
     per_seq = max(1, count // len(seqs))
     for seq in seqs:
-        n = len(seq.frames)
+        n = len(seq)
         for t in np.linspace(1, max(n - 2, 1), per_seq).astype(int):
             idx = [min(max(t + d, 0), n - 1) for d in (-1, 0, 1)]
-            out.append(np.stack([pad(normalise(read_image(seq.frames[i]))) for i in idx]))
+            out.append(np.stack([pad(normalise(seq.read(i))) for i in idx]))
             if len(out) >= count:
                 return out
     return out

@@ -19,7 +19,6 @@ from label_irst.infer.sequences import (
     read_annotation,
     read_points_csv,
 )
-from label_irst.io.images import read_image
 
 Targets = list[tuple[float, float, float]]
 
@@ -74,7 +73,7 @@ def supervision(
         raise LabelIrstError(f"unknown supervision {mode!r} (masks or points)")
     csv_path = Path(root) / "points.csv"
     csv_points = read_points_csv(csv_path) if mode == "points" and csv_path.is_file() else None
-    total = sum(len(s.frames) for s in sequences)
+    total = sum(len(s) for s in sequences)
     done = 0
     out: dict[str, dict[str, Targets]] = {}
     for seq in sequences:
@@ -82,18 +81,16 @@ def supervision(
         if mode == "masks":
             if seq.mask_dir is None:
                 raise LabelIrstError(f"sequence {seq.name}: no masks/{seq.name}/ folder")
-            for frame in seq.frames:
-                m = seq.mask_dir / f"{frame.stem}.png"
-                per_frame[frame.stem] = mask_targets(m) if m.is_file() else []
+            for stem in seq.stems():
+                m = seq.mask_dir / f"{stem}.png"
+                per_frame[stem] = mask_targets(m) if m.is_file() else []
         else:
             points = sequence_points(seq, csv_points)
-            for frame in seq.frames:
-                pts = points.get(frame.stem, [])
-                per_frame[frame.stem] = (
-                    pseudo_targets(read_image(frame), pts, support_radius) if pts else []
-                )
+            for t, stem in enumerate(seq.stems()):
+                pts = points.get(stem, [])
+                per_frame[stem] = pseudo_targets(seq.read(t), pts, support_radius) if pts else []
         out[seq.name] = per_frame
-        done += len(seq.frames)
+        done += len(seq)
         if job is not None:
             job.step(done, total)
     return out

@@ -77,16 +77,16 @@ def validate(model: RPRNet, seqs: list[Sequence], targets, cfg: TrainConfig, dev
         feats: dict[int, torch.Tensor] = {}
 
         def feature(t: int, seq=seq, feats=feats):
-            t = min(max(t, 0), len(seq.frames) - 1)
+            t = min(max(t, 0), len(seq) - 1)
             if t not in feats:
                 x = torch.from_numpy(pad(normalise(seq.read(t))))[None, None]
                 feats[t] = model.encoder(x.to(device))
             return feats[t]
 
-        for t, path in enumerate(seq.frames):
+        for t, stem in enumerate(seq.stems()):
             if frames >= cfg.val_frames:
                 break
-            if seq.keep is not None and path.stem not in seq.keep:
+            if seq.keep is not None and stem not in seq.keep:
                 continue
             shape = seq.read(t).shape
             heat, off, rad = model.head(feature(t - 1), feature(t), feature(t + 1))
@@ -97,7 +97,7 @@ def validate(model: RPRNet, seqs: list[Sequence], targets, cfg: TrainConfig, dev
                 cfg.threshold,
                 shape,
             )
-            gt = targets[seq.name].get(path.stem, [])
+            gt = targets[seq.name].get(stem, [])
             used, hit = match([(d.x, d.y) for d in dets], [(x, y) for x, y, _ in gt])
             hits += sum(hit)
             total += len(gt)
@@ -150,7 +150,7 @@ def _mixed(primary: TripletSampler, cfg: TrainConfig, log) -> MixedSampler:
     samplers, shares = [primary], [rest]
     for src in sources:
         seqs = read_sequences(src.root, cfg.train_split)
-        count = sum(len(s.keep) if s.keep is not None else len(s.frames) for s in seqs)
+        count = sum(len(s.keep) if s.keep is not None else len(s) for s in seqs)
         log(
             f"mix: {src.root} ({src.share:.0%} of crops) supervision from {src.supervision} "
             f"on {count} frames"
@@ -187,7 +187,7 @@ def train(data: str | Path, out: str | Path, cfg: TrainConfig, job=None, log=pri
         val_seqs = read_sequences(data, cfg.val_split) if cfg.val_split else []
         if cfg.val_split and not val_seqs:
             raise LabelIrstError(f"{data}: no validation sequences in split {cfg.val_split}")
-        count = sum(len(s.frames) for s in train_seqs)
+        count = sum(len(s) for s in train_seqs)
         log(f"supervision from {cfg.supervision} on {count} frames")
         sup = supervision(data, train_seqs, cfg.supervision)
         val_mode = "masks" if val_seqs and val_seqs[0].mask_dir else cfg.supervision

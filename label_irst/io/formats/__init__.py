@@ -37,6 +37,7 @@ IMPORT_FORMATS = {
     "sirstd-pixel": "sirstd_pixel",
     "sirst": "sirst",
     "labelme": "labelme",
+    "videos": "videos",
 }
 
 
@@ -53,7 +54,7 @@ def detect_format(source: str | os.PathLike) -> str:
             return fmt
     raise LabelIrstError(
         f"{path}: unknown dataset format (expected a project, a folder with images/ (+ masks/), "
-        "a COCO annotations.json, a targets.csv, labelme JSON files or VOC/YOLO boxes)"
+        "a COCO annotations.json, a targets.csv, labelme JSON files, VOC/YOLO boxes or videos)"
     )
 
 

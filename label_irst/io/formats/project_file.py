@@ -121,7 +121,7 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
     from label_irst.io.project import ProjectStore
     from label_irst.io.project import Target as StoredTarget
     from label_irst.io.project_lock import ProjectLock, clean_stale_builds, replace_project
-    from label_irst.io.sequence import FolderSequence
+    from label_irst.io.sequence import FolderSequence, VideoSequence
 
     job = job or Job()
     out = Path(out)
@@ -134,11 +134,15 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
             ProjectLock(out).release()  # refused now, not after the work, if held elsewhere
     if not ann.frames:  # every entry was skipped: an empty project helps nobody
         raise LabelIrstError(f"{out}: no readable frame to import; nothing written")
-    groups: dict[Path, list[Frame]] = {}
+    groups: dict[tuple[str, Path], list[Frame]] = {}
     for frame in ann.frames:
-        if frame.image_path is None:
+        if frame.video is not None:
+            key = ("video", frame.video.resolve())
+        elif frame.image_path is None:
             raise LabelIrstError(f"{frame.key}: only frames stored as files can go into a project")
-        groups.setdefault(frame.image_path.resolve().parent, []).append(frame)
+        else:
+            key = ("folder", frame.image_path.resolve().parent)
+        groups.setdefault(key, []).append(frame)
     generator = str(ann.meta.get("generator") or "")
     settings = ann.meta.get("generator_settings")
     try:
@@ -161,12 +165,14 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
     stored = 0
     try:
         with ProjectStore.open(tmp, create=True) as store:
-            for done, (folder, frames) in enumerate(groups.items(), 1):
-                sequence = FolderSequence(folder)
+            for done, ((kind, source), frames) in enumerate(groups.items(), 1):
+                sequence = FolderSequence(source) if kind == "folder" else VideoSequence(source)
+                sequence.close()
                 index = {name: i for i, name in enumerate(sequence.names)}
-                sid = store.add_sequence(folder, "folder", len(sequence))
+                sid = store.add_sequence(source, kind, len(sequence))
                 for frame in frames:
-                    idx = index[frame.image_path.name]
+                    name = frame.name if kind == "video" else frame.image_path.name
+                    idx = index[name]
                     for target in frame.targets:
                         cx, cy = target.centroid
                         seed = target.seed or (int(round(cx)), int(round(cy)))
@@ -176,8 +182,8 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
                             rho=float("nan") if target.rho is None else float(target.rho),
                             support_radius=rs, generator=generator, track_id=target.track_id,
                             score=target.score,
-                        ).refresh_geometry()  # fmt: skip
-                        store.save_target(stored_target, frame.image_path.name, frame.shape)
+                        )  # fmt: skip
+                        store.save_target(stored_target, name, frame.shape)
                         stored += 1
                 job.step(done, len(groups))
         replace_project(tmp, out)
