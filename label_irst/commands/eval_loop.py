@@ -20,7 +20,7 @@ def register(sub) -> None:
         "click per missed target-frame, per target-frame) and adapt_seconds; per distance bin "
         "where sequences carry a 'distance' label. Needs torch (the train extra).",
     )
-    p.add_argument("data", help="dataset root")
+    p.add_argument("data", help="dataset root, video, or folder of videos (with annotations/)")
     p.add_argument("--review-share", type=float, default=0.2, help="share of frames reviewed")
     p.add_argument(
         "--model",
