@@ -122,3 +122,19 @@ def test_adapt_refuses_bad_input_in_one_line_and_changes_nothing(tmp_path, capsy
     assert "not an RPR-Net metadata record" in err and len(err.strip().splitlines()) == 1
     assert path.read_bytes() == before
     assert not (tmp_path / "p.models").exists()
+
+
+def test_adapt_no_record_reads_the_project_only(tmp_path, capsys):
+    path = _project(tmp_path)
+    capsys.readouterr()  # synth's report
+    before = path.read_bytes()
+    tiny = ["--epochs", "1", "--steps", "2", "--batch", "2", "--crop", "32", "--mine-frames", "2"]
+    assert (
+        main(["adapt", str(path), "--no-record", "--json", "--quiet", "--threads", "1", *tiny]) == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["reviewed_frames"] == 4 and summary["steps"] == 2
+    assert Path(summary["model"]).is_file()  # the model is written, the project is not
+    assert path.read_bytes() == before
+    assert main(["adapt", str(path), "--steps", "0", "--quiet"]) == 2
+    assert "--steps must be at least 1" in capsys.readouterr().err

@@ -22,6 +22,19 @@ def register(sub) -> None:
     p.add_argument("--minutes", type=float, default=5.0, help="budget in wall minutes (default 5)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default 3)")
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps per epoch (150)")
+    p.add_argument("--batch", type=int, default=None, help="crops per step (default 8)")
+    p.add_argument("--crop", type=int, default=None, help="crop size, a multiple of 16 (128)")
+    p.add_argument(
+        "--mine-frames", type=int, default=None, help="frames mined for false alarms (24)"
+    )
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="only read the project: write the new model and print the outcome, but record "
+        "nothing in the project (the app records it with its re-annotation)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -40,11 +53,21 @@ def run(args) -> int:
         raise LabelIrstError(f"this command needs torch ({exc}); install the train extra") from None
     if not (math.isfinite(args.minutes) and args.minutes > 0):
         raise LabelIrstError(f"--minutes must be positive, got {args.minutes}")
+    from label_irst.train.adapt import AdaptConfig
+
+    cfg = AdaptConfig()
+    for name in ("epochs", "steps", "batch", "crop", "mine_frames"):
+        value = getattr(args, name)
+        if value is not None:
+            if value < 1:
+                raise LabelIrstError(f"--{name.replace('_', '-')} must be at least 1")
+            setattr(cfg, name, value)
     log = (lambda m: None) if args.quiet or args.json else (lambda m: print(m, file=sys.stderr))
     with ProgressJob("adapt", quiet=args.quiet) as job:
         summary = adapt_project(
-            args.project, args.minutes, args.device, max(args.threads, 1), job, log
-        )
+            args.project, args.minutes, args.device, max(args.threads, 1), job, log, cfg,
+            record=not args.no_record,
+        )  # fmt: skip
     if args.json:
         from label_irst.commands.eval_loop import _plain
 

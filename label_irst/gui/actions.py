@@ -44,6 +44,16 @@ KEYS = {
     "larger": (("]",), "larger brush"),
     "accept": (("A",), "review queue: accept the candidate and go to the next"),
     "reject_review": (("R",), "review queue: reject the candidate and go to the next"),
+    "mark_reviewed": (
+        ("V",),
+        "mark the frame reviewed (every target in it labelled) or not; the loop learns from "
+        "reviewed frames",
+    ),
+    "loop_now": (
+        ("Ctrl+Shift+L",),
+        "the loop now: adapt the detector on the reviewed frames, then re-annotate the "
+        "unreviewed ones (Pause, Cancel; one undo step)",
+    ),
     "confirm_track": (
         ("T",),
         "Tracks: confirm the track of the selected target (or of the row chosen in the track "
@@ -266,6 +276,15 @@ def build_actions(window) -> dict[str, QAction]:
     menu = window.menuBar().addMenu("&Review")
     add(menu, "accept", "Accept candidate", lambda: window.review_step(True))
     add(menu, "reject_review", "Reject candidate", lambda: window.review_step(False))
+    menu.addSeparator()
+    checkable(add(menu, "mark_reviewed", "Mark frame reviewed", lambda: None), False,
+              lambda on: window.reviewed.set_current(on))  # fmt: skip
+    checkable(add(menu, "auto_reviewed", "Mark a frame reviewed when its last candidate is "
+                  "resolved and I step on", lambda: None), window.prefs.auto_reviewed(),
+              window.prefs.set_auto_reviewed)  # fmt: skip
+    menu.addSeparator()
+    add(menu, "loop_now", "Adapt the detector and re-annotate now", lambda: window.loop.start())
+    add(menu, "loop_every", "Adapt after every K reviewed frames…", lambda: window.loop.ask_every())
 
     menu = window.menuBar().addMenu("&View")
     add(menu, "grid", "Pixel grid", toggle_grid)

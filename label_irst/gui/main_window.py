@@ -35,6 +35,7 @@ from label_irst.gui.frames import FrameCache
 from label_irst.gui.history import History
 from label_irst.gui.keys import KeyGuard
 from label_irst.gui.learn import LearnController
+from label_irst.gui.loop import LoopController
 from label_irst.gui.navigation import NavigationBar
 from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
 from label_irst.gui.review import (
@@ -44,6 +45,7 @@ from label_irst.gui.review import (
     show_source_boxes,
     track_mean_scores,
 )
+from label_irst.gui.reviewed import ReviewedFrames
 from label_irst.gui.session import Session
 from label_irst.gui.settings import AppSettings, recent_label
 from label_irst.gui.shape_tools import ShapeTools
@@ -84,6 +86,8 @@ class MainWindow(QMainWindow):
         observers.wire_parameters(self)
         self.conventions = ConventionController(self)
         self.learning = LearnController(self)
+        self.reviewed = ReviewedFrames(self)
+        self.loop = LoopController(self)
         self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
         self.key_guard = KeyGuard(self)
         self._wire_start_page()
@@ -268,11 +272,13 @@ class MainWindow(QMainWindow):
             return
         everything = queue_rows(self.workspace.store, self.workspace.sequence_id)
         reviewed, remaining = counters(everything)
-        self.session.marks = frame_marks(everything, len(self.workspace.sequence))
+        frames = self.reviewed.frames()
+        self.session.marks = frame_marks(everything, len(self.workspace.sequence), frames)
         filters = self.session.review
         self.review.show_queue(
             review_queue(everything, filters.suspects_only, filters.order), reviewed, remaining,
             track_mean_scores(everything) if filters.by_track else None,
+            frames=(len(frames), len(self.workspace.sequence)),
         )  # fmt: skip
         self._review_key = key
 
@@ -404,6 +410,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.conventions.wait()
         self.learning.stop()
+        self.loop.stop()
         self.prefs.save_window(self)
         self.close_workspace()
         super().closeEvent(event)

@@ -1,5 +1,5 @@
 """Sequence navigation: previous / play-pause / next, a frame slider, a go-to-frame box, the
-frame label, and a timeline that marks each frame (candidates waiting, confirmed, empty:
+frame label, and a timeline that marks each frame (candidates waiting, reviewed, confirmed, empty:
 :mod:`label_irst.gui.frame_marks`); a click on the timeline goes to that frame."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 #: timeline colours per frame mark
-COLOURS = {"candidates": QColor(255, 170, 0), "confirmed": QColor(60, 200, 90),
-           "empty": QColor(70, 70, 70)}  # fmt: skip
+COLOURS = {"candidates": QColor(255, 170, 0), "reviewed": QColor(70, 150, 255),
+           "confirmed": QColor(60, 200, 90), "empty": QColor(70, 70, 70)}  # fmt: skip
 
 
 class Timeline(QWidget):
@@ -29,8 +29,9 @@ class Timeline(QWidget):
     def __init__(self):
         super().__init__()
         self.setFixedHeight(8)
-        self.setToolTip("frames: orange, candidates to review; green, confirmed; grey, empty "
-                        "(N / Shift+N: next / previous frame with candidates)")  # fmt: skip
+        self.setToolTip("frames: orange, candidates to review; blue, reviewed (V); green, "
+                        "confirmed; grey, empty (N / Shift+N: next / previous frame with "
+                        "candidates)")  # fmt: skip
         self.marks: list[str] = []
         self.current = 0
 

@@ -264,13 +264,18 @@ class ReviewPanel(QWidget):
         self._shown: list[tuple[str, tuple[int, int]]] = []
 
     def show_queue(
-        self, queue: list[QueueRow], reviewed: int, remaining: int, track_means=None
-    ) -> None:
+        self, queue: list[QueueRow], reviewed: int, remaining: int, track_means=None,
+        frames: tuple[int, int] | None = None,
+    ) -> None:  # fmt: skip
         """Show the queue (its first 500 rows), one row per track when ``track_means`` (track
         id -> mean detection score, the Tracks dock's figure) is given; the list is rebuilt only
         when its rows changed, so a frame step that changes nothing keeps the list, its scroll
-        and its current row."""
-        self.counters.setText(f"reviewed {reviewed} · remaining {remaining}")
+        and its current row. ``frames``: (reviewed frames, frames) of the sequence, shown once
+        a frame is reviewed."""
+        text = f"reviewed {reviewed} · remaining {remaining}"
+        if frames is not None and frames[0]:
+            text += f" · frames reviewed {frames[0]}/{frames[1]}"
+        self.counters.setText(text)
         rows = []
         if track_means is not None:  # the track's first candidate in the queue stands for it
             for t, n, first, last in group_by_track(queue)[:500]:

@@ -1,4 +1,5 @@
-"""Persistent preferences (QSettings): window layout, Rs, generator, display, recent projects.
+"""Persistent preferences (QSettings): window layout, Rs, generator, display, recent projects,
+the reviewed-frame and loop settings.
 
 With ``LABEL_IRST_HOME`` set, they live in ``$LABEL_IRST_HOME/settings.ini`` beside the
 projects kept there (a second installation, a test, a portable setup never touches the user's
@@ -95,6 +96,27 @@ class AppSettings:
 
     def set_snap(self, radius: float) -> None:
         self.q.setValue("snap_radius", float(radius))
+
+    def auto_reviewed(self) -> bool:
+        """Mark a frame reviewed when its last candidate is resolved and the user steps on."""
+        return str(self.q.value("auto_reviewed", "false")).lower() == "true"
+
+    def set_auto_reviewed(self, on: bool) -> None:
+        self.q.setValue("auto_reviewed", "true" if on else "false")
+
+    def loop_every(self) -> int:
+        """The loop adapts the detector after every this many newly reviewed frames (0: never
+        on its own)."""
+        from label_irst.gui.loop import DEFAULT_EVERY
+
+        try:
+            every = int(self.q.value("loop_every", DEFAULT_EVERY))
+        except (TypeError, ValueError):
+            return DEFAULT_EVERY
+        return every if 0 <= every <= 100_000 else DEFAULT_EVERY
+
+    def set_loop_every(self, every: int) -> None:
+        self.q.setValue("loop_every", int(every))
 
     def recent(self) -> list[str]:
         value = self.q.value("recent", [])

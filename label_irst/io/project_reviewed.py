@@ -28,6 +28,8 @@ from label_irst.io.project_schema import has_column
 
 TABLE = "reviewed_frames"
 DETECTOR_KEY = "detector/model"
+#: the held-back figures of the last adaptation (JSON), and how many frames were reviewed then
+LAST_ADAPTATION_KEY = "detector/last_adaptation"
 
 
 def _has_table(store) -> bool:
@@ -80,6 +82,14 @@ def set_reviewed(store, sequence_id: int, frames, reviewed: bool = True) -> list
                 ),
             )
     return changed
+
+
+def last_adaptation(summary: dict, reviewed: int) -> str:
+    """What the project keeps of an adaptation under :data:`LAST_ADAPTATION_KEY` (JSON): its
+    outcome and held-back figures, and ``reviewed`` (frames reviewed when it started), from
+    which the app's loop counts the frames reviewed since."""
+    keys = ("adopted", "current_pd", "new_pd", "held_back_frames", "training_frames", "model")
+    return json.dumps({**{k: summary.get(k) for k in keys}, "reviewed_frames": int(reviewed)})
 
 
 def project_detector(store) -> Path | None:

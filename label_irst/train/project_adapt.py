@@ -10,7 +10,6 @@ not an RPR-Net record, or without torch weights) is refused before anything is w
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
@@ -19,13 +18,18 @@ from label_irst.infer.project import is_project, project_sequences
 from label_irst.infer.session import resolve
 from label_irst.io.generator_model import models_folder
 from label_irst.io.project import ProjectStore
-from label_irst.io.project_reviewed import reviewed_frames, set_project_detector
+from label_irst.io.project_reviewed import (
+    LAST_ADAPTATION_KEY,
+    last_adaptation,
+    reviewed_frames,
+    set_project_detector,
+)
 from label_irst.io.project_settings import ProjectSettings
 from label_irst.job import Job
 from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, torch_weights
 
 SHIPPED = SHIPPED_DETECTOR
-LAST_KEY = "detector/last_adaptation"
+LAST_KEY = LAST_ADAPTATION_KEY
 
 
 def current_model(store) -> Path:
@@ -77,15 +81,19 @@ def adapt_project(
     job: Job | None = None,
     log=print,
     cfg: AdaptConfig | None = None,
+    record: bool = True,
 ) -> dict:
     """Adapt the project's detector; returns the adaptation's summary (``adopted``,
-    ``current_pd``, ``new_pd``, ``model``...)."""
+    ``current_pd``, ``new_pd``, ``model``, ``reviewed_frames``...). Without ``record`` the
+    project is only read: the caller records the outcome (the app, which holds the project's
+    lock, records it with its re-annotation)."""
     job = job or Job()
     project = Path(project)
     if not project.is_file() or not is_project(project):
         raise LabelIrstError(f"{project}: not a Label-IRST project")
     with ProjectStore.open(project, readonly=True) as store:
-        if not reviewed_frames(store):
+        reviewed = reviewed_frames(store)
+        if not reviewed:
             raise LabelIrstError(f"{project}: no reviewed frames to adapt on; review frames first")
         model = current_model(store)
         items = reviewed_items(store, job.warning)
@@ -102,14 +110,11 @@ def adapt_project(
             item.sequence.close()
     summary = result.summary()
     summary["current_model"] = str(model)
-    if result.cancelled:
+    summary["reviewed_frames"] = sum(len(frames) for frames in reviewed.values())
+    if result.cancelled or not record:
         return summary
     with ProjectStore.open(project) as store:
         if result.adopted:
             set_project_detector(store, result.model)
-        store.set_meta(
-            LAST_KEY,
-            json.dumps({k: summary[k] for k in ("adopted", "current_pd", "new_pd",
-                                                "held_back_frames", "training_frames", "model")}),
-        )  # fmt: skip
+        store.set_meta(LAST_KEY, last_adaptation(summary, summary["reviewed_frames"]))
     return summary

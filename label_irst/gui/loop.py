@@ -1,0 +1,474 @@
+"""The loop in the app: after every K newly reviewed frames, adapt the project's detector on its
+reviewed frames and pre-annotate the unreviewed frames again, in the background.
+
+1. **Adapt.** The app does not import torch: ``label-irst adapt PROJECT --no-record --json``
+   (:mod:`label_irst.train.project_adapt`) runs in a child process (QProcess) that only reads
+   the project; its progress bar drives the status bar's progress. Pause stops the child
+   (SIGSTOP; its wall-time budget keeps counting), Cancel kills it.
+2. **Re-annotate.** When the new model is adopted (better than the current one on the held-back
+   fifth), :class:`ReannotateWorker` runs the shared pipeline
+   (:func:`label_irst.infer.pipeline.run_sequence`, tracks linked) with it over every sequence of
+   the project, in its own read-only connection, writing nothing: it collects the linked
+   sequences. Pause blocks it at the next frame, Cancel stops it.
+3. **Apply.** On the GUI thread, in one go: the model is recorded for the project, the collected
+   candidates are stored through :class:`label_irst.infer.sinks.ProjectSink` (so reviewed frames,
+   confirmed and rejected targets are never touched and new tracks continue confirmed ones), and
+   the whole re-annotation is one step of the undo history (:class:`ReannotationEdit`). Cancel at
+   any point leaves the project as it was (the child's model files stay in
+   ``<project>.models/``, unrecorded, as ``label-irst adapt`` leaves a model it did not adopt).
+
+The status bar says what happened ("detector: adapted on 48 frames, held-back Pd 61 → 90 %;
+212 frames re-annotated"). K is a setting (Review › Adapt after every K reviewed frames…,
+default :data:`DEFAULT_EVERY`; 0: only Review › Adapt the detector and re-annotate now).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, QThread, Signal
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
+
+from label_irst.errors import LabelIrstError
+from label_irst.io.project_reviewed import LAST_ADAPTATION_KEY, last_adaptation, reviewed_frames
+from label_irst.job import Job
+
+#: the loop runs after every this many newly reviewed frames (the setting's default)
+DEFAULT_EVERY = 20
+#: the adaptation's budget in wall minutes
+MINUTES = 5.0
+#: torch and ONNX Runtime threads of the loop's work
+THREADS = 2
+#: extra ``label-irst adapt`` arguments (tests make the adaptation tiny)
+EXTRA_ARGS: list[str] = []
+_PROGRESS = re.compile(r"(\d+)/(\d+) \[")
+
+
+class PausableJob(Job):
+    """A :class:`Job` whose progress report waits while ``paused`` is set (and not cancelled):
+    the pipeline stops at the next frame and goes on where it stopped."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.running = threading.Event()
+        self.running.set()
+
+    def step(self, done: int, total: int) -> None:
+        while not self.running.wait(0.1):
+            if self.cancelled:
+                break
+        super().step(done, total)
+
+
+class _Collect:
+    """The worker's sink: it keeps each linked sequence (and each untracked frame) to be stored
+    later on the GUI thread; it writes nothing."""
+
+    def __init__(self):
+        self.tracked: list = []  # (sequence, Tracked)
+        self.frames: list = []  # (sequence, FrameResult) of sequences not linked (image sets)
+
+    def resume_from(self, seq):
+        from label_irst.infer.sinks import Resume
+
+        return Resume()
+
+    def write_frame(self, seq, frame) -> None:
+        if frame.results is not None:
+            self.frames.append((seq, frame))
+
+    def finish_sequence(self, seq, done, tracked, complete: bool) -> int:
+        if tracked is None:
+            return 0
+        self.tracked.append((seq, tracked))
+        return len(tracked.summary)
+
+
+class ReannotateWorker(QThread):
+    """Pre-annotates every sequence of the project with ``model`` (the shared pipeline, tracks
+    linked), writing nothing; ``collected`` carries what to store."""
+
+    progress = Signal(int, int)
+    collected = Signal(object)  # a _Collect
+    failed = Signal(str)
+
+    def __init__(self, project: Path, model: Path, convention, edgsp_model, threads=THREADS):
+        super().__init__()
+        self.project, self.model = Path(project), Path(model)
+        self.convention, self.edgsp_model, self.threads = convention, edgsp_model, threads
+        self.job = PausableJob(progress=self.progress.emit)
+
+    def run(self) -> None:
+        try:
+            sink = self._run()
+        except (LabelIrstError, OSError) as exc:
+            self.failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+            return
+        self.collected.emit(sink)
+
+    def _run(self) -> _Collect:
+        from label_irst.core.convention import Convention
+        from label_irst.infer.decode import DEFAULT_THRESHOLD
+        from label_irst.infer.pipeline import Progress, UnitOptions, run_sequence
+        from label_irst.infer.project import project_sequences
+        from label_irst.infer.session import load_model
+        from label_irst.infer.tracks import DEFAULT_TRACKING
+        from label_irst.io.project import ProjectStore
+
+        model = load_model(self.model, "auto", self.threads)
+        threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
+        opts = UnitOptions(
+            DEFAULT_TRACKING.low, grow=True, tracker=DEFAULT_TRACKING,
+            convention=self.convention or Convention(), edgsp_model=self.edgsp_model,
+            still_threshold=threshold,
+        )  # fmt: skip
+        with ProjectStore.open(self.project, readonly=True) as store:
+            seqs = project_sequences(store)
+        sink = _Collect()
+        try:
+            progress = Progress(self.job, sum(len(s.stems()) for s in seqs))
+            for seq in seqs:
+                report = run_sequence(seq, model, opts, sink, self.job, progress=progress)
+                if report.warnings:
+                    raise LabelIrstError(report.warnings[0])
+                if self.job.cancelled:
+                    break
+        finally:
+            for seq in seqs:
+                seq.close()
+        return sink
+
+
+class ReannotationEdit(QUndoCommand):
+    """The loop's re-annotation as one undo step: the model candidates it replaced and the ones
+    it stored (each side restored under its own ids, in one transaction)."""
+
+    def __init__(self, controller: LoopController, store, before: list, after: list, text: str):
+        super().__init__(text)
+        self.controller, self.store = controller, store
+        self.before, self.after = before, after
+        self._done = True
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._swap(self.before, self.after)
+
+    def undo(self) -> None:
+        self._swap(self.after, self.before)
+
+    def _swap(self, out: list, back: list) -> None:
+        from label_irst.io.project_swap import swap_targets
+
+        ws = self.controller.window.workspace
+        if ws is None or ws.store is not self.store:
+            return
+        swap_targets(self.store, [t.id for t in out], back)
+        self.controller.refresh_window()
+
+
+class LoopPanel(QWidget):
+    """The loop's progress in the status bar: what it does, a bar, Pause and Cancel."""
+
+    def __init__(self):
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("")
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(140)
+        self.bar.setMaximumHeight(14)
+        self.pause = QPushButton("Pause")
+        self.pause.setCheckable(True)
+        self.cancel = QPushButton("Cancel")
+        for w in (self.label, self.bar, self.pause, self.cancel):
+            layout.addWidget(w)
+        self.hide()
+
+    def show_step(self, text: str) -> None:
+        self.label.setText(text)
+        self.bar.setRange(0, 0)  # busy until the first progress report
+        self.show()
+
+
+class LoopController(QObject):
+    """Runs the loop (adapt, then re-annotate) in the background and applies its outcome."""
+
+    #: the loop ended: "applied", "kept", "cancelled" or "failed"
+    finished = Signal(str)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.panel = LoopPanel()
+        window.statusBar().addPermanentWidget(self.panel)
+        self.panel.pause.toggled.connect(self.pause)
+        self.panel.cancel.clicked.connect(self.cancel)
+        self.process: QProcess | None = None
+        self.worker: ReannotateWorker | None = None
+        self.summary: dict | None = None
+        self.cancelled = False
+        self.paused = False
+        #: re-annotate also when the adapted model is not adopted (tests; the same model then
+        #: links its candidates to the tracks confirmed since)
+        self.reannotate_kept = False
+        self._project: Path | None = None
+        self._store = None
+        self._baseline: dict[Path, int] = {}  # reviewed frames when a loop last ended
+        self.last_message = ""
+        window.reviewed.changed.connect(self.note_reviewed)
+
+    # -- when ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        running = self.process is not None and self.process.state() != QProcess.NotRunning
+        return running or (self.worker is not None and self.worker.isRunning())
+
+    def pending(self) -> int:
+        """Frames reviewed since the last adaptation (of the app or of ``label-irst adapt``)."""
+        ws = self.window.workspace
+        if ws is None:
+            return 0
+        total = sum(len(f) for f in reviewed_frames(ws.store).values())
+        try:
+            last = json.loads(ws.store.meta(LAST_ADAPTATION_KEY) or "{}")
+            done = int(last.get("reviewed_frames") or 0)
+        except (ValueError, TypeError, AttributeError):
+            done = 0
+        return total - max(done, self._baseline.get(Path(ws.store.path), 0))
+
+    def note_reviewed(self, _changed: int = 0) -> None:
+        """After a frame was marked reviewed: start the loop once K frames are new."""
+        every = self.window.prefs.loop_every()
+        if every > 0 and not self.busy and self.pending() >= every:
+            self.start()
+
+    def ask_every(self) -> None:
+        every, ok = QInputDialog.getInt(
+            self.window, "The loop", "Adapt the detector after every K newly reviewed frames "
+            "(0: only when asked):", self.window.prefs.loop_every(), 0, 100_000,
+        )  # fmt: skip
+        if ok:
+            self.window.prefs.set_loop_every(every)
+
+    # -- 1. adapt ----------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start the loop on the open project (False: nothing to do, or already running)."""
+        ws = self.window.workspace
+        bar = self.window.statusBar()
+        if ws is None or self.busy:
+            return False
+        if not reviewed_frames(ws.store):
+            bar.showMessage("the loop needs reviewed frames: mark frames reviewed (V)", 8000)
+            return False
+        self._project, self._store = Path(ws.store.path), ws.store
+        self.summary, self.cancelled, self.paused = None, False, False
+        self._reviewed_at_start = sum(len(f) for f in reviewed_frames(ws.store).values())
+        args = ["-m", "label_irst", "adapt", str(self._project), "--no-record", "--json",
+                "--minutes", str(MINUTES), "--threads", str(THREADS), *EXTRA_ARGS]  # fmt: skip
+        self.process = QProcess(self)
+        self.process.setProgram(sys.executable)
+        self.process.setArguments(args)
+        self.process.readyReadStandardError.connect(self._progress)
+        self.process.finished.connect(self._adapted)
+        self._stderr = ""
+        self.panel.pause.setChecked(False)
+        self.panel.show_step("detector: adapting…")
+        self.process.start()
+        return True
+
+    def _progress(self) -> None:
+        text = bytes(self.process.readAllStandardError()).decode(errors="replace")
+        self._stderr = (self._stderr + text)[-4000:]
+        found = _PROGRESS.findall(text)
+        if found:
+            done, total = found[-1]
+            self.panel.bar.setRange(0, max(int(total), 1))
+            self.panel.bar.setValue(int(done))
+
+    def _adapted(self, code: int, _status) -> None:
+        if self.cancelled:
+            return self._end("cancelled", "the loop was cancelled; the project is as it was")
+        if code != 0:
+            lines = [ln for ln in self._stderr.splitlines() if "error" in ln]
+            reason = lines[-1].strip() if lines else f"exit status {code}"
+            return self._end("failed", f"the loop failed: {reason}")
+        out = bytes(self.process.readAllStandardOutput()).decode(errors="replace")
+        try:
+            self.summary = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return self._end("failed", "the loop failed: no summary from label-irst adapt")
+        if not self.summary.get("adopted") and not self.reannotate_kept:
+            return self._apply(None)
+        self._reannotate()
+
+    # -- 2. re-annotate ----------------------------------------------------------------------
+    def _reannotate(self) -> None:
+        from label_irst.infer.detector_model import project_detector_model
+        from label_irst.io.generator_model import project_model
+
+        ws = self.window.workspace
+        if ws is None or ws.store is not self._store:
+            return self._end("cancelled", "the loop stopped: its project was closed")
+        adopted = self.summary.get("adopted")
+        model = Path(self.summary["model"]) if adopted else project_detector_model(ws.store)
+        self.worker = ReannotateWorker(
+            self._project, model, self.window.conventions.convention, project_model(ws.store)
+        )
+        self.worker.progress.connect(self._worker_progress)
+        self.worker.collected.connect(self._apply)
+        self.worker.failed.connect(self._failed)
+        if self.paused:
+            self.worker.job.running.clear()
+        self.panel.show_step("re-annotating…")
+        self.worker.start()
+
+    def _failed(self, message: str) -> None:
+        self._end("failed", f"the loop failed: {message}")
+
+    def _worker_progress(self, done: int, total: int) -> None:
+        self.panel.bar.setRange(0, max(total, 1))
+        self.panel.bar.setValue(done)
+
+    # -- 3. apply ----------------------------------------------------------------------------
+    def _apply(self, sink: _Collect | None) -> None:
+        """Record the outcome and store the re-annotation as one undo step (GUI thread)."""
+        from label_irst.infer.sinks import ProjectSink
+        from label_irst.io.project_settings import ProjectSettings
+
+        ws = self.window.workspace
+        if self.cancelled or (sink is not None and self.worker.job.cancelled):
+            return self._end("cancelled", "the loop was cancelled; the project is as it was")
+        if ws is None or ws.store is not self._store:
+            return self._end("cancelled", "the loop stopped: its project was closed")
+        store, s = ws.store, self.summary
+        if s.get("adopted"):
+            ProjectSettings(store).set_detector(s["model"])
+        store.set_meta(LAST_ADAPTATION_KEY, last_adaptation(s, self._reviewed_at_start))
+        figures = f"held-back Pd {_pct(s.get('current_pd'))} → {_pct(s.get('new_pd'))} %"
+        head = (
+            f"detector: adapted on {s.get('training_frames', 0)} frames, {figures}"
+            if s.get("adopted")
+            else f"detector: kept ({figures} on {s.get('held_back_frames', 0)} held-back frames)"
+        )
+        if sink is None:
+            return self._end("kept", f"{head}; nothing re-annotated")
+        project_sink = ProjectSink(store)
+        frames = _frames_of(sink, project_sink.reviewed)
+        before = _model_candidates(store, frames)
+        for seq, tracked in sink.tracked:
+            project_sink.finish_sequence(seq, [], tracked, True)
+        for seq, frame in sink.frames:
+            from label_irst.infer.project import detection_scores
+
+            scores = detection_scores(frame.entry.get("targets", []))
+            project_sink.store_frame(seq, frame.t, frame.shape, frame.results, scores)
+        after = _model_candidates(store, frames)
+        count = len({(sid, t) for sid, t in frames})
+        text = f"re-annotation of {count} frames by the loop"
+        self.window.history.stack.push(ReannotationEdit(self, store, before, after, text))
+        self.refresh_window()
+        self._end("applied", f"{head}; {count} frames re-annotated")
+
+    def refresh_window(self) -> None:
+        """Show the project's rows again: the frame on screen, the queue, the marks."""
+        w = self.window
+        annotator = w.annotator
+        if annotator is not None and annotator.frame is not None:
+            ws = w.workspace
+            annotator.targets = {
+                t.id: t for t in ws.store.targets(ws.sequence_id, frame=annotator.frame.index)
+            }
+            annotator.select(annotator.selected if annotator.selected in annotator.targets
+                             else None)  # fmt: skip
+            w.refresh_masks()
+        w.refresh_review()
+        w.reviewed.refresh()
+
+    # -- control -----------------------------------------------------------------------------
+    def pause(self, on: bool) -> None:
+        """Pause (or go on): the child process is stopped, the worker waits at its next frame."""
+        self.paused = on
+        self.panel.pause.setText("Resume" if on else "Pause")
+        if self.process is not None and self.process.state() != QProcess.NotRunning:
+            pid = int(self.process.processId())
+            if pid > 0 and hasattr(signal, "SIGSTOP"):
+                os.kill(pid, signal.SIGSTOP if on else signal.SIGCONT)
+        if self.worker is not None and self.worker.isRunning():
+            (self.worker.job.running.clear if on else self.worker.job.running.set)()
+
+    def cancel(self) -> None:
+        """Stop the loop; nothing of it is recorded in the project."""
+        if not self.busy:
+            return
+        self.cancelled = True
+        if self.process is not None and self.process.state() != QProcess.NotRunning:
+            if self.paused:
+                self.pause(False)  # a stopped child is killed all the same, but resumed first
+            if self.process.state() == QProcess.Starting:
+                self.process.waitForStarted(10_000)
+            self.process.kill()
+        if self.worker is not None and self.worker.isRunning():
+            self.worker.job.cancel.set()
+            self.worker.job.running.set()
+
+    def stop(self) -> None:
+        """Cancel and wait (closing the window)."""
+        self.cancel()
+        if self.process is not None:
+            self.process.waitForFinished(5000)
+        if self.worker is not None:
+            self.worker.wait()
+
+    def _end(self, outcome: str, message: str) -> None:
+        if self._project is not None:
+            self._baseline[self._project] = self._reviewed_at_start
+        self.panel.hide()
+        self.last_message = message
+        self.window.statusBar().showMessage(message, 20000)
+        self.finished.emit(outcome)
+
+
+def _pct(value) -> str:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if value != value else f"{value:.0f}"
+
+
+def _frames_of(sink: _Collect, reviewed: dict) -> list[tuple[int, int]]:
+    """(sequence id, frame) of every frame the re-annotation writes (not the reviewed ones)."""
+    out = []
+    for seq, tracked in sink.tracked:
+        out += [(seq.sequence_id, t) for t, *_ in tracked.writes]
+    out += [(seq.sequence_id, frame.t) for seq, frame in sink.frames]
+    return sorted({(s, t) for s, t in out if t not in reviewed.get(s, ())})
+
+
+def _model_candidates(store, frames: list[tuple[int, int]]) -> list:
+    """The model candidates on ``frames`` (what a re-annotation replaces)."""
+    wanted: dict[int, set[int]] = {}
+    for sid, t in frames:
+        wanted.setdefault(sid, set()).add(t)
+    return [
+        t
+        for sid, idx in wanted.items()
+        for t in store.targets(sid)
+        if t.frame in idx and t.source == "model" and t.status == "candidate"
+    ]
