@@ -364,7 +364,7 @@ class LoopController(QObject):
         head = (
             f"detector: adapted on {s.get('training_frames', 0)} frames, {figures}"
             if s.get("adopted")
-            else f"detector: kept ({figures} on {s.get('held_back_frames', 0)} held-back frames)"
+            else f"detector: kept ({figures} on {s.get('held_back_frames', 0)} held-back frame(s))"
         )
         if sink is None:
             return self._end("kept", f"{head}; nothing re-annotated")

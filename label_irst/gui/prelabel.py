@@ -127,7 +127,8 @@ def confirm_rerun(window) -> bool:
         return True
     text = (
         f"This sequence has {n['confirmed']} confirmed and {n['rejected']} rejected target(s): "
-        f"they are kept, and a new detection inside one of them is dropped.\n"
+        f"they are kept, and a new detection inside one of them is dropped; reviewed frames "
+        f"are left as they are.\n"
         f"{n['candidates']} model candidate(s) awaiting review on {n['frames']} frame(s) will be "
         "replaced by the new run's.\n\nPre-annotate the sequence again?"
     )
