@@ -34,6 +34,9 @@ def register(sub) -> None:
     p.add_argument(
         "--start-epoch", type=int, default=0, help="start evolving at this epoch at the latest"
     )
+    p.add_argument(
+        "--neighbourhood", type=int, default=33, help="d: side of the window updated per target"
+    )
     p.add_argument("--tb", type=float, default=0.5, help="T_b of the evolution threshold")
     p.add_argument("--k", type=float, default=0.5, help="k of the evolution threshold")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -63,8 +66,8 @@ def run(args) -> int:
 
     if args.crop < 16 or args.crop % 8:
         raise LabelIrstError(f"--crop must be a multiple of 8 of at least 16, got {args.crop}")
-    if args.epochs < 1 or args.batch < 1 or args.period < 1:
-        raise LabelIrstError("--epochs, --batch and --period must be at least 1")
+    if min(args.epochs, args.batch, args.period, args.neighbourhood) < 1:
+        raise LabelIrstError("--epochs, --batch, --period and --neighbourhood must be at least 1")
 
     def warn(message: str) -> None:
         print(f"label-irst: warning: {message}", file=sys.stderr)
@@ -79,8 +82,9 @@ def run(args) -> int:
         if args.points:
             source["points"] = Path(args.points).name
     evolution = EvolutionConfig(
-        t_b=args.tb, k=args.k, period=args.period, t_loss=args.t_loss, start_epoch=args.start_epoch
-    )
+        t_b=args.tb, k=args.k, period=args.period, t_loss=args.t_loss,
+        start_epoch=args.start_epoch, neighbourhood=args.neighbourhood,
+    )  # fmt: skip
     cfg = SegmenterTrainConfig(
         supervision=args.supervision, epochs=args.epochs, batch=args.batch, crop=args.crop,
         lr=args.lr, seed=args.seed, threads=args.threads, device=args.device, split=args.split,
