@@ -95,7 +95,9 @@ def main() -> None:
     from label_irst.infer import edgsp as runtime
 
     if args.model:
-        runtime.use_model(args.model)
+        import os
+
+        os.environ[runtime.ENV] = str(args.model)  # the default model of every edgsp call
     if not args.no_coverage:
         coverage(root)
     model = runtime.current_model()

@@ -25,7 +25,6 @@ import numpy as np
 from label_irst.batch.dataset import mask_pairs
 from label_irst.batch.evaluate import RNG_SEED, _load, evaluate_masks, pick_seed
 from label_irst.core.convention import Example
-from label_irst.infer import edgsp as runtime
 from label_irst.train.edgsp_trainer import GeneratorTrainConfig, train_generator
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "edgsp.json"
@@ -70,7 +69,6 @@ def main() -> None:
             for s in range(args.draws):
                 common = dict(seeds="random", split=split, calibrate=args.calibrate,
                               calibration_seed=s, gt_margin=k)  # fmt: skip
-                runtime.use_model(SHIPPED)
                 plain = evaluate_masks(root, "edgsp", **common).summary()
                 examples = calibration_examples(pairs, args.calibrate, s, k)
                 cfg = GeneratorTrainConfig(
@@ -81,15 +79,16 @@ def main() -> None:
                 t0 = time.perf_counter()
                 train_generator(examples, out, cfg, {"kind": "calibration"})
                 spent = time.perf_counter() - t0
-                runtime.use_model(out.with_suffix(".json"))
-                tuned = evaluate_masks(root, "edgsp", **common).summary()
+                tuned_model = str(out.with_suffix(".json"))
+                tuned = evaluate_masks(
+                    root, "edgsp", **common, prepare=lambda _examples, m=tuned_model: m
+                ).summary()
                 print(
                     f"| {k:+d} | {s} | {plain['miou_target']:.1f} | {tuned['miou_target']:.1f} "
                     f"| {plain['convention']['margin']:+d} / {tuned['convention']['margin']:+d} "
                     f"| {spent:.0f} |",
                     flush=True,
                 )
-    runtime.use_model(None)
 
 
 if __name__ == "__main__":

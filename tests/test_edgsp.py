@@ -172,16 +172,15 @@ def test_missing_or_corrupt_model_is_one_line_and_the_registry_falls_back(tmp_pa
         runtime.load_edgsp(tmp_path / "m.json")
     assert "\n" not in str(err.value)
     img, _ = blob_frame((64, 64), [(30, 30)])
-    runtime.use_model(tmp_path / "m.json")
+    bad = tmp_path / "m.json"
     try:
         with caplog.at_level(logging.WARNING, logger="label_irst.infer"):
-            result = get_generator("edgsp").fn(img, (30, 30), 20.0)
-            get_generator("edgsp").fn(img, (30, 30), 20.0)
+            result = get_generator("edgsp").fn(img, (30, 30), 20.0, model=bad)
+            get_generator("edgsp").grow(img, (30, 30), 20.0, bad)
         assert result.generator == "pamg+" and result.area > 0
         warnings = [r.getMessage() for r in caplog.records if "using pamg+" in r.getMessage()]
         assert len(warnings) == 1 and "m.onnx" in warnings[0]
     finally:
-        runtime.use_model(None)
         runtime.forget_models()
 
 
@@ -250,3 +249,25 @@ def test_test_time_views_map_back_onto_the_click_window():
     assert x.shape == (8, 4, 32, 32) and len(offs) == len(clicks) == 2
     # every view keeps the click on the centre pixel: the prompt channel peaks there
     assert all(np.unravel_index(np.argmax(v[3]), (32, 32)) == (16, 16) for v in x)
+
+
+def test_each_convention_grows_with_its_own_model_in_one_process(tmp_path):
+    """Two projects' models side by side: each convention passes its model to edgsp, and
+    neither changes what the other (or the default) grows: there is no process-wide choice."""
+    import shutil
+
+    from label_irst.infer import edgsp as runtime
+
+    meta = json.loads(runtime.SHIPPED.read_text())
+    shutil.copy(runtime.SHIPPED.parent / meta["graph"], tmp_path / meta["graph"])
+    meta["threshold"] = 0.9
+    (tmp_path / "strict.json").write_text(json.dumps(meta))
+    img, _ = blob_frame((64, 64), [(30, 30)], radius=3.5, amp=60.0)
+    strict = Convention("edgsp", model=str(tmp_path / "strict.json"))
+    shipped = Convention("edgsp")
+    area_strict = strict.generate(img, (30, 30), 20.0).area
+    area_shipped = shipped.generate(img, (30, 30), 20.0).area
+    assert area_strict < area_shipped  # the stricter threshold keeps fewer pixels
+    assert strict.generate(img, (30, 30), 20.0).area == area_strict
+    assert shipped.generate_many(img, [(30, 30)], 20.0)[0].area == area_shipped
+    assert strict.generate_many(img, [(30, 30)], 20.0)[0].area == area_strict

@@ -12,6 +12,7 @@ from test_checkpoint_safety import crafted  # noqa: E402
 from test_gui_learn import confirm_truth, window  # noqa: E402, F401 (the window fixture)
 
 from label_irst.infer import edgsp as runtime  # noqa: E402
+from label_irst.io.generator_model import set_project_model  # noqa: E402
 
 
 def test_learning_from_a_crafted_model_runs_none_of_its_code(window, qtbot, tmp_path):  # noqa: F811
@@ -19,7 +20,7 @@ def test_learning_from_a_crafted_model_runs_none_of_its_code(window, qtbot, tmp_
     model = tmp_path / "shared" / "edgsp-theirs.json"
     crafted(model.with_suffix(".pt"), marker, {"width": 4})
     model.write_text(pathlib.Path(runtime.SHIPPED).read_text())
-    runtime.use_model(model)  # the project's model, as one received with a project
+    set_project_model(window.workspace.store, model)  # as one received with a project
     confirm_truth(window)
     window.learning.start()
     assert "--init" in window.learning.process.arguments()

@@ -108,17 +108,17 @@ def _areas(path: Path) -> list[tuple]:
         return sorted((t.frame, t.seed, t.mask.area) for t in store.targets(1))
 
 
-def test_prelabel_project_grows_masks_with_the_projects_learned_generator(model, data, tmp_path):
+def test_prelabel_project_grows_masks_with_the_projects_learned_generator(
+    model, data, tmp_path, monkeypatch
+):
     from label_irst.infer import edgsp
 
     learned = _edgsp_copy(tmp_path)
     runs = {}
-    edgsp.use_model(learned)  # what the process-wide choice gave: the reference
-    try:
+    with monkeypatch.context() as env:  # the learned model as the default one: the reference
+        env.setenv(edgsp.ENV, str(learned))
         reference = _edgsp_project(tmp_path, data, "reference", None)
         prelabel(reference, model, tmp_path / "o-ref")
-    finally:
-        edgsp.use_model(None)
     runs["reference"] = _areas(reference)
     shipped = _edgsp_project(tmp_path, data, "shipped", None)
     prelabel(shipped, model, tmp_path / "o-shipped")

@@ -128,6 +128,7 @@ def refit_project(store, generator: str | None = None, warn=None, now=None) -> C
     current = project_convention(store, generator)
     if current.frozen:
         return current
-    convention = fit(project_examples(store, warn=warn), current.generator, now=now)
+    examples = project_examples(store, warn=warn)
+    convention = fit(examples, current.generator, now=now, model=current.model)
     save_project_convention(store, convention)
     return convention

@@ -129,7 +129,8 @@ def evaluate_masks(
     ``calibrate`` N > 0: N targets drawn with ``calibration_seed`` play the annotator's
     confirmed masks; the generator's convention (:func:`label_irst.core.convention.fit`) is
     fitted on them only, and every score is over the other targets only. ``prepare``, called
-    with those N examples before the fit, may adapt the generator to them (``--fine-tune``).
+    with those N examples before the fit, may adapt a learned generator to them and return the
+    model to grow with (``--fine-tune``), passed explicitly to the fit and the scoring.
     """
     if seeds not in SEED_MODES:
         raise LabelIrstError(f"unknown seed mode {seeds!r}; choose one of: {', '.join(SEED_MODES)}")
@@ -248,7 +249,6 @@ def _calibrate(
     for done, _, j, seed in picked:
         image, _, parts = _load(pairs[done], gt_margin)
         examples.append(Example(image, seed, parts[j], support_radius))
-    if prepare is not None:
-        prepare(examples)
-    convention = fit(examples, generator)
+    model = prepare(examples) if prepare is not None else None
+    convention = fit(examples, generator, model=model)
     return convention, {(d, r, j) for d, r, j, _ in picked}

@@ -77,6 +77,10 @@ class Convention:
     #: mean IoU on the examples with the fitted and with the default parameters
     score: float | None = None
     default_score: float | None = None
+    #: the learned generator's model (metadata record) this convention grows with, passed to
+    #: the generator explicitly (a project's own model); None: the generator's default. Not
+    #: part of the stored convention: a project records its model on its own.
+    model: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.params = {**default_params(self.generator), **self.params}
@@ -98,7 +102,7 @@ class Convention:
         self, image: np.ndarray, seed: tuple[float, float], support_radius: float = 20.0
     ) -> GeneratedMask:
         """The generator's mask for ``seed`` with this convention's parameters."""
-        return _generate(self.generator, self.params, image, seed, support_radius)
+        return _generate(self.generator, self.params, image, seed, support_radius, self.model)
 
     def generate_many(
         self, image: np.ndarray, seeds, support_radius: float = 20.0
@@ -112,7 +116,7 @@ class Convention:
             return [self.generate(image, s, r) for s, r in zip(seeds, radii)]
         from label_irst.core.generators import get_generator
 
-        grown = get_generator(self.generator).many(image, seeds, support_radius)
+        grown = get_generator(self.generator).many(image, seeds, support_radius, self.model)
         return [_with_margin(g, int(self.params.get("margin", 0)), image) for g in grown]
 
     def to_json(self) -> str:
@@ -192,7 +196,7 @@ def apply_margin(mask: CroppedMask, margin: int, shape: tuple[int, int]) -> Crop
     return CroppedMask.from_pixels(rows[keep], cols[keep])
 
 
-def _grow(generator: str, params: dict, image, seed, support_radius) -> GeneratedMask:
+def _grow(generator: str, params: dict, image, seed, support_radius, model=None) -> GeneratedMask:
     if generator in PAMG_FAMILY:
         from label_irst.core.pamg import pamg
 
@@ -201,7 +205,7 @@ def _grow(generator: str, params: dict, image, seed, support_radius) -> Generate
         return result
     from label_irst.core.generators import get_generator
 
-    return get_generator(generator).fn(image, seed, support_radius)
+    return get_generator(generator).grow(image, seed, support_radius, model)
 
 
 def _radii(support_radius, n: int) -> list[float]:
@@ -210,8 +214,10 @@ def _radii(support_radius, n: int) -> list[float]:
     return [float(r) for r in support_radius]
 
 
-def _generate(generator: str, params: dict, image, seed, support_radius) -> GeneratedMask:
-    result = _grow(generator, params, image, seed, support_radius)
+def _generate(
+    generator: str, params: dict, image, seed, support_radius, model=None
+) -> GeneratedMask:
+    result = _grow(generator, params, image, seed, support_radius, model)
     return _with_margin(result, int(params.get("margin", 0)), image)
 
 
@@ -268,7 +274,7 @@ def _margin_scores(grown: list[CroppedMask | None], examples, margins) -> np.nda
     return out
 
 
-def _grow_mask(generator: str, params: dict, ex: Example) -> CroppedMask:
+def _grow_mask(generator: str, params: dict, ex: Example, model=None) -> CroppedMask:
     """The generator's mask alone (for PAMG: Algorithm 1 up to k*, without the descriptors)."""
     if generator in PAMG_FAMILY:
         from label_irst.core import pamg
@@ -278,14 +284,14 @@ def _grow_mask(generator: str, params: dict, ex: Example) -> CroppedMask:
         )
         chosen = path[: pamg.best_step(energy)]
         return CroppedMask.from_pixels(chosen // w + r0, chosen % w + c0)
-    return _grow(generator, params, ex.image, ex.seed, ex.support_radius).mask
+    return _grow(generator, params, ex.image, ex.seed, ex.support_radius, model).mask
 
 
-def _grow_all(generator: str, params: dict, examples) -> list[CroppedMask | None]:
+def _grow_all(generator: str, params: dict, examples, model=None) -> list[CroppedMask | None]:
     out = []
     for ex in examples:
         try:
-            out.append(_grow_mask(generator, params, ex))
+            out.append(_grow_mask(generator, params, ex, model))
         except LabelIrstError:
             out.append(None)
     return out
@@ -314,13 +320,16 @@ def sweep(examples: list[Example], generator: str = "pamg+") -> dict[tuple, floa
     return table
 
 
-def fit(examples: list[Example], generator: str = "pamg+", now: float | None = None) -> Convention:
-    """Fit the convention of ``generator`` to ``examples`` (see the module docstring)."""
+def fit(
+    examples: list[Example], generator: str = "pamg+", now: float | None = None, model=None
+) -> Convention:
+    """Fit the convention of ``generator`` (with the learned ``model``, where it is one) to
+    ``examples`` (see the module docstring)."""
     base = default_params(generator)
     stamp = time.time() if now is None else now
     if not examples:
-        return Convention(generator, base, 0, None)
-    grown = _grow_all(generator, base, examples)
+        return Convention(generator, base, 0, None, model=model)
+    grown = _grow_all(generator, base, examples, model)
     by_margin = _margin_scores(grown, examples, MARGINS).mean(axis=1)
     default_score = float(by_margin[MARGINS.index(0)])
     i = _nearest_best(by_margin, MARGINS, 0)
@@ -343,4 +352,4 @@ def fit(examples: list[Example], generator: str = "pamg+", now: float | None = N
             params, score = {**params, "eps": EPS_GRID[k]}, float(by_eps[k])
     if not score > default_score:
         params, score = base, default_score
-    return Convention(generator, params, len(examples), stamp, False, score, default_score)
+    return Convention(generator, params, len(examples), stamp, False, score, default_score, model)

@@ -29,14 +29,26 @@ class GeneratorSpec:
     #: ``batch_fn(image, seeds, support_radius) -> list[GeneratedMask]`` grows every seed of one
     #: frame at once (learned generators run one network call); None: ``fn`` per seed.
     batch_fn: Callable | None = None
+    #: True when the generator is a learned model: ``fn`` and ``batch_fn`` then take
+    #: ``model=PATH`` (the model's metadata record; None: the default model)
+    learned: bool = False
 
-    def many(self, image: np.ndarray, seeds, support_radius: float) -> list[GeneratedMask]:
+    def grow(self, image: np.ndarray, seed, support_radius: float, model=None) -> GeneratedMask:
+        """One mask; ``model`` names the learned model to use (ignored by the others)."""
+        return self.fn(image, seed, support_radius, **self._model(model))
+
+    def many(
+        self, image: np.ndarray, seeds, support_radius: float, model=None
+    ) -> list[GeneratedMask]:
         """One mask per seed of one frame, batched where the generator can; ``support_radius``
-        is one value or one per seed."""
+        is one value or one per seed; ``model`` as in :meth:`grow`."""
         if self.batch_fn is not None:
-            return self.batch_fn(image, list(seeds), support_radius)
+            return self.batch_fn(image, list(seeds), support_radius, **self._model(model))
         radii = support_radius if np.ndim(support_radius) else [support_radius] * len(seeds)
-        return [self.fn(image, s, r) for s, r in zip(seeds, radii)]
+        return [self.grow(image, s, r, model) for s, r in zip(seeds, radii)]
+
+    def _model(self, model) -> dict:
+        return {"model": model} if self.learned and model is not None else {}
 
 
 _REGISTRY: dict[str, GeneratorSpec] = {}
@@ -45,9 +57,14 @@ DEFAULT_GENERATOR = "pamg+"
 
 
 def register(
-    name: str, fn: GeneratorFn, summary: str, uses_prior: bool = False, batch_fn=None
+    name: str,
+    fn: GeneratorFn,
+    summary: str,
+    uses_prior: bool = False,
+    batch_fn=None,
+    learned: bool = False,
 ) -> None:
-    _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior, batch_fn)
+    _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior, batch_fn, learned)
 
 
 def _deferred(module: str, attr: str) -> Callable:
@@ -87,6 +104,7 @@ def _load_builtin() -> None:
         _deferred("label_irst.infer.edgsp", "edgsp"),
         "EDGSP: learned point-prompt network on a 32 px crop (TEI, DPE, BBM; ONNX Runtime)",
         batch_fn=_deferred("label_irst.infer.edgsp", "edgsp_batch"),
+        learned=True,
     )
     register(
         "lesps-labels",

@@ -31,9 +31,9 @@ class RefitWorker(QThread):
     fitted = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, project: Path, generator: str):
+    def __init__(self, project: Path, generator: str, model: str | None = None):
         super().__init__()
-        self.project, self.generator = Path(project), generator
+        self.project, self.generator, self.model = Path(project), generator, model
 
     def run(self) -> None:
         from label_irst.batch.convention import project_examples
@@ -43,7 +43,7 @@ class RefitWorker(QThread):
         try:
             with ProjectStore.open(self.project, readonly=True) as store:
                 examples = project_examples(store)
-            self.fitted.emit(fit(examples, self.generator))
+            self.fitted.emit(fit(examples, self.generator, model=self.model))
         except (LabelIrstError, OSError) as exc:
             self.failed.emit(str(exc))
 
@@ -159,7 +159,7 @@ class ConventionController(QObject):
             self._again = True  # one more fit when this one ends: it may miss the latest edits
             return
         self.edits = 0
-        worker = RefitWorker(store.path, self.convention.generator)
+        worker = RefitWorker(store.path, self.convention.generator, self.convention.model)
         worker.fitted.connect(self._fitted)
         worker.failed.connect(lambda msg: self.window.statusBar().showMessage(msg, 8000))
         worker.finished.connect(self._finished)

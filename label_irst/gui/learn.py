@@ -104,13 +104,12 @@ class LearnController(QObject):
 
     # -- the project's model ----------------------------------------------------------------
     def load(self) -> None:
-        """Point ``edgsp`` at the project's model (the shipped one if it recorded none)."""
-        from label_irst.infer import edgsp as runtime
+        """Show the project's model (the shipped one if it recorded none); the project's
+        convention carries it to whatever grows masks (:func:`label_irst.io.convention.project_convention`)."""
         from label_irst.io.generator_model import project_model
 
         store = self._store()
         path = project_model(store) if store is not None else None
-        runtime.use_model(path)
         if path is None:
             _show(self.label, "")
         elif path.with_suffix(".json").is_file():
@@ -129,7 +128,7 @@ class LearnController(QObject):
     def start(self) -> None:
         from label_irst.batch.convention import SEEDED_SOURCES
         from label_irst.infer import edgsp as runtime
-        from label_irst.io.generator_model import models_folder
+        from label_irst.io.generator_model import models_folder, project_model
 
         store = self._store()
         bar = self.window.statusBar()
@@ -151,7 +150,7 @@ class LearnController(QObject):
         folder = models_folder(store.path)
         folder.mkdir(parents=True, exist_ok=True)
         self.out = folder / time.strftime("edgsp-%Y%m%d-%H%M%S")
-        base = runtime.model_path()
+        base = project_model(store) or runtime.model_path()
         args = ["-m", "label_irst", "train-generator", str(store.path), "--out", str(self.out),
                 "--epochs", str(EPOCHS), "--val-fraction", str(HELD_OUT), "--json",
                 *EXTRA_ARGS]  # fmt: skip
@@ -240,7 +239,6 @@ class LearnController(QObject):
         self.window.statusBar().showMessage(message, 15000)
 
     def _decide(self, new: float, current: float, n: int, convention) -> None:
-        from label_irst.infer import edgsp as runtime
         from label_irst.io.generator_model import set_project_model
 
         store = self._store()
@@ -255,13 +253,13 @@ class LearnController(QObject):
             return
         path = self.out.with_suffix(".json")
         set_project_model(store, path)
-        runtime.use_model(path)
         _show(self.label, f"edgsp {new:.1f} vs {name} {current:.1f}",
               f"edgsp model: {path.stem} ({figures})")  # fmt: skip
         combo = self.window.parameters.generator
         if combo.currentData() != "edgsp":
             combo.setCurrentIndex(combo.findData("edgsp"))  # switches and loads the convention
         else:
+            self.window.conventions.load()  # the convention now carries the new model
             self.window.conventions.refit()  # the margin was fitted for the old model
         self.window.statusBar().showMessage(f"Learned model adopted: {figures}", 15000)
 

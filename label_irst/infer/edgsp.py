@@ -7,8 +7,8 @@ crop size, prompt sigma, threshold, training record) beside its graph ``<stem>.o
 :func:`edgsp_batch` runs every seed of one frame in a single session call (box conversion,
 pre-annotation, evaluation).
 
-The model used by the registry is, in order: :func:`use_model`'s path (the app sets its
-project's), ``$LABEL_IRST_EDGSP_MODEL``, the shipped ``models/edgsp.json``. If that file is
+The model is passed explicitly (``model=``: a project's own model, which its convention
+carries); without one, ``$LABEL_IRST_EDGSP_MODEL``, else the shipped ``models/edgsp.json``. If that file is
 missing or unreadable, ``edgsp`` warns once (one line, naming the file) and grows the mask with
 ``pamg+`` instead, marking the result's ``generator`` as ``pamg+``. :func:`load_edgsp` itself
 raises a one-line :class:`LabelIrstError`.
@@ -121,28 +121,20 @@ def load_edgsp(path: str | Path, device: str = "cpu", threads: int | None = 1) -
 
 
 _lock = threading.Lock()
-_chosen: Path | None = None
 _cache: dict[Path, EDGSPModel | LabelIrstError] = {}
 _warned: set[str] = set()
 
 
-def use_model(path: str | Path | None) -> None:
-    """Make ``path`` (None: the default) the model behind the registry's ``edgsp``."""
-    global _chosen
-    with _lock:
-        _chosen = None if path is None else Path(path)
-
-
 def model_path() -> Path:
-    if _chosen is not None:
-        return _chosen
+    """The default model: ``$LABEL_IRST_EDGSP_MODEL``, else the shipped one."""
     env = os.environ.get(ENV)
     return Path(env) if env else SHIPPED
 
 
-def current_model() -> EDGSPModel:
-    """The registry's model, loaded once per path (a failure is remembered, not retried)."""
-    path = model_path()
+def current_model(path: str | Path | None = None) -> EDGSPModel:
+    """The model at ``path`` (None: the registry's default, :func:`model_path`), loaded once
+    per path (a failure is remembered, not retried)."""
+    path = model_path() if path is None else Path(path)
     with _lock:
         if path not in _cache:
             try:
@@ -173,20 +165,27 @@ def _fallback(exc: LabelIrstError):
 
 
 def edgsp(
-    image: np.ndarray, seed: tuple[float, float], support_radius: float = 20.0
+    image: np.ndarray,
+    seed: tuple[float, float],
+    support_radius: float = 20.0,
+    model: str | Path | None = None,
 ) -> GeneratedMask:
-    """The registry's ``edgsp``: one click -> one mask (falls back to pamg+ without a model)."""
+    """The registry's ``edgsp``: one click -> one mask with ``model`` (a project's own model,
+    passed explicitly; None: the default); pamg+ where the model cannot be loaded."""
     try:
-        model = current_model()
+        model = current_model(model)
     except LabelIrstError as exc:
         return _fallback(exc)(image, seed, support_radius)
     return model.generate(image, [seed], support_radius)[0]
 
 
-def edgsp_batch(image: np.ndarray, seeds, support_radius: float = 20.0) -> list[GeneratedMask]:
-    """Every seed of one frame in one session call (pamg+ per seed without a model)."""
+def edgsp_batch(
+    image: np.ndarray, seeds, support_radius: float = 20.0, model: str | Path | None = None
+) -> list[GeneratedMask]:
+    """Every seed of one frame in one session call with ``model`` as in :func:`edgsp` (pamg+
+    per seed where the model cannot be loaded)."""
     try:
-        model = current_model()
+        model = current_model(model)
     except LabelIrstError as exc:
         grow = _fallback(exc)
         seeds = list(seeds)

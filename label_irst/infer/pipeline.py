@@ -23,16 +23,14 @@ are the same.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from label_irst.core.convention import Convention, apply_margin
+from label_irst.core.convention import Convention
 from label_irst.core.pamg import GUIDED_SCALE, guided_support_radius
-from label_irst.core.result import describe
 from label_irst.core.tracking import TrackerConfig
 from label_irst.errors import LabelIrstError
 from label_irst.infer.rprnet import SequenceRunner
@@ -135,53 +133,22 @@ class Tracked(NamedTuple):
 
 
 # -- grow masks ----------------------------------------------------------------------------------
-_learned_lock = threading.Lock()
-_learned: dict[Path, object] = {}
-
-
-def _learned_model(path: Path):
-    """The EDGSP model at ``path``, loaded once per process (a failure is remembered)."""
-    from label_irst.infer.edgsp import load_edgsp
-
-    path = Path(path)
-    with _learned_lock:
-        if path not in _learned:
-            try:
-                _learned[path] = load_edgsp(path)
-            except LabelIrstError as exc:
-                _learned[path] = exc
-        return _learned[path]
-
-
-def forget_learned_models() -> None:
-    """Drop loaded learned generators (after a model file was replaced)."""
-    with _learned_lock:
-        _learned.clear()
-
-
 def _grower(convention: Convention, edgsp_model: Path | None, warn):
     """``grow(image, seeds, radii) -> [GeneratedMask]`` of the convention, with the named
-    learned model for ``edgsp`` (pamg+ with a warning where that model cannot be loaded)."""
+    learned model for ``edgsp`` passed explicitly (pamg+ with a warning where that model
+    cannot be loaded)."""
     if convention.generator != "edgsp" or edgsp_model is None:
         return convention.generate_many
-    model = _learned_model(edgsp_model)
-    margin = int(convention.params.get("margin", 0))
-    if isinstance(model, LabelIrstError):
+    from label_irst.infer.edgsp import current_model
+
+    try:
+        current_model(edgsp_model)
+    except LabelIrstError as exc:
         if warn is not None:
-            warn(f"edgsp: {model}; using pamg+ instead")
+            warn(f"edgsp: {exc}; using pamg+ instead")
+        margin = int(convention.params.get("margin", 0))
         return Convention("pamg+", {"margin": margin}).generate_many
-
-    def grow(image, seeds, radii):
-        out = []
-        for g in model.generate(image, seeds, radii):
-            if margin:
-                mask = apply_margin(g.mask, margin, image.shape)
-                g = describe(image, mask, g.seed, g.support_radius, g.generator,
-                             polarity=g.polarity)  # fmt: skip
-            out.append(g)
-        return out
-
-    return grow
+    return replace(convention, model=str(edgsp_model)).generate_many
 
 
 def guided_results(

@@ -27,12 +27,20 @@ def project_generator(store) -> str:
 
 def project_convention(store, generator: str | None = None) -> Convention:
     """The project's convention for ``generator`` (its own generator if None); the generator's
-    defaults when none was fitted yet."""
-    generator = get_generator(generator or project_generator(store)).name
-    text = ProjectSettings(store).convention_json(generator)
+    defaults when none was fitted yet. A learned generator's convention carries the project's
+    own model (``Convention.model``), so whoever grows with it uses that model, passed along
+    explicitly."""
+    spec = get_generator(generator or project_generator(store))
+    settings = ProjectSettings(store)
+    text = settings.convention_json(spec.name)
     if text is None:
-        return Convention(generator)
-    return Convention.from_json(text, generator, where=f"{store.path} (stored convention)")
+        convention = Convention(spec.name)
+    else:
+        where = f"{store.path} (stored convention)"
+        convention = Convention.from_json(text, spec.name, where=where)
+    if spec.learned and settings.learned_generator is not None:
+        convention.model = str(settings.learned_generator)
+    return convention
 
 
 def save_project_convention(store, convention: Convention) -> None:

@@ -9,9 +9,9 @@ its mean IoU on the held-back fifth, with its convention, beats the current mode
 own. (The trainer's own held-out score has no convention: on a team that draws its edges one
 pixel out, the current model scores low there although a margin alone puts it right.)
 
-The fine-tuned model is written to a temporary folder and made the registry's ``edgsp`` model
-for the scoring pass (:func:`label_irst.infer.edgsp.use_model`); :meth:`FineTune.close` puts
-the previous model back and removes the folder.
+The fine-tuned model is written to a temporary folder; the hook returns the model to score
+with (the fine-tuned one if adopted, else the current one), which the evaluation passes
+explicitly to the generator; :meth:`FineTune.close` removes the folder.
 """
 
 from __future__ import annotations
@@ -40,12 +40,11 @@ class FineTune:
         self.threads = threads
         self.log = log
         self.folder = Path(tempfile.mkdtemp(prefix="label-irst-finetune-"))
-        self.previous = registry.model_path()
         self.result = None
         self.adopted = False
         self.held_back = (float("nan"), float("nan"))
 
-    def __call__(self, examples) -> None:
+    def __call__(self, examples) -> str:
         cfg = GeneratorTrainConfig(
             epochs=EPOCHS, val_fraction=HELD_OUT, init=str(self.init), threads=self.threads
         )
@@ -57,13 +56,13 @@ class FineTune:
         tuned = calibrated_miou(self.result.metadata, train, held)
         self.held_back = (current, tuned)
         self.adopted = not held or tuned > current
-        registry.use_model(self.result.metadata if self.adopted else self.init)
         if self.log is not None:
             self.log(
                 f"fine-tuned on {len(examples)} targets in {self.result.seconds:.0f} s: held-back "
                 f"mIoU with the fitted margin {current:.1f} -> {tuned:.1f} "
                 f"({'adopted' if self.adopted else 'not adopted'})"
             )
+        return str(self.result.metadata if self.adopted else self.init)
 
     def summary(self) -> dict:
         r = self.result
@@ -80,7 +79,6 @@ class FineTune:
         }
 
     def close(self) -> None:
-        registry.use_model(self.previous)
         registry.forget_models()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -89,8 +87,7 @@ def calibrated_miou(model, train, held) -> float:
     """Mean IoU (%) on ``held`` of the edgsp ``model`` with the convention fitted on ``train``."""
     if not held:
         return float("nan")
-    registry.use_model(model)
-    convention = fit(train, "edgsp")
+    convention = fit(train, "edgsp", model=str(model))
     ious = [
         cropped_iou(convention.generate(ex.image, ex.seed, ex.support_radius).mask, ex.mask)
         for ex in held
