@@ -209,3 +209,21 @@ def test_sirst_v1_training_frames_read_points_from_centroids(sirst_v1):
     assert len(frames) == 341  # img_idx/train.txt
     assert sum(len(f.points) for f in frames) >= 341
     assert all(f.mask is not None and f.digest for f in frames)
+
+
+def test_point2mask_with_lesps_labels(tiny_model, tmp_path):
+    import os
+
+    from label_irst.io.images import read_mask
+
+    root, out, _ = tiny_model
+    env = {**os.environ, "LABEL_IRST_LESPS_LABELS": str(out.with_name("seg.labels.npz"))}
+    got = subprocess.run(
+        [sys.executable, "-m", "label_irst", "point2mask", str(root / "images"), "--points",
+         str(root / "centroids.csv"), "--out", str(tmp_path / "out"), "--generator",
+         "lesps-labels", "--quiet"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    masks = sorted((tmp_path / "out").glob("*.png"))
+    assert masks, got.stderr
+    assert all(read_mask(m).any() for m in masks)
