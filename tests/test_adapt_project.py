@@ -138,3 +138,11 @@ def test_adapt_no_record_reads_the_project_only(tmp_path, capsys):
     assert path.read_bytes() == before
     assert main(["adapt", str(path), "--steps", "0", "--quiet"]) == 2
     assert "--steps must be at least 1" in capsys.readouterr().err
+
+
+def test_held_back_frames_without_a_target_give_no_figure_and_a_readable_record(tmp_path):
+    path = _project(tmp_path, reviewed=(0, 1, 2, 3, 4, 5))  # frames 4 and 5 hold no target
+    summary = adapt_project(path, cfg=AdaptConfig(**TINY.__dict__), threads=1, log=lambda m: None)
+    assert summary["held_back_frames"] == 2 and not summary["adopted"]
+    record = json.loads(Path(summary["model"]).read_text())  # no NaN: JSON reads it back
+    assert record["training"]["held_back"]["pd_current"] is None

@@ -410,6 +410,18 @@ def adapt(
     return result
 
 
+def _json_safe(value):
+    """``value`` with every non-finite float (a held-back Pd over frames without a target, a
+    loss that diverged) as None: JSON has no NaN, and the record must read back."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _export(model, out: Path, stem: str, weights: Path, init, cfg, result) -> Path:
     from label_irst.train.export import export_onnx
 
@@ -433,7 +445,7 @@ def _export(model, out: Path, stem: str, weights: Path, init, cfg, result) -> Pa
         "training_frames": result.training_frames,
         "seconds": result.seconds,
     }
-    meta = export_onnx(model, out, stem, training)
+    meta = export_onnx(model, out, stem, _json_safe(training))
     if "threshold" in base:
         from label_irst.io.atomic import write_text_atomic
 
