@@ -361,10 +361,12 @@ class LoopController(QObject):
             ProjectSettings(store).set_detector(s["model"])
         store.set_meta(LAST_ADAPTATION_KEY, last_adaptation(s, self._reviewed_at_start))
         figures = f"held-back Pd {_pct(s.get('current_pd'))} → {_pct(s.get('new_pd'))} %"
+        if _pct(s.get("current_pd")) == _pct(s.get("new_pd")) == "–":
+            figures = "no target in the held-back frames to score"
         head = (
             f"detector: adapted on {s.get('training_frames', 0)} frames, {figures}"
             if s.get("adopted")
-            else f"detector: kept ({figures} on {s.get('held_back_frames', 0)} held-back frame(s))"
+            else f"detector: kept, {figures} ({s.get('held_back_frames', 0)} held-back frame(s))"
         )
         if sink is None:
             return self._end("kept", f"{head}; nothing re-annotated")
