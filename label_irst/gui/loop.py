@@ -6,14 +6,15 @@ reviewed frames and pre-annotate the unreviewed frames again, in the background.
    the project; its progress bar drives the status bar's progress. Pause stops the child
    (SIGSTOP; its wall-time budget keeps counting), Cancel kills it.
 2. **Re-annotate.** When the new model is adopted (better than the current one on the held-back
-   fifth), :class:`ReannotateWorker` runs the shared pipeline
+   fifth), :class:`~label_irst.gui.loop_work.ReannotateWorker` runs the shared pipeline
    (:func:`label_irst.infer.pipeline.run_sequence`, tracks linked) with it over every sequence of
    the project, in its own read-only connection, writing nothing: it collects the linked
    sequences. Pause blocks it at the next frame, Cancel stops it.
 3. **Apply.** On the GUI thread, in one go: the model is recorded for the project, the collected
    candidates are stored through :class:`label_irst.infer.sinks.ProjectSink` (so reviewed frames,
    confirmed and rejected targets are never touched and new tracks continue confirmed ones), and
-   the whole re-annotation is one step of the undo history (:class:`ReannotationEdit`). Cancel at
+   the whole re-annotation is one step of the undo history
+   (:class:`~label_irst.gui.loop_work.ReannotationEdit`). Cancel at
    any point leaves the project as it was (the child's model files stay in
    ``<project>.models/``, unrecorded, as ``label-irst adapt`` leaves a model it did not adopt).
 
@@ -29,11 +30,9 @@ import os
 import re
 import signal
 import sys
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, QThread, Signal
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtCore import QObject, QProcess, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -43,9 +42,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from label_irst.errors import LabelIrstError
+from label_irst.gui.loop_work import (
+    Collected,
+    ReannotateWorker,
+    ReannotationEdit,
+    frames_of,
+    model_candidates,
+)
 from label_irst.io.project_reviewed import LAST_ADAPTATION_KEY, last_adaptation, reviewed_frames
-from label_irst.job import Job
 
 #: the loop runs after every this many newly reviewed frames (the setting's default)
 DEFAULT_EVERY = 20
@@ -56,130 +60,6 @@ THREADS = 2
 #: extra ``label-irst adapt`` arguments (tests make the adaptation tiny)
 EXTRA_ARGS: list[str] = []
 _PROGRESS = re.compile(r"(\d+)/(\d+) \[")
-
-
-class PausableJob(Job):
-    """A :class:`Job` whose progress report waits while ``paused`` is set (and not cancelled):
-    the pipeline stops at the next frame and goes on where it stopped."""
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.running = threading.Event()
-        self.running.set()
-
-    def step(self, done: int, total: int) -> None:
-        while not self.running.wait(0.1):
-            if self.cancelled:
-                break
-        super().step(done, total)
-
-
-class _Collect:
-    """The worker's sink: it keeps each linked sequence (and each untracked frame) to be stored
-    later on the GUI thread; it writes nothing."""
-
-    def __init__(self):
-        self.tracked: list = []  # (sequence, Tracked)
-        self.frames: list = []  # (sequence, FrameResult) of sequences not linked (image sets)
-
-    def resume_from(self, seq):
-        from label_irst.infer.sinks import Resume
-
-        return Resume()
-
-    def write_frame(self, seq, frame) -> None:
-        if frame.results is not None:
-            self.frames.append((seq, frame))
-
-    def finish_sequence(self, seq, done, tracked, complete: bool) -> int:
-        if tracked is None:
-            return 0
-        self.tracked.append((seq, tracked))
-        return len(tracked.summary)
-
-
-class ReannotateWorker(QThread):
-    """Pre-annotates every sequence of the project with ``model`` (the shared pipeline, tracks
-    linked), writing nothing; ``collected`` carries what to store."""
-
-    progress = Signal(int, int)
-    collected = Signal(object)  # a _Collect
-    failed = Signal(str)
-
-    def __init__(self, project: Path, model: Path, convention, edgsp_model, threads=THREADS):
-        super().__init__()
-        self.project, self.model = Path(project), Path(model)
-        self.convention, self.edgsp_model, self.threads = convention, edgsp_model, threads
-        self.job = PausableJob(progress=self.progress.emit)
-
-    def run(self) -> None:
-        try:
-            sink = self._run()
-        except (LabelIrstError, OSError) as exc:
-            self.failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
-            return
-        self.collected.emit(sink)
-
-    def _run(self) -> _Collect:
-        from label_irst.core.convention import Convention
-        from label_irst.infer.decode import DEFAULT_THRESHOLD
-        from label_irst.infer.pipeline import Progress, UnitOptions, run_sequence
-        from label_irst.infer.project import project_sequences
-        from label_irst.infer.session import load_model
-        from label_irst.infer.tracks import DEFAULT_TRACKING
-        from label_irst.io.project import ProjectStore
-
-        model = load_model(self.model, "auto", self.threads)
-        threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
-        opts = UnitOptions(
-            DEFAULT_TRACKING.low, grow=True, tracker=DEFAULT_TRACKING,
-            convention=self.convention or Convention(), edgsp_model=self.edgsp_model,
-            still_threshold=threshold,
-        )  # fmt: skip
-        with ProjectStore.open(self.project, readonly=True) as store:
-            seqs = project_sequences(store)
-        sink = _Collect()
-        try:
-            progress = Progress(self.job, sum(len(s.stems()) for s in seqs))
-            for seq in seqs:
-                report = run_sequence(seq, model, opts, sink, self.job, progress=progress)
-                if report.warnings:
-                    raise LabelIrstError(report.warnings[0])
-                if self.job.cancelled:
-                    break
-        finally:
-            for seq in seqs:
-                seq.close()
-        return sink
-
-
-class ReannotationEdit(QUndoCommand):
-    """The loop's re-annotation as one undo step: the model candidates it replaced and the ones
-    it stored (each side restored under its own ids, in one transaction)."""
-
-    def __init__(self, controller: LoopController, store, before: list, after: list, text: str):
-        super().__init__(text)
-        self.controller, self.store = controller, store
-        self.before, self.after = before, after
-        self._done = True
-
-    def redo(self) -> None:
-        if self._done:
-            self._done = False
-            return
-        self._swap(self.before, self.after)
-
-    def undo(self) -> None:
-        self._swap(self.after, self.before)
-
-    def _swap(self, out: list, back: list) -> None:
-        from label_irst.io.project_swap import swap_targets
-
-        ws = self.controller.window.workspace
-        if ws is None or ws.store is not self.store:
-            return
-        swap_targets(self.store, [t.id for t in out], back)
-        self.controller.refresh_window()
 
 
 class LoopPanel(QWidget):
@@ -328,8 +208,9 @@ class LoopController(QObject):
         adopted = self.summary.get("adopted")
         model = Path(self.summary["model"]) if adopted else project_detector_model(ws.store)
         self.worker = ReannotateWorker(
-            self._project, model, self.window.conventions.convention, project_model(ws.store)
-        )
+            self._project, model, self.window.conventions.convention, project_model(ws.store),
+            THREADS,
+        )  # fmt: skip
         self.worker.progress.connect(self._worker_progress)
         self.worker.collected.connect(self._apply)
         self.worker.failed.connect(self._failed)
@@ -346,7 +227,7 @@ class LoopController(QObject):
         self.panel.bar.setValue(done)
 
     # -- 3. apply ----------------------------------------------------------------------------
-    def _apply(self, sink: _Collect | None) -> None:
+    def _apply(self, sink: Collected | None) -> None:
         """Record the outcome and store the re-annotation as one undo step (GUI thread)."""
         from label_irst.infer.sinks import ProjectSink
         from label_irst.io.project_settings import ProjectSettings
@@ -371,8 +252,8 @@ class LoopController(QObject):
         if sink is None:
             return self._end("kept", f"{head}; nothing re-annotated")
         project_sink = ProjectSink(store)
-        frames = _frames_of(sink, project_sink.reviewed)
-        before = _model_candidates(store, frames)
+        frames = frames_of(sink, project_sink.reviewed)
+        before = model_candidates(store, frames)
         for seq, tracked in sink.tracked:
             project_sink.finish_sequence(seq, [], tracked, True)
         for seq, frame in sink.frames:
@@ -380,7 +261,7 @@ class LoopController(QObject):
 
             scores = detection_scores(frame.entry.get("targets", []))
             project_sink.store_frame(seq, frame.t, frame.shape, frame.results, scores)
-        after = _model_candidates(store, frames)
+        after = model_candidates(store, frames)
         count = len({(sid, t) for sid, t in frames})
         text = f"re-annotation of {count} frames by the loop"
         self.window.history.stack.push(ReannotationEdit(self, store, before, after, text))
@@ -452,25 +333,3 @@ def _pct(value) -> str:
     except (TypeError, ValueError):
         return "–"
     return "–" if value != value else f"{value:.0f}"
-
-
-def _frames_of(sink: _Collect, reviewed: dict) -> list[tuple[int, int]]:
-    """(sequence id, frame) of every frame the re-annotation writes (not the reviewed ones)."""
-    out = []
-    for seq, tracked in sink.tracked:
-        out += [(seq.sequence_id, t) for t, *_ in tracked.writes]
-    out += [(seq.sequence_id, frame.t) for seq, frame in sink.frames]
-    return sorted({(s, t) for s, t in out if t not in reviewed.get(s, ())})
-
-
-def _model_candidates(store, frames: list[tuple[int, int]]) -> list:
-    """The model candidates on ``frames`` (what a re-annotation replaces)."""
-    wanted: dict[int, set[int]] = {}
-    for sid, t in frames:
-        wanted.setdefault(sid, set()).add(t)
-    return [
-        t
-        for sid, idx in wanted.items()
-        for t in store.targets(sid)
-        if t.frame in idx and t.source == "model" and t.status == "candidate"
-    ]
