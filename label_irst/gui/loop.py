@@ -111,13 +111,14 @@ class LoopController(QObject):
         self._store = None
         self._baseline: dict[Path, int] = {}  # reviewed frames when a loop last ended
         self.last_message = ""
+        self._running = False
         window.reviewed.changed.connect(self.note_reviewed)
 
     # -- when ------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        running = self.process is not None and self.process.state() != QProcess.NotRunning
-        return running or (self.worker is not None and self.worker.isRunning())
+        """From :meth:`start` until the outcome is applied or dropped (:meth:`_end`)."""
+        return self._running
 
     def pending(self) -> int:
         """Frames reviewed since the last adaptation (of the app or of ``label-irst adapt``)."""
@@ -161,6 +162,11 @@ class LoopController(QObject):
         self._reviewed_at_start = sum(len(f) for f in reviewed_frames(ws.store).values())
         args = ["-m", "label_irst", "adapt", str(self._project), "--no-record", "--json",
                 "--minutes", str(MINUTES), "--threads", str(THREADS), *EXTRA_ARGS]  # fmt: skip
+        for done in (self.process, self.worker):
+            if done is not None:
+                done.deleteLater()
+        self.worker = None
+        self._running = True
         self.process = QProcess(self)
         self.process.setProgram(sys.executable)
         self.process.setArguments(args)
@@ -319,6 +325,7 @@ class LoopController(QObject):
             self.worker.wait()
 
     def _end(self, outcome: str, message: str) -> None:
+        self._running = False
         if self._project is not None:
             self._baseline[self._project] = self._reviewed_at_start
         self.panel.hide()

@@ -153,7 +153,7 @@ class _Relay:
         scores = detection_scores(frame.entry.get("targets", []))
         kept = [(r, s) for r, s in zip(frame.results, scores) if r is not None and r.mask.area > 0]
         masks = [r for r, _ in kept]
-        self.worker.detected.emit(frame.t, seq.names[frame.t], frame.shape, masks,
+        self.worker.detected.emit(frame.t, seq.frame_name(frame.t), frame.shape, masks,
                                   [s for _, s in kept])  # fmt: skip
         self.worker.emitted += len(masks)
 
