@@ -84,6 +84,9 @@ class ReannotateWorker(QThread):
         except (LabelIrstError, OSError) as exc:
             self.failed.emit(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
             return
+        except Exception as exc:  # a bug must end the loop, not leave it running for ever
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            raise
         self.collected.emit(sink)
 
     def _run(self) -> Collected:
