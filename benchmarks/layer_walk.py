@@ -61,7 +61,9 @@ class Walk:
         if layer(callee) is None:
             return
         caller_frame = frame.f_back
-        while caller_frame is not None and layer(caller_frame.f_globals.get("__name__", "")) is None:
+        while (
+            caller_frame is not None and layer(caller_frame.f_globals.get("__name__", "")) is None
+        ):
             caller_frame = caller_frame.f_back
         caller = caller_frame.f_globals.get("__name__", "") if caller_frame is not None else ""
         self.modules[callee] += 1
