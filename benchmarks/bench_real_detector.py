@@ -89,24 +89,30 @@ def score_stills(root: Path, pred: Path, split: str, min_score: float = 0.0) -> 
     return _summary(rows)
 
 
+def _prelabel(argv: list[str]) -> None:
+    if cli(["prelabel", *argv]) != 0:
+        raise SystemExit(f"prelabel {' '.join(argv)} failed")
+
+
 def sweep(args) -> dict:
     """Per frame (no tracking), one run at a low threshold read at several thresholds: the
     curve a model's default threshold is chosen from (on a split no run trained on)."""
     out: dict = {"model": args.model, "split": args.split, "sweep": {}}
     common = ["--model", args.model, "--quiet", "--threads", str(args.threads), "--no-track"]
-    common += ["--threshold", "0.05", "--split", args.split]
+    common += ["--threshold", "0.05"]
     thresholds = [float(t) for t in args.sweep.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         for part, root in (("videos", args.videos), ("stills", args.stills)):
             if not root:
                 continue
+            split = args.split if part == "videos" else (args.stills_split or args.split)
             pred = Path(tmp) / part
-            assert cli(["prelabel", root, "--out", str(pred), *common]) == 0
+            _prelabel([root, "--out", str(pred), "--split", split, *common])
             for t in thresholds:
                 if part == "videos":
-                    row = score_videos(Path(root), pred, args.split, args.distance, t)["all"]
+                    row = score_videos(Path(root), pred, split, args.distance, t)["all"]
                 else:
-                    row = score_stills(Path(root), pred, args.split, t)["all"]
+                    row = score_stills(Path(root), pred, split, t)["all"]
                 out["sweep"].setdefault(str(t), {})[part] = row
     return out
 
@@ -126,22 +132,9 @@ def run(args) -> dict:
             out["videos"] = score_videos(Path(args.videos), pred, args.split, args.distance)
         if args.stills:
             pred = Path(tmp) / "stills"
-            assert (
-                cli(
-                    [
-                        "prelabel",
-                        args.stills,
-                        "--out",
-                        str(pred),
-                        "--split",
-                        args.split,
-                        "--no-track",
-                        *common,
-                    ]
-                )
-                == 0
-            )
-            out["stills"] = score_stills(Path(args.stills), pred, args.split)
+            split = args.stills_split or args.split
+            _prelabel([args.stills, "--out", str(pred), "--split", split, "--no-track", *common])
+            out["stills"] = score_stills(Path(args.stills), pred, split)
     return out
 
 
@@ -151,6 +144,7 @@ def main() -> None:
     p.add_argument("--videos", default=None, help="root from `label-irst dataset videos`")
     p.add_argument("--stills", default=None, help="root from `label-irst dataset stills`")
     p.add_argument("--split", default="test")
+    p.add_argument("--stills-split", default=None, help="split of the stills (default: --split)")
     p.add_argument("--distance", type=float, default=5.0, help="video: match distance (px)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
