@@ -19,6 +19,7 @@ CHILD = textwrap.dedent(
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
+    from label_irst.gui import editing
     from label_irst.gui.main_window import MainWindow
     window = MainWindow(QSettings(sys.argv[3], QSettings.Format.IniFormat))
     window.show()
@@ -28,13 +29,13 @@ CHILD = textwrap.dedent(
         frame = n % len(seeds)
         window.show_frame(frame)
         for x, y in seeds[frame]:
-            window.on_click(window.global_view, x + 0.5, y + 0.5)
+            editing.click(window, window.global_view, x + 0.5, y + 0.5)
             target = window.annotator.confirm()
             window.refresh_masks()
             print(json.dumps([target.id, target.mask.area]), flush=True)
             window.parameters.set_tool("brush")  # keep editing: strokes on the confirmed target
-            window.on_drag(x + 2.5, y + 0.5, "start")
-            window.on_drag(x + 3.5, y + 0.5, "finish")
+            editing.drag(window, x + 2.5, y + 0.5, "start")
+            editing.drag(window, x + 3.5, y + 0.5, "finish")
             window.parameters.set_tool("seed")
             app.processEvents()
     """

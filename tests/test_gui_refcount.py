@@ -30,6 +30,7 @@ def test_signal_emit_keeps_the_count_of_true(qapp):
 
 
 def test_stepping_hundreds_of_frames_keeps_the_count_of_true(qtbot, tmp_path, monkeypatch):
+    from label_irst.gui import editing
     from label_irst.gui.main_window import MainWindow
 
     monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
@@ -44,7 +45,7 @@ def test_stepping_hundreds_of_frames_keeps_the_count_of_true(qtbot, tmp_path, mo
     qtbot.waitExposed(window)
     window.open_path(tmp_path / "frames")
     x, y = int(round(truths[0][0].x)), int(round(truths[0][0].y))
-    window.on_click(window.global_view, x + 0.5, y + 0.5)
+    editing.click(window, window.global_view, x + 0.5, y + 0.5)
     window.edits.confirm()
 
     def session(steps):

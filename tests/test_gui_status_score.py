@@ -30,8 +30,10 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def _click(window, target: Target) -> str:
+    from label_irst.gui import editing
+
     y, x = (int(v) for v in np.argwhere(target.mask.crop)[0] + target.mask.offset)
-    window.on_click(window.global_view, x + 0.5, y + 0.5)
+    editing.click(window, window.global_view, x + 0.5, y + 0.5)
     assert window.annotator.selected_target().id == target.id
     return window.target_label.text()
 

@@ -90,15 +90,16 @@ KEYS = {
 }
 
 
-def _open(window, path, project=None) -> None:
+def open_or_warn(window, path, project=None) -> None:
     try:
         window.open_path(path, project)
     except LabelIrstError as exc:
         QMessageBox.warning(window, "Cannot open", str(exc))
 
 
-def build_actions(window) -> dict[str, QAction]:
-    """Create the menus; return the actions by name (tests trigger them directly)."""
+def build_actions(window, navigation) -> dict[str, QAction]:
+    """Create the menus; return the actions by name (tests trigger them directly). The
+    Sequence menu drives ``navigation`` (the window's navigation bar)."""
     acts: dict[str, QAction] = {}
 
     def add(menu, name: str, text: str, slot) -> QAction:
@@ -117,7 +118,7 @@ def build_actions(window) -> dict[str, QAction]:
             window, "Open a folder of frames", window.start_folder()
         )
         if folder:
-            _open(window, folder)
+            open_or_warn(window, folder)
 
     def ask_file():
         path, _ = QFileDialog.getOpenFileName(
@@ -125,14 +126,14 @@ def build_actions(window) -> dict[str, QAction]:
             "*.avi *.mkv *.mov *.png *.tif *.tiff *.bmp *.jpg);;All files (*)"
         )  # fmt: skip
         if path:
-            _open(window, path)
+            open_or_warn(window, path)
 
     def ask_project():
         path, _ = QFileDialog.getOpenFileName(
             window, "Open a project", window.start_folder(), "Project (*.lirst)"
         )
         if path:
-            _open(window, path)
+            open_or_warn(window, path)
 
     def new_project():
         path, _ = QFileDialog.getSaveFileName(
@@ -142,7 +143,7 @@ def build_actions(window) -> dict[str, QAction]:
             return
         folder = QFileDialog.getExistingDirectory(window, "Frames of the new project")
         if folder:
-            _open(window, folder, Path(path).with_suffix(".lirst"))
+            open_or_warn(window, folder, Path(path).with_suffix(".lirst"))
 
     def export():
         folder = QFileDialog.getExistingDirectory(window, "Export masks to", window.start_folder())
@@ -177,6 +178,11 @@ def build_actions(window) -> dict[str, QAction]:
                 return
         window.prelabel_sequence(model)
 
+    def export_dataset():
+        from label_irst.gui.export_dialog import ask_and_export
+
+        ask_and_export(window)
+
     def polygon_key():
         if window.session.tool == "polygon" and window.shapes.vertices:
             window.shapes.close_polygon()
@@ -184,7 +190,7 @@ def build_actions(window) -> dict[str, QAction]:
             window.session.tool = "polygon"
 
     def go_to_frame():
-        box = window.navigation.go_to
+        box = navigation.go_to
         box.setFocus()
         box.selectAll()
 
@@ -220,7 +226,7 @@ def build_actions(window) -> dict[str, QAction]:
     add(menu, "convert", "Convert boxes (VOC / YOLO folder)…", convert_folder)
     add(menu, "convert_coco", "Convert boxes (COCO json)…", convert_coco)
     add(menu, "export_dataset", "Export dataset (SIRSTD-Pixel, SIRST, COCO, labelme, CSV)…",
-        window.export_dataset_dialog)  # fmt: skip
+        export_dataset)  # fmt: skip
     add(menu, "export", "Export masks (0/255 PNG)…", export)
     menu.addSeparator()
     add(menu, "quit", "Quit", window.close)
@@ -259,9 +265,9 @@ def build_actions(window) -> dict[str, QAction]:
     menu = window.menuBar().addMenu("&Sequence")
     add(menu, "next", "Next frame", lambda: window.step(1))
     add(menu, "prev", "Previous frame", lambda: window.step(-1))
-    add(menu, "play", "Play / pause", window.navigation.toggle_play)
-    add(menu, "first", "First frame", lambda: window.navigation.jump(0))
-    add(menu, "last", "Last frame", lambda: window.navigation.jump(-1))
+    add(menu, "play", "Play / pause", navigation.toggle_play)
+    add(menu, "first", "First frame", lambda: navigation.jump(0))
+    add(menu, "last", "Last frame", lambda: navigation.jump(-1))
     add(menu, "go_to", "Go to frame…", go_to_frame)
     add(menu, "next_candidates", "Next frame with candidates", lambda: candidates_frame(1))
     add(menu, "prev_candidates", "Previous frame with candidates", lambda: candidates_frame(-1))
@@ -288,7 +294,7 @@ def build_actions(window) -> dict[str, QAction]:
 
     menu = window.menuBar().addMenu("&View")
     add(menu, "grid", "Pixel grid", toggle_grid)
-    add(menu, "fit", "Whole frame", window.global_view.fit)
+    add(menu, "fit", "Whole frame", window.views.global_view.fit)
     checkable(add(menu, "hide", "Hide masks", lambda: None), False,
               lambda on: window.session.set_overlay(hidden=on))  # fmt: skip
     checkable(add(menu, "outline", "Masks as outlines", lambda: None),
@@ -324,4 +330,4 @@ def _fill_recent(window, menu) -> None:
     for path in window.prefs.recent():
         action = menu.addAction(recent_label(path))
         action.setToolTip(path)
-        action.triggered.connect(lambda *_, p=path: _open(window, p))
+        action.triggered.connect(lambda *_, p=path: open_or_warn(window, p))

@@ -84,7 +84,7 @@ class ConventionController(QObject):
 
     def _generator(self) -> str:
         a = self.window.annotator
-        return a.generator if a is not None else self.window.parameters.generator.currentData()
+        return a.generator if a is not None else self.window.generator_name
 
     def load(self) -> None:
         """Read the project's convention for the current generator (after opening a project or
@@ -119,10 +119,7 @@ class ConventionController(QObject):
 
     def _switch(self, generator: str) -> None:
         """Show the project's generator in the panel (the app's preference follows it)."""
-        combo = self.window.parameters.generator
-        index = combo.findData(generator)
-        if index >= 0 and combo.currentIndex() != index:
-            combo.setCurrentIndex(index)  # the window switches the annotator and loads again
+        self.window.choose_generator(generator)  # the annotator switches and loads again
 
     def _use(self, convention: Convention | None) -> None:
         self.convention = convention

@@ -161,8 +161,8 @@ def start(
         return None
     seq = window.workspace.sequence
     worker = BoxConvertWorker(
-        seq.source, seq.names, boxes, window.parameters.generator.currentData(),
-        window.parameters.rs.value(), fmt, window.conventions.convention,
+        seq.source, seq.names, boxes, window.generator_name,
+        window.support_radius, fmt, window.conventions.convention,
         window.workspace.store.path, box_generator,
     )  # fmt: skip
     worker.box_fitted.connect(lambda conv: save_box_convention(window, conv))

@@ -25,14 +25,15 @@ def click(window, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModi
     col, row = int(x // 1), int(y // 1)
     if not (0 <= col < w and 0 <= row < h):
         return
-    if view is window.detail_view and window.session.tool == "polygon":
+    detail = view is window.views.detail_view
+    if detail and window.session.tool == "polygon":
         window.shapes.click(x, y)
         return
-    if view is window.detail_view and window.session.tool == "box":
+    if detail and window.session.tool == "box":
         return  # a box is dragged, a click draws nothing
-    if view is window.detail_view and window.session.tool != "seed":
-        window.on_drag(x, y, "start")
-        window.on_drag(x, y, "finish")
+    if detail and window.session.tool != "seed":
+        drag(window, x, y, "start")
+        drag(window, x, y, "finish")
         return
     hit = a.target_at(col, row)
     snapped = snap_to_extremum(a.frame.raw, x, y, window.session.snap)
@@ -55,6 +56,27 @@ def click(window, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModi
             f"click ({col}, {row}) snapped to the peak at ({snapped[0]}, {snapped[1]})", 3000
         )
     window.viewport.centre_on(target.centroid)
+
+
+def drag(window, x: float, y: float, phase: str) -> None:
+    """A drag in the detail view (``phase``: start, move, finish): the brush or the eraser
+    paints, the box tool draws its box."""
+    a = window.annotator
+    tool = window.session.tool
+    if a is None or a.frame is None or tool in ("seed", "polygon"):
+        return
+    if tool == "box":
+        window.shapes.drag(x, y, phase)
+        return
+    px, py = x - 0.5, y - 0.5  # disc centred on the pixel centre under the cursor
+    if phase == "start":
+        a.begin_stroke(px, py, erase=tool == "erase")
+    elif phase == "move":
+        a.extend_stroke(px, py)
+    else:
+        a.extend_stroke(px, py)
+        a.end_stroke()
+    window.refresh_masks()
 
 
 def reseed(window, target_id: int, at: tuple[int, int] | None = None) -> bool:

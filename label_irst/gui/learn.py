@@ -255,10 +255,7 @@ class LearnController(QObject):
         set_project_model(store, path)
         _show(self.label, f"edgsp {new:.1f} vs {name} {current:.1f}",
               f"edgsp model: {path.stem} ({figures})")  # fmt: skip
-        combo = self.window.parameters.generator
-        if combo.currentData() != "edgsp":
-            combo.setCurrentIndex(combo.findData("edgsp"))  # switches and loads the convention
-        else:
+        if not self.window.choose_generator("edgsp"):  # else it switches, loads the convention
             self.window.conventions.load()  # the convention now carries the new model
             self.window.conventions.refit()  # the margin was fitted for the old model
         self.window.statusBar().showMessage(f"Learned model adopted: {figures}", 15000)

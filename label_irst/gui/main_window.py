@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
-    QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from label_irst.errors import LabelIrstError
 from label_irst.gui import carry, editing, observers, overlay
-from label_irst.gui.actions import build_actions
+from label_irst.gui.actions import build_actions, open_or_warn
 from label_irst.gui.annotator import FrameAnnotator
 from label_irst.gui.carry import carry_targets
 from label_irst.gui.convention import ConventionController
@@ -37,7 +36,7 @@ from label_irst.gui.keys import KeyGuard
 from label_irst.gui.learn import LearnController
 from label_irst.gui.loop import LoopController
 from label_irst.gui.navigation import NavigationBar
-from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel
+from label_irst.gui.panels import EnhancePanel, ParametersPanel, ReviewPanel, add_dock
 from label_irst.gui.review import (
     counters,
     queue_rows,
@@ -53,7 +52,7 @@ from label_irst.gui.start_page import StartPage
 from label_irst.gui.status_line import target_line
 from label_irst.gui.track_dock import TrackDock
 from label_irst.gui.viewport import Viewport
-from label_irst.gui.views import DetailView, GlobalView
+from label_irst.gui.views import DetailView, GlobalView, Views
 from label_irst.gui.workspace import Workspace, data_home, open_workspace
 
 
@@ -67,6 +66,21 @@ def window_title(workspace: Workspace) -> str:
 
 
 class MainWindow(QMainWindow):
+    """The window. The modules around it (menus, controllers, docks) use this interface and
+    never reach into its widgets (``tests/test_gui_window_interface.py`` holds them to it):
+
+    * ``views``: the two image views (:class:`Views`), for the modules that paint them or add
+      items to them;
+    * ``generator_name``, ``choose_generator(name)``, ``support_radius``: the Annotation tab's
+      generator and Rs;
+    * ``session`` (the Qt-free state), ``annotator``, ``workspace``, ``history``, ``prefs``,
+      ``viewport`` and the controllers, the status bar, and the commands below (frames,
+      review, export, conversion, pre-annotation).
+
+    The widgets (``parameters``, ``enhance``, ``review``, ``navigation``, the status labels)
+    are handed at construction to the modules that wire them (:mod:`label_irst.gui.observers`,
+    :class:`Viewport`, :func:`build_actions`)."""
+
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
         self.setWindowTitle("Label-IRST")
@@ -78,29 +92,39 @@ class MainWindow(QMainWindow):
         self.session = Session(OverlayStyle(*self.prefs.overlay()), snap=self.prefs.snap())
         self.history = History(lambda states: editing.apply_history(self, states), self)
         self._build()
-        self.viewport = Viewport(self)
+        self.viewport = Viewport(self, self.views, self.display, self.pixel_label,
+                                 self.region_label)  # fmt: skip
         self.edits = EditCommands(self)
-        self.shapes = ShapeTools(self)
-        self.actions = build_actions(self)
-        observers.observe(self)
-        observers.wire_parameters(self)
+        self.shapes = ShapeTools(self, self.detail_view)
+        self.actions = build_actions(self, self.navigation)
+        observers.observe(self, self.parameters, self.enhance, self.review, self.navigation)
+        observers.wire_parameters(self, self.parameters, self.enhance, self.display)
         self.conventions = ConventionController(self)
         self.learning = LearnController(self)
         self.reviewed = ReviewedFrames(self)
         self.loop = LoopController(self)
         self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
         self.key_guard = KeyGuard(self)
-        self._wire_start_page()
+        page = self.start_page
+        page.openFolder.connect(self.actions["open_folder"].trigger)
+        page.openFile.connect(self.actions["open_file"].trigger)
+        page.openProject.connect(self.actions["open_project"].trigger)
+        page.openDemo.connect(self.open_demo)
+        page.openRecent.connect(lambda path: open_or_warn(self, path))
+        page.show_recent([(p, recent_label(p)) for p in self.prefs.recent()])
+        self.pages.setCurrentWidget(page)
         self.prefs.restore_window(self)
         self._review_timer = QTimer(self, singleShot=True, interval=0)
         self._review_timer.timeout.connect(self.refresh_review)
         self._review_key = None  # what the review queue shows was built from (refresh_review)
-        self.tracks = TrackDock(self)
-        show_source_boxes(self)  # the source box beside a box conversion's mask
+        self.tracks = TrackDock(self, self.views)
+        self._review_timer.timeout.connect(self.tracks.refresh)
+        show_source_boxes(self, self.views)  # the source box beside a box conversion's mask
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
         self.global_view, self.detail_view = GlobalView(), DetailView()
+        self.views = Views(self.global_view, self.detail_view)
         self.detail_view.box.paint_drags = False
         splitter = QSplitter()
         splitter.addWidget(self.global_view)
@@ -127,9 +151,9 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.parameters, "Annotation")
         tabs.addTab(self.enhance, "Enhancement")
         tabs.setMaximumHeight(140)
-        self._dock(tabs, "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea)
+        add_dock(self, tabs, "Parameters", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.review = ReviewPanel()
-        self._dock(self.review, "Review queue", Qt.DockWidgetArea.RightDockWidgetArea)
+        add_dock(self, self.review, "Review queue", Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.pixel_label, self.target_label = QLabel("x –  y –"), QLabel("")
         self.target_label.setToolTip(
@@ -142,39 +166,40 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.region_label)
         self.statusBar().addPermanentWidget(self.target_label)
 
-        for view in (self.global_view, self.detail_view):
-            view.box.sigPixelClicked.connect(
-                lambda x, y, v=view: self.on_click(v, x, y, v.box.modifiers)
+        for view in self.views:
+            view.box.sigPixelClicked.connect(  # select, else seed (gui/editing.py)
+                lambda x, y, v=view: editing.click(self, v, x, y, v.box.modifiers)
             )
-        self.detail_view.box.sigPixelDragged.connect(self.on_drag)
+        self.detail_view.box.sigPixelDragged.connect(
+            lambda x, y, phase: editing.drag(self, x, y, phase)
+        )
         self.navigation.frameRequested.connect(self.show_frame)
         self.review.accept.connect(lambda: self.review_step(True))
         self.review.reject.connect(lambda: self.review_step(False))
         self.review.targetChosen.connect(self.go_to_target)
 
-    def _dock(self, widget: QWidget, title: str, area) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title)
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
+    # -- the Annotation tab's generator and Rs (for the controllers) -------------------------
+    @property
+    def generator_name(self) -> str:
+        """The mask generator chosen in the Annotation tab."""
+        return self.parameters.generator.currentData()
+
+    def choose_generator(self, name: str) -> bool:
+        """Choose ``name`` in the Annotation tab (the annotator, the settings and the project's
+        convention follow the tab's signal); False where it was chosen already or is unknown."""
+        combo = self.parameters.generator
+        index = combo.findData(name)
+        if index < 0 or combo.currentIndex() == index:
+            return False
+        combo.setCurrentIndex(index)
+        return True
+
+    @property
+    def support_radius(self) -> float:
+        """The Annotation tab's Rs (the project default, px)."""
+        return self.parameters.rs.value()
 
     # -- opening ---------------------------------------------------------------------------
-    def _wire_start_page(self) -> None:
-        from label_irst.gui.actions import _open
-
-        page = self.start_page
-        page.openFolder.connect(self.actions["open_folder"].trigger)
-        page.openFile.connect(self.actions["open_file"].trigger)
-        page.openProject.connect(self.actions["open_project"].trigger)
-        page.openDemo.connect(self.open_demo)
-        page.openRecent.connect(lambda path: _open(self, path))
-        self.show_start_page()
-
-    def show_start_page(self) -> None:
-        self.start_page.show_recent([(p, recent_label(p)) for p in self.prefs.recent()])
-        self.pages.setCurrentWidget(self.start_page)
-
     def open_demo(self) -> None:
         """The generated demo sequence (its frames form a sequence: targets are carried)."""
         from label_irst.gui.workspace import write_demo
@@ -191,8 +216,8 @@ class MainWindow(QMainWindow):
         self.session.reset()
         self.annotator = FrameAnnotator(
             workspace.store,
-            self.parameters.generator.currentData(),
-            self.parameters.rs.value(),
+            self.generator_name,
+            self.support_radius,
             self.session,
         )
         self.annotator.brush_radius = self.session.brush_radius
@@ -254,10 +279,10 @@ class MainWindow(QMainWindow):
         a = self.annotator
         visible = a.visible()
         h, w = a.frame.raw.shape
-        overlay.paint_masks(self, visible, (w, h))
+        overlay.paint_masks(self, self.views, self.display.settings.colormap, visible, (w, h))
         seeds = [] if self.session.overlay.hidden else [t.seed for t in visible]
-        self.global_view.set_seeds(seeds)
-        self.detail_view.set_seeds(seeds)
+        for view in self.views:
+            view.set_seeds(seeds)
         self.target_label.setText(target_line(a.selected_target(), len(visible)))
         self._review_timer.start()
 
@@ -283,10 +308,6 @@ class MainWindow(QMainWindow):
         self._review_key = key
 
     # -- events ----------------------------------------------------------------------------
-    def on_click(self, view, x: float, y: float, modifiers=Qt.KeyboardModifier.NoModifier):
-        """Select the target under the click, else seed a new one (gui/editing.py)."""
-        editing.click(self, view, x, y, modifiers)
-
     def seed_at(self, col: int, row: int) -> None:
         """Seed a new candidate at pixel (col, row) exactly (no snapping) and centre on it."""
         try:
@@ -295,24 +316,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 5000)
             return
         self.viewport.centre_on(target.centroid)
-
-    def on_drag(self, x: float, y: float, phase: str) -> None:
-        a = self.annotator
-        tool = self.session.tool
-        if a is None or a.frame is None or tool in ("seed", "polygon"):
-            return
-        if tool == "box":
-            self.shapes.drag(x, y, phase)
-            return
-        px, py = x - 0.5, y - 0.5  # disc centred on the pixel centre under the cursor
-        if phase == "start":
-            a.begin_stroke(px, py, erase=tool == "erase")
-        elif phase == "move":
-            a.extend_stroke(px, py)
-        else:
-            a.extend_stroke(px, py)
-            a.end_stroke()
-        self.refresh_masks()
 
     def focus_views(self) -> None:
         """Escape: the keys act on the annotation again (the detail view takes the focus)."""
@@ -382,11 +385,6 @@ class MainWindow(QMainWindow):
         if wait:
             worker.wait()
         return worker
-
-    def export_dataset_dialog(self) -> None:
-        from label_irst.gui.export_dialog import ask_and_export
-
-        ask_and_export(self)
 
     def convert_boxes(self, boxes: Path, fmt: str = "auto", wait: bool = False):
         """Boxes -> candidate masks of this sequence through a worker (gui/convert.py)."""

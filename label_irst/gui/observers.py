@@ -12,42 +12,43 @@ from label_irst.gui.display import OverlayStyle
 from label_irst.gui.session import ReviewFilters
 
 
-def observe(window) -> None:
-    """Connect the window's widgets to its session, both ways."""
+def observe(window, parameters, enhance, review, navigation) -> None:
+    """Connect the window's widgets (its Annotation and Enhancement tabs, review panel and
+    navigation bar, handed over by the window) to its session, both ways."""
     session = window.session
-    session.events.tool.connect(lambda name: show_tool(window, name))
-    session.events.overlay.connect(lambda style: show_overlay(window, style))
-    session.events.review.connect(lambda filters: show_review(window, filters))
+    detail = window.views.detail_view
+    session.events.tool.connect(lambda name: show_tool(window, parameters, detail, name))
+    session.events.overlay.connect(lambda style: show_overlay(window, enhance, detail, style))
+    session.events.review.connect(lambda filters: show_review(window, review, filters))
     session.events.frame.connect(
-        lambda index: window.navigation.show_index(index) if index is not None else None
+        lambda index: navigation.show_index(index) if index is not None else None
     )
-    session.events.marks.connect(lambda marks: window.navigation.timeline.show_marks(marks))
-    session.events.snap.connect(lambda radius: show_snap(window, radius))
-    window.parameters.snap.setValue(session.snap)
-    window.parameters.snap.valueChanged.connect(lambda radius: setattr(session, "snap", radius))
-    window.parameters.toolChanged.connect(lambda name: setattr(session, "tool", name))
-    window.enhance.overlayChanged.connect(
+    session.events.marks.connect(lambda marks: navigation.timeline.show_marks(marks))
+    session.events.snap.connect(lambda radius: show_snap(window, parameters, radius))
+    parameters.snap.setValue(session.snap)
+    parameters.snap.valueChanged.connect(lambda radius: setattr(session, "snap", radius))
+    parameters.toolChanged.connect(lambda name: setattr(session, "tool", name))
+    enhance.overlayChanged.connect(
         lambda outline, opacity: session.set_overlay(outline=outline, opacity=opacity)
     )
-    panel = window.review
-    panel.suspects.toggled.connect(lambda on: session.set_review(suspects_only=on))
-    panel.order.currentIndexChanged.connect(
-        lambda _: session.set_review(order=panel.order.currentData())
+    review.suspects.toggled.connect(lambda on: session.set_review(suspects_only=on))
+    review.order.currentIndexChanged.connect(
+        lambda _: session.set_review(order=review.order.currentData())
     )
-    panel.by_track.toggled.connect(lambda on: session.set_review(by_track=on))
+    review.by_track.toggled.connect(lambda on: session.set_review(by_track=on))
     style = session.overlay
-    window.enhance.show_overlay(style.outline, style.opacity)
+    enhance.show_overlay(style.outline, style.opacity)
 
 
-def show_tool(window, name: str) -> None:
-    window.parameters.show_tool(name)
-    window.detail_view.box.paint_drags = name in ("brush", "erase", "box")
+def show_tool(window, parameters, detail, name: str) -> None:
+    parameters.show_tool(name)
+    detail.box.paint_drags = name in ("brush", "erase", "box")
     window.statusBar().showMessage(f"tool: {name}", 2000)
 
 
-def show_overlay(window, style: OverlayStyle) -> None:
+def show_overlay(window, enhance, detail, style: OverlayStyle) -> None:
     """The Enhancement tab, the View menu's check marks, the settings file and the views."""
-    window.enhance.show_overlay(style.outline, style.opacity)
+    enhance.show_overlay(style.outline, style.opacity)
     window.prefs.set_overlay(style.outline, style.opacity)
     actions = getattr(window, "actions", None)
     for name, on in (("outline", style.outline), ("hide", style.hidden)):
@@ -56,13 +57,13 @@ def show_overlay(window, style: OverlayStyle) -> None:
             action.blockSignals(True)
             action.setChecked(on)
             action.blockSignals(False)
-    window.detail_view.show_grid = style.grid
+    detail.show_grid = style.grid
     if window.annotator is not None and window.annotator.frame is not None:
         window.viewport.refresh_region()
 
 
-def show_snap(window, radius: float) -> None:
-    box = window.parameters.snap
+def show_snap(window, parameters, radius: float) -> None:
+    box = parameters.snap
     if box.value() != radius:
         box.blockSignals(True)
         box.setValue(radius)
@@ -70,8 +71,7 @@ def show_snap(window, radius: float) -> None:
     window.prefs.set_snap(radius)
 
 
-def show_review(window, filters: ReviewFilters) -> None:
-    panel = window.review
+def show_review(window, panel, filters: ReviewFilters) -> None:
     for widget, value in ((panel.suspects, filters.suspects_only),
                           (panel.by_track, filters.by_track)):  # fmt: skip
         if widget.isChecked() != value:
@@ -86,10 +86,10 @@ def show_review(window, filters: ReviewFilters) -> None:
     window.refresh_review()
 
 
-def wire_parameters(window) -> None:
-    """The Annotation and Enhancement tabs: each change goes to the annotator (re-running the
-    selected candidate where it applies), the settings file and the views."""
-    panel = window.parameters
+def wire_parameters(window, panel, enhance, pipeline) -> None:
+    """The Annotation tab (``panel``) and the Enhancement tab (``enhance``, feeding the
+    window's display ``pipeline``): each change goes to the annotator (re-running the selected
+    candidate where it applies), the settings file and the views."""
 
     def annotating() -> bool:
         return window.annotator is not None and window.annotator.frame is not None
@@ -122,7 +122,7 @@ def wire_parameters(window) -> None:
 
     def display(settings, linked: bool) -> None:
         try:
-            window.display.set_settings(settings, linked)
+            pipeline.set_settings(settings, linked)
         except LabelIrstError as exc:
             window.statusBar().showMessage(str(exc), 5000)
             return
@@ -135,4 +135,4 @@ def wire_parameters(window) -> None:
     panel.supportRadiusChanged.connect(support_radius)
     panel.modeChanged.connect(mode)
     panel.generatorChanged.connect(generator)
-    window.enhance.changed.connect(display)
+    enhance.changed.connect(display)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +27,16 @@ from label_irst.gui.review import QueueRow, group_by_track
 
 TOOLS = ("seed", "brush", "erase", "box", "polygon")
 TOOL_KEYS = "SBEDL"
+
+
+def add_dock(window, widget: QWidget, title: str, area) -> QDockWidget:
+    """Dock ``widget`` in the main window under ``title`` (its object name: the window's saved
+    layout restores it)."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(title)
+    dock.setWidget(widget)
+    window.addDockWidget(area, dock)
+    return dock
 
 
 def _columns(widget: QWidget, *columns: list[tuple]) -> None:

@@ -184,14 +184,14 @@ class SourceBoxes:
     The window's ``refresh_masks`` (called after every edit, selection and frame change) is
     wrapped so that the rectangle follows it; :func:`show_source_boxes` installs it once."""
 
-    def __init__(self, window):
+    def __init__(self, window, views):
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QColor, QPen
         from PySide6.QtWidgets import QGraphicsRectItem
 
         self.window = window
         self.items = []
-        for view in (window.global_view, window.detail_view):
+        for view in views:
             item = QGraphicsRectItem()
             pen = QPen(QColor(255, 200, 0, 230))
             pen.setCosmetic(True)
@@ -227,9 +227,9 @@ class SourceBoxes:
             item.setVisible(box is not None)
 
 
-def show_source_boxes(window) -> SourceBoxes:
-    """Install :class:`SourceBoxes` on ``window`` (once)."""
+def show_source_boxes(window, views) -> SourceBoxes:
+    """Install :class:`SourceBoxes` on ``window``'s ``views`` (once)."""
     boxes = getattr(window, "source_boxes", None)
     if boxes is None:
-        boxes = window.source_boxes = SourceBoxes(window)
+        boxes = window.source_boxes = SourceBoxes(window, views)
     return boxes

@@ -44,10 +44,10 @@ def polygon_pixels(vertices: list[tuple[int, int]], shape) -> CroppedMask:
 
 
 class ShapeTools:
-    """The box drag and the polygon's vertices of the window's detail view."""
+    """The box drag and the polygon's vertices of the window's ``detail`` view."""
 
-    def __init__(self, window):
-        self.window = window
+    def __init__(self, window, detail):
+        self.window, self.detail = window, detail
         self.corner: tuple[float, float] | None = None
         self.vertices: list[tuple[int, int]] = []
         window.session.events.tool.connect(lambda _: self.cancel())
@@ -56,7 +56,7 @@ class ShapeTools:
         self.corner, self.vertices = None, []
 
     def _preview(self, mask: CroppedMask | None) -> None:
-        self.window.detail_view.set_footprint(mask, (255, 210, 0))
+        self.detail.set_footprint(mask, (255, 210, 0))
 
     # -- box -------------------------------------------------------------------------------
     def drag(self, x: float, y: float, phase: str) -> None:

@@ -41,6 +41,7 @@ from label_irst.batch.tracks import (
 )
 from label_irst.errors import LabelIrstError
 from label_irst.gui.actions import KEYS as WINDOW_KEYS
+from label_irst.gui.panels import add_dock
 from label_irst.gui.review import queue_rows, review_queue
 from label_irst.gui.track_edits import describe_merge, track_edit, write
 from label_irst.gui.trails import TrailItem, trail_paths
@@ -182,10 +183,10 @@ class TrackPanel(QWidget):
 class TrackDock:
     """The dock, its menu and keys, wired to a :class:`label_irst.gui.main_window.MainWindow`."""
 
-    def __init__(self, window):
+    def __init__(self, window, views):
         self.window = window
         self.panel = TrackPanel()
-        self.dock = window._dock(self.panel, "Tracks", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock = add_dock(window, self.panel, "Tracks", Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel.trackChosen.connect(self.go_to)
         self.panel.choiceChanged.connect(
             lambda tracks: setattr(window.session, "merge_choice", tracks)
@@ -193,9 +194,8 @@ class TrackDock:
         window.session.events.merge.connect(self.show_choice)
         window.session.events.selection.connect(lambda _: self.show_choice())
         self.trails = [TrailItem(), TrailItem()]  # short track paths on both views
-        window.global_view.box.addItem(self.trails[0])
-        window.detail_view.box.addItem(self.trails[1])
-        window._review_timer.timeout.connect(self.refresh)
+        for view, trail in zip(views, self.trails):
+            view.box.addItem(trail)
         menu = window.menuBar().addMenu("&Tracks")
         self.actions: dict[str, QAction] = {}
         slots = {"confirm_track": lambda: self.set_status("confirmed"),

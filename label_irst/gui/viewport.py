@@ -16,21 +16,23 @@ REGION_SIZES = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 
 
 class Viewport:
-    """Where the detail region is, and the repaint of the frame and the region."""
+    """Where the detail region is, and the repaint of the frame and the region: the window's
+    ``views`` through its display ``pipeline``, the pixel under the cursor in ``pixel_label``
+    and the region in ``region_label``."""
 
-    def __init__(self, window):
+    def __init__(self, window, views, pipeline, pixel_label, region_label):
         self.window = window
+        self.views, self.pipeline = views, pipeline
+        self.pixel_label, self.region_label = pixel_label, region_label
         self.region_size = 32
         self.centre = (0.0, 0.0)
-        views = (window.global_view, window.detail_view)
         for view in views:
             view.sigHover.connect(self.on_hover)
-        window.detail_view.sigHover.connect(
-            lambda col, row: overlay.show_footprint(window, col, row)
-        )
-        window.detail_view.box.sigWheel.connect(self.zoom_region)
-        window.detail_view.sigResized.connect(self.resized)
-        window.global_view.sigRegionMoved.connect(self.move_region)
+        detail = views.detail_view
+        detail.sigHover.connect(lambda col, row: overlay.show_footprint(window, detail, col, row))
+        detail.box.sigWheel.connect(self.zoom_region)
+        detail.sigResized.connect(self.resized)
+        views.global_view.sigRegionMoved.connect(self.move_region)
 
     def _shown(self) -> bool:
         a = self.window.annotator
@@ -63,7 +65,7 @@ class Viewport:
         """The detail region (x0, y0, w, h): ``region_size`` pixels across the narrower side of
         the detail view, the other side stretched to the view's shape so no space is wasted."""
         h, w = self.window.annotator.frame.raw.shape
-        aspect = self.window.detail_view.aspect()
+        aspect = self.views.detail_view.aspect()
         across, down = (self.region_size * aspect, self.region_size) if aspect >= 1 else (
             self.region_size, self.region_size / aspect)  # fmt: skip
         size_w, size_h = min(int(round(across)), w), min(int(round(down)), h)
@@ -76,21 +78,21 @@ class Viewport:
         """Repaint both pictures (frame change, contrast change)."""
         if not self._shown():
             return
-        w = self.window
-        w.global_view.set_frame(w.display.global_rgb(w.annotator.frame.raw))
+        raw = self.window.annotator.frame.raw
+        self.views.global_view.set_frame(self.pipeline.global_rgb(raw))
         self.refresh_region()
 
     def refresh_region(self) -> None:
-        w = self.window
-        raw = w.annotator.frame.raw
+        raw = self.window.annotator.frame.raw
         region = self.region()
-        w.global_view.set_region(*region)
-        w.detail_view.set_region_image(w.display.detail_rgb(raw, region), *region[:2])
+        detail = self.views.detail_view
+        self.views.global_view.set_region(*region)
+        detail.set_region_image(self.pipeline.detail_rgb(raw, region), *region[:2])
         x0, y0, width, height = region
-        w.region_label.setText(
-            f"detail {width}×{height} px at ({x0}, {y0})  ×{w.detail_view.zoom():.0f}"
+        self.region_label.setText(
+            f"detail {width}×{height} px at ({x0}, {y0})  ×{detail.zoom():.0f}"
         )
-        w.refresh_masks()
+        self.window.refresh_masks()
 
     def centre_on(self, point: tuple[float, float]) -> None:
         """Move the detail region to ``point`` (both views follow) and repaint."""
@@ -106,7 +108,7 @@ class Viewport:
         if 0 <= row < raw.shape[0] and 0 <= col < raw.shape[1]:
             value = raw[row, col]
             text = f"{value:.4g}" if raw.dtype.kind == "f" else str(int(value))
-            self.window.pixel_label.setText(f"x {col}  y {row}  value {text} ({raw.dtype})")
+            self.pixel_label.setText(f"x {col}  y {row}  value {text} ({raw.dtype})")
 
     def resized(self) -> None:
         if self._shown():

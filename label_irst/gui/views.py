@@ -8,6 +8,7 @@ y = row); they never run an algorithm. Pixel (c, r) covers [c, c+1) x [r, r+1) i
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
@@ -289,3 +290,10 @@ class DetailView(_FrameView):
         """Screen pixels per frame pixel."""
         width = max(self.region.width(), 1.0)
         return min(self.width() / width, self.height() / max(self.region.height(), 1.0))
+
+
+class Views(NamedTuple):
+    """The window's two image views: the whole frame and the detail region."""
+
+    global_view: GlobalView
+    detail_view: DetailView
