@@ -117,6 +117,34 @@ def test_export_every_format_from_the_app_and_pickers_at_the_project(window, qtb
     assert starts == [str(unrelated[0].parent)] * 2  # the frames' folder, not the last model's
 
 
+def test_export_pickers_open_at_a_project_kept_in_the_data_folder(window, monkeypatch,
+                                                                   unrelated):  # fmt: skip
+    """A project the user made (here inside LABEL_IRST_HOME, its frames elsewhere): the export
+    pickers open at the project's folder, not beside the frames (only a project the app made
+    for frames opened without one, in the data folder's projects/, opens beside them)."""
+    from label_irst.gui import export_dialog
+
+    folder = (unrelated[2] / "home" / "work").resolve()
+    folder.mkdir(parents=True)
+    window.open_path(unrelated[0], folder / "runway.lirst")
+    assert window.workspace.store.path.resolve().parent == folder
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start="", *a: starts.append(start) or "")  # fmt: skip
+    window.actions["export"].trigger()  # Export masks
+    dialogs = []
+
+    def shown(dialog):
+        dialogs.append(dialog)
+        dialog._browse()  # its Choose… button
+        return export_dialog.QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", shown)
+    window.actions["export_dataset"].trigger()
+    assert starts == [str(folder)] * 2
+    assert dialogs[0].folder.text() == str(folder / "runway-export")
+
+
 def test_start_page_recent_projects_and_demo(qtbot, unrelated, monkeypatch):
     from label_irst.gui.main_window import MainWindow
     from label_irst.io.project import ProjectStore

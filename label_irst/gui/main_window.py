@@ -53,16 +53,13 @@ from label_irst.gui.status_line import target_line
 from label_irst.gui.track_dock import TrackDock
 from label_irst.gui.viewport import Viewport
 from label_irst.gui.views import DetailView, GlobalView, Views
-from label_irst.gui.workspace import Workspace, data_home, open_workspace
+from label_irst.gui.workspace import Workspace, app_made, open_workspace
 
 
 def window_title(workspace: Workspace) -> str:
     """What the title bar names: the project (``demo``, ``runway-2``), or the frames' folder
     for a project the app made for a folder in its data folder (its file name is a hash)."""
-    project = workspace.store.path.resolve()
-    if (data_home() / "projects").resolve() in project.parents:
-        return workspace.sequence.source.name
-    return project.stem
+    return workspace.sequence.source.name if app_made(workspace) else workspace.store.path.stem
 
 
 class MainWindow(QMainWindow):
@@ -322,14 +319,14 @@ class MainWindow(QMainWindow):
         self.detail_view.setFocus()
 
     def start_folder(self) -> str:
-        """Where file pickers open: the project's folder (its frames' folder for a project kept
-        in the data folder), else the home folder."""
+        """Where file pickers open (opening, export, conversion): the project's folder, or the
+        folder holding the frames where the app made the project for them in its data folder
+        (:func:`app_made`); the home folder while nothing is open."""
         if self.workspace is None:
             return str(Path.home())
-        project = self.workspace.store.path.resolve()
-        if data_home().resolve() in project.parents:
+        if app_made(self.workspace):
             return str(Path(self.workspace.sequence.source).resolve().parent)
-        return str(project.parent)
+        return str(self.workspace.store.path.resolve().parent)
 
     # -- commands (menu actions and keys) -------------------------------------------------
     def step(self, delta: int) -> None:

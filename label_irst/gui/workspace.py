@@ -44,6 +44,14 @@ def default_project(source: Path) -> Path:
     return data_home() / "projects" / f"{source.name}-{digest}{PROJECT_SUFFIX}"
 
 
+def app_made(workspace: Workspace) -> bool:
+    """Whether the workspace's project is one the app made in its data folder for frames opened
+    without a project (:func:`default_project`; its file name is a hash), rather than a project
+    the user made or opened (the demo's included)."""
+    project = workspace.store.path.resolve()
+    return (data_home() / "projects").resolve() in project.parents
+
+
 def open_workspace(path: str | os.PathLike, project: str | os.PathLike | None = None) -> Workspace:
     """Open a project file (its first sequence) or a frame source with its project."""
     path = Path(path)
