@@ -184,6 +184,8 @@ def test_help_sheet_keys_and_tooltips(window):
 
     assert window.actions["open_folder"].shortcut() == QKeySequence("Ctrl+O")
     assert window.actions["quit"].shortcut() == QKeySequence("Ctrl+Q")
+    menus = [action.text() for action in window.menuBar().actions()]
+    assert menus[-1] == "&Help" and "&Tracks" in menus  # Help stays the last menu
     key(window, Qt.Key.Key_F1)
     sheet = window._shortcut_sheet
     assert sheet.isVisible() and sheet.table.rowCount() >= len(KEYS)

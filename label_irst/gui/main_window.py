@@ -100,7 +100,6 @@ class MainWindow(QMainWindow):
         self.learning = LearnController(self)
         self.reviewed = ReviewedFrames(self)
         self.loop = LoopController(self)
-        self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
         self.key_guard = KeyGuard(self)
         page = self.start_page
         page.openFolder.connect(self.actions["open_folder"].trigger)
@@ -117,6 +116,7 @@ class MainWindow(QMainWindow):
         self.tracks = TrackDock(self, self.views)
         self._review_timer.timeout.connect(self.tracks.refresh)
         show_source_boxes(self, self.views)  # the source box beside a box conversion's mask
+        self.menuBar().addAction(self.help_menu.menuAction())  # Help stays the last menu
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
