@@ -18,6 +18,7 @@ from pathlib import Path
 
 from label_irst.core.box_convention import BoxConvention, BoxExample, fit_boxes
 from label_irst.core.convention import Convention, Example, fit
+from label_irst.core.geometry import centroid_pixel
 from label_irst.errors import LabelIrstError
 from label_irst.io.convention import project_convention, project_generator, save_project_convention
 
@@ -34,6 +35,28 @@ def project_examples(store, limit: int = MAX_EXAMPLES, warn=None) -> list[Exampl
     chosen = _confirmed(store, lambda t: t.source in SEEDED_SOURCES, limit)
     return [Example(image, t.seed, t.mask, t.support_radius)
             for t, image in _with_frames(chosen, warn)]  # fmt: skip
+
+
+#: the weight of a generated mask confirmed unchanged when a learned generator trains on it
+WEAK = 0.25
+
+
+def learning_examples(store, limit: int = 0, warn=None) -> list[Example]:
+    """What the project teaches its learned generator (``limit`` latest; 0: all): every
+    confirmed target the annotator drew (seeded at its centroid pixel) or edited, at weight 1,
+    and the generated masks confirmed unchanged as weak examples (:data:`WEAK`)."""
+    from label_irst.io.project_edits import edited_targets
+
+    edited = edited_targets(store)
+    chosen = _confirmed(store, lambda t: t.source in (*SEEDED_SOURCES, "manual"), limit)
+    out = []
+    for t, image in _with_frames(chosen, warn):
+        if t.source == "manual":
+            out.append(Example(image, centroid_pixel(t.mask), t.mask, t.support_radius))
+        else:
+            weight = 1.0 if t.id in edited else WEAK
+            out.append(Example(image, t.seed, t.mask, t.support_radius, weight))
+    return out
 
 
 def _confirmed(store, keep, limit: int) -> list:

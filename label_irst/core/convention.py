@@ -56,6 +56,10 @@ class Example:
     seed: tuple[float, float]
     mask: CroppedMask
     support_radius: float = 20.0
+    #: how much the example teaches a learned generator: 1 for a mask the annotator drew or
+    #: edited, less for a generated mask confirmed as it was (a weak example: it would
+    #: otherwise teach the generator its own output); fits of the convention ignore it
+    weight: float = 1.0
 
 
 def default_params(generator: str) -> dict:

@@ -93,3 +93,11 @@ def boundary_pixels(mask: CroppedMask) -> tuple[np.ndarray, np.ndarray]:
     inner = core & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
     ys, xs = np.nonzero(core & ~inner)
     return ys + mask.offset[0], xs + mask.offset[1]
+
+
+def centroid_pixel(part: CroppedMask) -> tuple[int, int]:
+    """(x, y) of the mask pixel nearest the mask's centroid: where a click on it would land
+    (a thin or ring-shaped mask's centroid may lie outside it)."""
+    ys, xs = np.nonzero(part.crop)
+    i = int(np.argmin((xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2))
+    return int(xs[i] + part.offset[1]), int(ys[i] + part.offset[0])

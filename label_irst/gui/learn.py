@@ -55,14 +55,14 @@ class CompareWorker(QThread):
         self.model, self.fraction = Path(model), fraction
 
     def run(self) -> None:
-        from label_irst.batch.convention import project_examples
+        from label_irst.batch.convention import learning_examples
         from label_irst.core.edgsp import held_out_split
         from label_irst.infer.edgsp import load_edgsp
         from label_irst.io.project import ProjectStore
 
         try:
             with ProjectStore.open(self.project, readonly=True) as store:
-                examples = project_examples(store, limit=0)[: self.count]
+                examples = learning_examples(store)[: self.count]  # the trainer's list
             _, held = held_out_split(len(examples), self.fraction)
             held = [examples[i] for i in held]
             model = load_edgsp(self.model)
@@ -138,11 +138,11 @@ class LearnController(QObject):
             1
             for rec in store.sequences()
             for t in store.targets(rec.id, status="confirmed")
-            if t.source in SEEDED_SOURCES and t.mask.area > 0
+            if t.source in (*SEEDED_SOURCES, "manual") and t.mask.area > 0
         )
         if count < MIN_TARGETS:
             bar.showMessage(
-                f"Learning needs at least {MIN_TARGETS} confirmed targets grown from a seed "
+                f"Learning needs at least {MIN_TARGETS} confirmed targets "
                 f"({count} so far)",
                 8000,
             )

@@ -20,7 +20,7 @@ import numpy as np
 
 from label_irst.core import edgsp as prompts
 from label_irst.core.convention import Example
-from label_irst.core.geometry import boundary_pixels, components
+from label_irst.core.geometry import boundary_pixels, centroid_pixel, components
 from label_irst.errors import LabelIrstError
 
 
@@ -40,13 +40,15 @@ def dataset_examples(root: str | Path, split: str | None = None, warn=None) -> l
                 warn(f"skipped: {exc}")
             continue
         for part in components(gt):
-            out.append(Example(image, _centroid_pixel(part), part))
+            out.append(Example(image, centroid_pixel(part), part))
     return out
 
 
 def project_training_examples(path: str | Path, warn=None) -> list[Example]:
-    """The confirmed, seeded targets of a project (all of them, oldest first)."""
-    from label_irst.batch.convention import project_examples
+    """What a project teaches its generator (all of it, oldest first): the confirmed targets
+    the annotator drew or edited, and, as weak examples, generated ones confirmed unchanged
+    (:func:`label_irst.batch.convention.learning_examples`)."""
+    from label_irst.batch.convention import learning_examples as project_examples
     from label_irst.io.project import ProjectStore
 
     store = ProjectStore.open(path, readonly=True)
@@ -56,17 +58,11 @@ def project_training_examples(path: str | Path, warn=None) -> list[Example]:
         store.close()
 
 
-def _centroid_pixel(part) -> tuple[int, int]:
-    ys, xs = np.nonzero(part.crop)
-    i = int(np.argmin((xs - xs.mean()) ** 2 + (ys - ys.mean()) ** 2))
-    return int(xs[i] + part.offset[1]), int(ys[i] + part.offset[0])
-
-
 def jitter_seed(ex: Example, rng: np.random.Generator) -> tuple[int, int]:
     """A click inside the example's mask: random pixel, boundary pixel or centroid."""
     u = rng.random()
     if u < 0.15:
-        return _centroid_pixel(ex.mask)
+        return centroid_pixel(ex.mask)
     if u < 0.30:
         ys, xs = boundary_pixels(ex.mask)
     else:
@@ -106,13 +102,15 @@ def draw_epoch(
     examples: list[Example], per_example: int, size: int, sigma: float, rng: np.random.Generator,
     augment: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """``per_example`` jittered, augmented crops of every example: inputs and targets."""
-    n = len(examples) * per_example
+    """``per_example`` jittered, augmented crops of every example (``per_example`` × its
+    ``weight``, at least one, for a weak example): inputs and targets."""
+    counts = [max(1, round(per_example * min(1.0, float(ex.weight)))) for ex in examples]
+    n = sum(counts)
     xs = np.empty((n, prompts.CHANNELS, size, size), np.float32)
     ys = np.empty((n, 1, size, size), np.float32)
     i = 0
-    for ex in examples:
-        for _ in range(per_example):
+    for ex, count in zip(examples, counts):
+        for _ in range(count):
             seed = jitter_seed(ex, rng)
             k = int(rng.integers(4)) if augment else 0
             flip = bool(rng.integers(2)) if augment else False

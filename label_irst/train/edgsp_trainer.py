@@ -27,11 +27,12 @@ import torch
 import torch.nn.functional as F
 
 from label_irst.core import edgsp as prompts
+from label_irst.core.geometry import centroid_pixel
 from label_irst.core.metrics import cropped_iou
 from label_irst.errors import LabelIrstError
 from label_irst.io.atomic import atomic_path, write_text_atomic
 from label_irst.train import checkpoint
-from label_irst.train.edgsp_data import _centroid_pixel, draw_epoch, jitter_seed
+from label_irst.train.edgsp_data import draw_epoch, jitter_seed
 from label_irst.train.edgsp_model import WithSigmoid, build, parameters
 
 FORMAT = "label-irst/edgsp-onnx/1"
@@ -89,7 +90,7 @@ def held_out_maps(net, examples, cfg, seed: int = 1) -> list:
     rng = np.random.default_rng(seed)
     out = []
     for ex in examples:
-        clicks = [jitter_seed(ex, rng) for _ in range(cfg.val_clicks)] + [_centroid_pixel(ex.mask)]
+        clicks = [jitter_seed(ex, rng) for _ in range(cfg.val_clicks)] + [centroid_pixel(ex.mask)]
         x, offs, _, pixels = prompts.network_input(ex.image, clicks, cfg.crop, cfg.sigma, cfg.tta)
         probs = prompts.merge_tta(torch.sigmoid(net(torch.from_numpy(x)))[:, 0].numpy(), cfg.tta)
         out += [(ex, c, p, o) for c, p, o in zip(pixels, probs, offs)]
