@@ -116,3 +116,27 @@ def test_a_missing_model_file_falls_back_to_pamg_plus_with_a_warning(window, tmp
     y, x = np.unravel_index(np.argmax(window.masks[0][0]), SHAPE)
     assert window.annotator.generate(int(x), int(y), 20.0).generator == "pamg+"
     assert frame.dtype == np.uint16
+
+
+def test_learning_starts_on_its_own_after_every_m_confirmations(window, qtbot):
+    n = confirm_truth(window)
+    window.prefs.set_learn_every(3)
+    store, seq = window.workspace.store, window.workspace.sequence_id
+    confirmed = [t for t in store.targets(seq) if t.status == "confirmed"]
+    assert len(confirmed) == n
+    window.learning.note_saved(confirmed[0])
+    window.learning.note_saved(confirmed[1].copy(status="candidate"))  # not a confirmation
+    window.learning.note_saved(confirmed[1])
+    assert window.learning.process is None  # two confirmations: not yet
+    window.learning.note_saved(confirmed[2])
+    assert window.learning.process is not None and window.learning.busy
+    assert window.learning.dialog is None  # in the background: no dialog
+    assert "learning" in window.learning.label.toolTip() + window.learning.label.text()
+    window.learning.note_saved(confirmed[3])  # busy: counted, no second run
+    window.learning.cancel()
+    qtbot.waitUntil(lambda: not window.learning.busy, timeout=30_000)
+    assert project_model(store) is None
+    window.prefs.set_learn_every(0)
+    for t in confirmed:
+        window.learning.note_saved(t)
+    assert window.learning.process.state() == window.learning.process.state().NotRunning

@@ -10,6 +10,12 @@ only when it is better: it is recorded in the project (:mod:`label_irst.io.gener
 the generator switches to ``edgsp`` and the convention is refitted for it. The status bar shows
 both figures either way. Opening a project loads the model it recorded; if that file is gone,
 the status bar says so and ``edgsp`` falls back to ``pamg+``.
+
+It also runs on its own: after every M confirmations (Generator › Learn after every M confirmed
+targets…, default 20, 0 for never) it starts in the background, without a dialog (progress in
+the status bar; Generator › Cancel learning stops it), with the same adoption rule. It learns
+from the targets the annotator drew or edited, and from generated masks confirmed unchanged only
+as weak examples (:func:`label_irst.batch.convention.learning_examples`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from label_irst.errors import LabelIrstError
 
 MIN_TARGETS = 10
 HELD_OUT = 0.2
+#: the generator learns on its own after every this many confirmations (a setting)
+DEFAULT_EVERY = 20
 EPOCHS = 8
 #: extra train-generator arguments (tests make the run tiny)
 EXTRA_ARGS: list[str] = ["--per-example", "8", "--threads", "1"]
@@ -97,6 +105,15 @@ class LearnController(QObject):
         self.learn_action = QAction("Learn from confirmed targets…", window)
         self.learn_action.triggered.connect(lambda *_: self.start())
         menu.addAction(self.learn_action)
+        every_action = QAction("Learn after every M confirmed targets…", window)
+        every_action.triggered.connect(lambda *_: self.ask_every())
+        menu.addAction(every_action)
+        cancel_action = QAction("Cancel learning", window)
+        cancel_action.triggered.connect(lambda *_: self.cancel())
+        menu.addAction(cancel_action)
+        #: confirmations since the last learning run (the automatic trigger counts them)
+        self.confirmed_since = 0
+        self.background = False
 
     def _store(self):
         ws = self.window.workspace
@@ -125,7 +142,29 @@ class LearnController(QObject):
         running = self.process is not None and self.process.state() != QProcess.NotRunning
         return running or (self.worker is not None and self.worker.isRunning())
 
-    def start(self) -> None:
+    def note_saved(self, target=None) -> None:
+        """A target was saved: after every M confirmations (Generator › Learn after every M
+        confirmed targets…, default :data:`DEFAULT_EVERY`; 0 turns it off) learning starts on
+        its own, in the background (no dialog: progress in the status bar's label)."""
+        if target is None or getattr(target, "status", None) != "confirmed":
+            return
+        self.confirmed_since += 1
+        every = self.window.prefs.learn_every()
+        if every and self.confirmed_since >= every and not self.busy:
+            self.start(background=True)
+
+    def ask_every(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        every, ok = QInputDialog.getInt(
+            self.window, "Learn after every M confirmed targets",
+            "Fine-tune the generator on its own after this many confirmations "
+            "(0: only when asked):", self.window.prefs.learn_every(), 0, 100_000,
+        )  # fmt: skip
+        if ok:
+            self.window.prefs.set_learn_every(every)
+
+    def start(self, background: bool = False) -> None:
         from label_irst.batch.convention import SEEDED_SOURCES
         from label_irst.infer import edgsp as runtime
         from label_irst.io.generator_model import models_folder, project_model
@@ -141,9 +180,10 @@ class LearnController(QObject):
             if t.source in (*SEEDED_SOURCES, "manual") and t.mask.area > 0
         )
         if count < MIN_TARGETS:
+            if background:
+                return  # too few yet: the next confirmations try again
             bar.showMessage(
-                f"Learning needs at least {MIN_TARGETS} confirmed targets "
-                f"({count} so far)",
+                f"Learning needs at least {MIN_TARGETS} confirmed targets ({count} so far)",
                 8000,
             )
             return
@@ -162,6 +202,14 @@ class LearnController(QObject):
         self.process.setArguments(args)
         self.process.readyReadStandardError.connect(self._progress)
         self.process.finished.connect(self._trained)
+        self.confirmed_since = 0
+        self.background = background
+        self._stderr = ""
+        if background:
+            self.dialog = None
+            _show(self.label, f"learning from {count} targets…")
+            self.process.start()
+            return
         self.dialog = QProgressDialog(
             f"Learning from {count} confirmed targets…", "Cancel", 0, EPOCHS, self.window
         )
@@ -170,7 +218,6 @@ class LearnController(QObject):
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
         self.dialog.canceled.connect(self.cancel)
-        self._stderr = ""
         self.process.start()
         self.dialog.show()
 
@@ -178,6 +225,8 @@ class LearnController(QObject):
         text = bytes(self.process.readAllStandardError()).decode(errors="replace")
         self._stderr = (self._stderr + text)[-4000:]
         for done, total in _EPOCH.findall(text):
+            if self.background:
+                _show(self.label, f"learning: epoch {done}/{total}")
             if self.dialog is not None:
                 self.dialog.setMaximum(int(total))
                 self.dialog.setValue(int(done))

@@ -222,7 +222,10 @@ class MainWindow(QMainWindow):
         self.history.clear()
         guided, scale = self.parameters.guided()
         self.annotator.guided_scale = scale if guided else None
-        self.annotator.on_saved = self.conventions.note_edit
+        self.annotator.on_saved = lambda t: (
+            self.conventions.note_edit(t),
+            self.learning.note_saved(t),
+        )
         self.learning.load()
         self.conventions.load()
         self.navigation.set_sequence(workspace.sequence.names)

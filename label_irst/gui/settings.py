@@ -118,6 +118,19 @@ class AppSettings:
     def set_loop_every(self, every: int) -> None:
         self.q.setValue("loop_every", int(every))
 
+    def learn_every(self) -> int:
+        """The generator learns on its own after every this many confirmations (0: never)."""
+        from label_irst.gui.learn import DEFAULT_EVERY
+
+        try:
+            every = int(self.q.value("learn_every", DEFAULT_EVERY))
+        except (TypeError, ValueError):
+            return DEFAULT_EVERY
+        return every if 0 <= every <= 100_000 else DEFAULT_EVERY
+
+    def set_learn_every(self, every: int) -> None:
+        self.q.setValue("learn_every", int(every))
+
     def recent(self) -> list[str]:
         value = self.q.value("recent", [])
         return [value] if isinstance(value, str) else list(value or [])
