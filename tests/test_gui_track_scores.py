@@ -49,8 +49,9 @@ def test_the_track_list_shows_the_mean_of_the_stored_detection_scores(qtbot, win
     scored = [t for t in targets if t.score is not None]
     assert scored and all(0.0 < t.score <= 1.0 for t in scored)
     table = window.tracks.panel.table
-    column = COLUMNS.index("mean score")
-    assert table.horizontalHeaderItem(column).text() == "mean score"
+    column = COLUMNS.index("score")
+    assert table.horizontalHeaderItem(column).text() == "score"
+    assert "mean" in table.horizontalHeaderItem(column).toolTip()
     assert table.rowCount() == len({t.track_id for t in targets}) > 0
     for i in range(table.rowCount()):
         track = int(table.item(i, COLUMNS.index("track")).text())

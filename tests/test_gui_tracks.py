@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from label_irst.batch.tracks import track_rows  # noqa: E402
 from label_irst.core.geometry import CroppedMask  # noqa: E402
 from label_irst.core.synthetic import synthetic_sequence  # noqa: E402
+from label_irst.gui.track_dock import COLUMNS  # noqa: E402
 from label_irst.io.images import write_image  # noqa: E402
 from label_irst.io.project import ProjectStore, Target  # noqa: E402
 
@@ -489,10 +490,12 @@ def test_the_queue_row_of_a_track_shows_the_docks_mean_score(window):
     rows = [window.review.list.item(i).text() for i in range(window.review.list.count())]
     (row,) = [r for r in rows if r.startswith("track 2 ")]
     panel = window.tracks.panel
-    cell = panel.table.item([r.track_id for r in panel.rows].index(2), 5).text()
+    cell = panel.table.item(
+        [r.track_id for r in panel.rows].index(2), COLUMNS.index("score")
+    ).text()
     assert cell == "0.79" and f"mean s={cell}" in row  # not the head candidate's 0.25
-    header = panel.table.horizontalHeaderItem(6)
-    assert header.text() == "mean ρ" and "Eq. 20" in header.toolTip()
+    header = panel.table.horizontalHeaderItem(COLUMNS.index("ρ"))
+    assert header.text() == "ρ" and "Eq. 20" in header.toolTip() and "mean" in header.toolTip()
 
 
 def test_the_current_track_is_bold_and_not_chosen(window):

@@ -1,7 +1,7 @@
 """The track list of the open sequence (a dock) and the keys that act on whole tracks.
 
 Each row is one track (:func:`label_irst.batch.tracks.stored_track_rows`): id, frames (first-last),
-length, number of targets, status, mean score (the mean RPR-Net detection score of its targets
+number of targets, status, score (the mean RPR-Net detection score of its targets
 that have one, Sec. III-B; "–" when none has, as for a track confirmed by hand; a gap-filled
 frame has no detection and does not count) and mean rho (Eq. 20: how clearly the masks stand
 out); the columns are sized to their contents. Selecting a row jumps to the track:
@@ -49,11 +49,10 @@ from label_irst.gui.trails import TrailItem, trail_paths
 #: the track keys, from the window's one key table (the Help sheet lists them)
 KEYS = {name: WINDOW_KEYS[name][0][0] for name in ("confirm_track", "reject_track", "split_track",
                                                    "merge_tracks")}  # fmt: skip
-COLUMNS = ("track", "frames", "length", "targets", "status", "mean score", "mean ρ")
+COLUMNS = ("track", "frames", "targets", "status", "score", "ρ")  # means: see the tips
 COLUMN_TIPS = (
     "track id (kept in exports: SIRSTD-Pixel track_id, MOT id)",
     "first–last frame of the track",
-    "frames from first to last",
     "targets in the track (a gap in the track has none)",
     "candidate, confirmed, rejected, or how many of its targets are confirmed",
     "mean RPR-Net detection score of its detected targets (Sec. III-B); gap fills left out",
@@ -120,8 +119,8 @@ class TrackPanel(QWidget):
             self.table.setRowCount(len(rows))
             self.table.clearSelection()
             for i, r in enumerate(rows):
-                cells = (str(r.track_id), f"{r.first + 1}–{r.last + 1}", str(r.length),
-                         str(r.frames), r.status, _two(r.mean_score), _two(r.mean_rho))  # fmt: skip
+                cells = (str(r.track_id), f"{r.first + 1}–{r.last + 1}", str(r.frames), r.status,
+                         _two(r.mean_score), _two(r.mean_rho))  # fmt: skip
                 for j, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, r.track_id)
