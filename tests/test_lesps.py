@@ -227,3 +227,20 @@ def test_point2mask_with_lesps_labels(tiny_model, tmp_path):
     masks = sorted((tmp_path / "out").glob("*.png"))
     assert masks, got.stderr
     assert all(read_mask(m).any() for m in masks)
+
+
+def test_segmenter_candidates_carry_masks(tiny_model):
+    from label_irst.infer.segmenter import load_segmenter
+    from label_irst.infer.segmenter_detect import candidates
+    from label_irst.io.images import read_image
+
+    root, out, _ = tiny_model
+    model = load_segmenter(out.with_suffix(".json"))
+    image = read_image(root / "images" / "f0.png")
+    found = candidates(model, image, threshold=0.01)  # a tiny model: a low threshold
+    assert found
+    scores = [d.score for d, _ in found]
+    assert scores == sorted(scores, reverse=True)
+    for det, mask in found:
+        assert mask.area >= 1 and det.radius > 0
+        assert abs(det.x - mask.centroid()[0]) < 1e-6
