@@ -32,6 +32,10 @@ class GeneratorSpec:
     #: True when the generator is a learned model: ``fn`` and ``batch_fn`` then take
     #: ``model=PATH`` (the model's metadata record; None: the default model)
     learned: bool = False
+    #: True when the generator only knows the frames it was made from (``lesps-labels``: the
+    #: labels evolved while training the segmenter); on any other frame it raises
+    #: LabelIrstError, so the app does not offer it for clicks
+    known_frames_only: bool = False
 
     def grow(self, image: np.ndarray, seed, support_radius: float, model=None) -> GeneratedMask:
         """One mask; ``model`` names the learned model to use (ignored by the others)."""
@@ -63,8 +67,11 @@ def register(
     uses_prior: bool = False,
     batch_fn=None,
     learned: bool = False,
+    known_frames_only: bool = False,
 ) -> None:
-    _REGISTRY[name] = GeneratorSpec(name, fn, summary, uses_prior, batch_fn, learned)
+    _REGISTRY[name] = GeneratorSpec(
+        name, fn, summary, uses_prior, batch_fn, learned, known_frames_only
+    )
 
 
 def _deferred(module: str, attr: str) -> Callable:
@@ -110,6 +117,7 @@ def _load_builtin() -> None:
         "lesps-labels",
         _deferred("label_irst.infer.segmenter_labels", "lesps_labels"),
         "LESPS: the label evolved from a point while training the segmenter (training frames)",
+        known_frames_only=True,
     )
     try:  # peers live in their own modules; registered here when present
         from label_irst.core.peers import PEERS

@@ -83,6 +83,8 @@ class ParametersPanel(QWidget):
         )
         self.generator = QComboBox()
         for spec in available():
+            if spec.known_frames_only:
+                continue  # a click on any other frame than its own would fail
             self.generator.addItem(spec.name, spec.name)
             self.generator.setItemData(self.generator.count() - 1, spec.summary, 3)
         self.generator.setCurrentIndex(max(self.generator.findData(generator), 0))
