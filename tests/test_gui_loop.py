@@ -234,3 +234,27 @@ def test_a_frame_whose_last_candidate_is_resolved_is_marked_on_stepping_on(windo
     window.actions["undo"].trigger()
     assert reviewed_frames(store) == {}
     assert np.all([t.status == "rejected" for t in store.targets(sid, frame=7)])
+
+
+def test_a_model_not_adopted_reannotates_nothing(window, qtbot, tmp_path, monkeypatch):
+    """The default path: when adapt keeps the current model, the loop records the outcome,
+    says so, and leaves every target as it was (no re-annotation, no undo step)."""
+    import sys
+
+    summary = {"adopted": False, "model": None, "current_pd": 60.0, "new_pd": 55.0,
+               "training_frames": 4, "held_back_frames": 1}  # fmt: skip
+    fake = tmp_path / "adapt-keeps"
+    fake.write_text(f"#!/bin/sh\necho '{json.dumps(summary)}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))  # the child: `adapt` keeping the model
+    window.loop.reannotate_kept = False
+    before = _rows(window)
+    with qtbot.waitSignal(window.loop.finished, timeout=LONG) as ended:
+        _mark_reviewed(window, range(5))
+    assert ended.args == ["kept"]
+    assert _rows(window) == before
+    message = window.statusBar().currentMessage()
+    assert message.startswith("detector: kept") and "nothing re-annotated" in message
+    assert window.workspace.store.meta("detector/model") is None
+    last = json.loads(window.workspace.store.meta("detector/last_adaptation"))
+    assert last["reviewed_frames"] == 5
