@@ -41,7 +41,16 @@ from label_irst.io.project import Target  # noqa: E402
 def confirmed(parts: list[CroppedMask], frame: int) -> list[Target]:
     out = []
     for k, part in enumerate(parts):
-        t = Target(1, frame, part, (0, 0), status="confirmed", track_id=k + 1)
+        t = Target(
+            sequence_id=1,
+            frame=frame,
+            mask=part,
+            seed=(0, 0),
+            status="confirmed",
+            track_id=k + 1,
+            source="pamg",
+            rho=0.0,
+        )
         out.append(t)
     return out
 

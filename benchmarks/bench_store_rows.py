@@ -33,8 +33,9 @@ def main() -> None:
             for k in range(20):
                 crop = rng.random((5, 6)) < 0.6
                 extra = {"score": float(rng.random())} if scored else {}
-                t = Target(sid, f, CroppedMask(crop, (k * 10, f % 100)), (f % 100, k * 10),
-                           source="model", track_id=k + 1, rho=1.0, **extra)  # fmt: skip
+                t = Target(sequence_id=sid, frame=f, mask=CroppedMask(crop, (k * 10, f % 100)),
+                           seed=(f % 100, k * 10), source="model", status="candidate",
+                           track_id=k + 1, rho=1.0, **extra)  # fmt: skip
                 targets.append(t)
             store.replace_candidates(sid, f, "model", targets, f"f{f}", (400, 400))
         one = store.targets(sid, frame=3)[0].id

@@ -69,8 +69,9 @@ def main() -> None:
         sid = store.add_sequence(work / "seq", "folder", count)
         for i in range(count):
             targets = [
-                Target(sid, i, CroppedMask(crop, (20 + 22 * k, 30 + 2 * i)), (31 + 2 * i, 21 + 22 * k),
-                       source="model", rho=1.0, track_id=k + 1)
+                Target(sequence_id=sid, frame=i, mask=CroppedMask(crop, (20 + 22 * k, 30 + 2 * i)),
+                       seed=(31 + 2 * i, 21 + 22 * k), source="model", rho=1.0, track_id=k + 1,
+                       status="candidate")
                 for k in range(tracks)
             ]  # fmt: skip
             store.replace_candidates(sid, i, "model", targets, f"f_{i:05d}.png", (512, 640))

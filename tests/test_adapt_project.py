@@ -38,7 +38,15 @@ def _project(tmp_path, reviewed=(0, 1, 2, 3)):
             for k, t in enumerate(frames[index]["targets"]):
                 g = pamg(read_image(folder / f"{index:05d}.png"), (t["x"], t["y"]))
                 status = "rejected" if index == 1 and k == 0 else "confirmed"
-                target = Target(seq, index, g.mask, g.seed, source="pamg", status=status)
+                target = Target(
+                    sequence_id=seq,
+                    frame=index,
+                    mask=g.mask,
+                    seed=g.seed,
+                    source="pamg",
+                    status=status,
+                    rho=0.0,
+                )
                 store.save_target(target, f"{index:05d}.png", (48, 64))
         if reviewed:
             set_reviewed(store, seq, reviewed)

@@ -23,9 +23,31 @@ def store(tmp_path):
     sid = s.add_sequence(tmp_path, "folder", 6)
     crop = CroppedMask(np.ones((2, 2), bool), (3, 3))
     for frame, track in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 2), (5, 2), (1, 3), (2, 3)]:
-        s.save_target(Target(sid, frame, crop, (4, 4), source="model", track_id=track,
-                             rho=float(track)), f"{frame}.png", (10, 10))  # fmt: skip
-    s.save_target(Target(sid, 0, crop, (4, 4)))  # no track
+        s.save_target(
+            Target(
+                sequence_id=sid,
+                frame=frame,
+                mask=crop,
+                seed=(4, 4),
+                source="model",
+                track_id=track,
+                rho=float(track),
+                status="candidate",
+            ),
+            f"{frame}.png",
+            (10, 10),
+        )
+    s.save_target(
+        Target(
+            sequence_id=sid,
+            frame=0,
+            mask=crop,
+            seed=(4, 4),
+            source="pamg",
+            status="candidate",
+            rho=0.0,
+        )
+    )  # no track
     yield s, sid
     s.close()
 

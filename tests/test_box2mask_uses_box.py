@@ -119,8 +119,16 @@ def _wide_team_project(tmp_path, truths):
             for part in parts:
                 wide = apply_margin(part, 1, image.shape)
                 box = tuple(int(v) for v in loosen(tuple(map(float, wide.bbox)), 2))
-                t = Target(seq, i, wide, (box[0] + 2, box[1] + 2), source="box",
-                           status="confirmed", box=box)  # fmt: skip
+                t = Target(
+                    sequence_id=seq,
+                    frame=i,
+                    mask=wide,
+                    seed=(box[0] + 2, box[1] + 2),
+                    source="box",
+                    status="confirmed",
+                    box=box,
+                    rho=0.0,
+                )
                 store.save_target(t, f"f{i}.png", image.shape)
     return path
 

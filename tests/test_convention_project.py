@@ -48,11 +48,26 @@ def wide_project(tmp_path, margin=1):
             for x, y in pts:
                 grown = pamg_plus(image, (x, y))
                 mask = apply_margin(grown.mask, margin, image.shape)
-                t = Target(seq, i, mask, grown.seed, status="confirmed")
+                t = Target(
+                    sequence_id=seq,
+                    frame=i,
+                    mask=mask,
+                    seed=grown.seed,
+                    status="confirmed",
+                    source="pamg",
+                    rho=0.0,
+                )
                 store.save_target(t, f"f{i}.png", image.shape)
         # a target drawn by hand is no example of the generator's convention
-        hand = Target(seq, 0, apply_margin(grown.mask, 3, image.shape), grown.seed,
-                      source="manual", status="confirmed")  # fmt: skip
+        hand = Target(
+            sequence_id=seq,
+            frame=0,
+            mask=apply_margin(grown.mask, 3, image.shape),
+            seed=grown.seed,
+            source="manual",
+            status="confirmed",
+            rho=0.0,
+        )
         store.save_target(hand, "f0.png", image.shape)
     return path, folder, centres
 

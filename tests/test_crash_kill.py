@@ -169,7 +169,17 @@ def test_import_force_killed_keeps_the_old_or_the_new_project(data, tmp_path):
         with ProjectStore.open(project) as store:  # the old project: one edit more
             sid = store.sequences()[0].id
             mask = CroppedMask(np.ones((2, 2), bool), (1, 1))
-            store.save_target(Target(sid, 0, mask, (1, 1), source="manual", status="confirmed"))
+            store.save_target(
+                Target(
+                    sequence_id=sid,
+                    frame=0,
+                    mask=mask,
+                    seed=(1, 1),
+                    source="manual",
+                    status="confirmed",
+                    rho=0.0,
+                )
+            )
         old = _targets(project)
         where = _killed_at(point, log, "import", str(data), "--out", str(project), "--force")
         if point.startswith("commit"):  # building the new project beside the old one

@@ -21,9 +21,11 @@ def _dataset() -> Annotations:
     image = rng.integers(900, 1100, (40, 48)).astype(np.uint16)
     crop = np.ones((3, 3), bool)
     targets = [
-        Target(CroppedMask(crop, (5, 6)), id=1, track_id=4, source="model", rho=1.2, score=0.6173),
-        Target(CroppedMask(crop, (20, 30)), id=2, track_id=None, source="pamg", rho=0.8),
-        Target(CroppedMask(crop, (30, 10)), id=3, track_id=5, source="model", score=0.05),
+        Target(
+            mask=CroppedMask(crop, (5, 6)), id=1, track_id=4, source="model", rho=1.2, score=0.6173
+        ),
+        Target(mask=CroppedMask(crop, (20, 30)), id=2, track_id=None, source="pamg", rho=0.8),
+        Target(mask=CroppedMask(crop, (30, 10)), id=3, track_id=5, source="model", score=0.05),
     ]
     frames = [
         Frame("s", "f0", None, image.shape, "uint16", targets, image=image),
@@ -98,8 +100,16 @@ def test_export_of_a_project_writes_the_stored_scores(tmp_path):
     with ProjectStore.open(path, create=True) as store:
         sid = store.add_sequence(folder, "folder", 1)
         for k, (source, score) in enumerate((("model", 0.875), ("manual", None))):
-            t = StoredTarget(sid, 0, CroppedMask(crop, (4 + 10 * k, 5)), (6, 5 + 10 * k),
-                             source=source, status="confirmed", score=score)  # fmt: skip
+            t = StoredTarget(
+                sequence_id=sid,
+                frame=0,
+                mask=CroppedMask(crop, (4 + 10 * k, 5)),
+                seed=(6, 5 + 10 * k),
+                source=source,
+                status="confirmed",
+                score=score,
+                rho=0.0,
+            )
             store.save_target(t, "f0.png", shape)
     out = tmp_path / "o"
     assert main(["export", str(path), "--format", "csv", "--out", str(out), "--quiet"]) == 0

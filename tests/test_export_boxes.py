@@ -37,11 +37,27 @@ def _project(tmp_path):
         for s, k, x0, y0, x1, y1 in TARGETS:
             full = np.zeros(SHAPE, bool)
             full[y0:y1, x0:x1] = True
-            t = Target(ids[s], k, CroppedMask.from_full(full), (x0, y0), status="confirmed")
+            t = Target(
+                sequence_id=ids[s],
+                frame=k,
+                mask=CroppedMask.from_full(full),
+                seed=(x0, y0),
+                status="confirmed",
+                source="pamg",
+                rho=0.0,
+            )
             store.save_target(t, f"f{k}.png", SHAPE)
         cand = np.zeros(SHAPE, bool)
         cand[10:12, 30:33] = True
-        t = Target(ids[1], 1, CroppedMask.from_full(cand), (30, 10), status="candidate")
+        t = Target(
+            sequence_id=ids[1],
+            frame=1,
+            mask=CroppedMask.from_full(cand),
+            seed=(30, 10),
+            status="candidate",
+            source="pamg",
+            rho=0.0,
+        )
         store.save_target(t, "f1.png", SHAPE)
     return path
 

@@ -30,8 +30,16 @@ def _project(tmp_path, track_ids):
         for k in range(4):
             for j, (x, y) in enumerate(((5 + 3 * k, 8), (40 - 3 * k, 22))):
                 mask = CroppedMask.from_full(_disc(shape, x, y))
-                target = Target(sid, k, mask, (x, y), source="model", status="confirmed",
-                                track_id=track_ids[k][j])  # fmt: skip
+                target = Target(
+                    sequence_id=sid,
+                    frame=k,
+                    mask=mask,
+                    seed=(x, y),
+                    source="model",
+                    status="confirmed",
+                    track_id=track_ids[k][j],
+                    rho=0.0,
+                )
                 store.save_target(target, f"f{k}.png", shape)
     return path
 

@@ -31,7 +31,7 @@ def make_dataset(dtype=np.uint16, frames_per_seq=3) -> Annotations:
                 image = (image.astype(np.int32) + 800).astype(np.uint16)
             targets = [
                 Target(
-                    CroppedMask.from_full(m),
+                    mask=CroppedMask.from_full(m),
                     id=k + 1,
                     track_id=k + 1,
                     source="pamg",
@@ -224,7 +224,7 @@ def test_coco_import_refuses_paths_outside_the_dataset(tmp_path):
 
 def test_float_frames_are_exported_as_tiff_with_a_warning(tmp_path):
     image = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
-    target = Target(CroppedMask(np.ones((2, 2), bool), (3, 3)))
+    target = Target(mask=CroppedMask(np.ones((2, 2), bool), (3, 3)), id=0)
     ann = Annotations([Frame("", "f", None, (8, 8), "float32", [target], image=image)])
     job = Job()
     export_dataset(ann, "sirst", tmp_path / "o", job=job)

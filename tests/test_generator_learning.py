@@ -30,14 +30,57 @@ def _save(store, target):
 def test_drawn_and_edited_targets_teach_fully_and_unchanged_ones_weakly(tmp_path):
     store, seq = _project(tmp_path)
     box = CroppedMask(np.ones((4, 4), bool), (10, 10))
-    kept = _save(store, Target(seq, 0, box, (11, 11), source="pamg"))
+    kept = _save(
+        store,
+        Target(
+            sequence_id=seq,
+            frame=0,
+            mask=box,
+            seed=(11, 11),
+            source="pamg",
+            status="candidate",
+            rho=0.0,
+        ),
+    )
     _save(store, kept.copy(status="confirmed"))  # confirmed as proposed: same area
-    grown = _save(store, Target(seq, 0, CroppedMask(np.ones((2, 2), bool), (25, 25)), (25, 25),
-                                source="model"))  # fmt: skip
+    grown = _save(
+        store,
+        Target(
+            sequence_id=seq,
+            frame=0,
+            mask=CroppedMask(np.ones((2, 2), bool), (25, 25)),
+            seed=(25, 25),
+            source="model",
+            status="candidate",
+            rho=0.0,
+        ),
+    )
     _save(store, grown.copy(mask=CroppedMask(np.ones((3, 3), bool), (25, 25)), status="confirmed"))
     drawn = CroppedMask(np.ones((3, 3), bool), (5, 30))
-    _save(store, Target(seq, 0, drawn, (0, 0), source="manual", status="confirmed"))
-    _save(store, Target(seq, 0, box, (11, 11), source="pamg"))  # a candidate: not taught
+    _save(
+        store,
+        Target(
+            sequence_id=seq,
+            frame=0,
+            mask=drawn,
+            seed=(0, 0),
+            source="manual",
+            status="confirmed",
+            rho=0.0,
+        ),
+    )
+    _save(
+        store,
+        Target(
+            sequence_id=seq,
+            frame=0,
+            mask=box,
+            seed=(11, 11),
+            source="pamg",
+            status="candidate",
+            rho=0.0,
+        ),
+    )  # a candidate: not taught
     assert edited_targets(store) == {grown.id}
     examples = learning_examples(store)
     store.close()

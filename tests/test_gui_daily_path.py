@@ -169,7 +169,15 @@ def test_export_command_defaults_to_confirmed_targets(tmp_path, capsys):
         seq = store.add_sequence(tmp_path / "frames", "folder", 1)
         for status, at in (("confirmed", (5, 5)), ("candidate", (20, 20))):
             mask = CroppedMask(np.ones((3, 3), bool), at)
-            t = Target(seq, 0, mask, (at[1] + 1, at[0] + 1), status=status)
+            t = Target(
+                sequence_id=seq,
+                frame=0,
+                mask=mask,
+                seed=(at[1] + 1, at[0] + 1),
+                status=status,
+                source="pamg",
+                rho=0.0,
+            )
             store.save_target(t, "a.png", (40, 48))
 
     def export(*extra):

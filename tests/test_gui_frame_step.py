@@ -50,8 +50,9 @@ def project(tmp_path, monkeypatch):
         sid = store.add_sequence(folder, "folder", FRAMES)
         for i in range(FRAMES):
             targets = [
-                Target(sid, i, CroppedMask(crop, (30 + 40 * k, 20 + 2 * i)), (21 + 2 * i, 31 + 40 * k),
-                       source="model", rho=1.0 + 0.1 * k, track_id=k + 1)
+                Target(sequence_id=sid, frame=i, mask=CroppedMask(crop, (30 + 40 * k, 20 + 2 * i)),
+                       seed=(21 + 2 * i, 31 + 40 * k), source="model", rho=1.0 + 0.1 * k,
+                       track_id=k + 1, status="candidate")
                 for k in range(TRACKS)
             ]  # fmt: skip
             store.replace_candidates(sid, i, "model", targets, f"f_{i:02d}.png", SHAPE)

@@ -32,7 +32,15 @@ def window(qtbot, tmp_path, monkeypatch):
         for i, status in ((3, "candidate"), (5, "confirmed"), (8, "candidate")):
             mask = CroppedMask.from_full(masks[i][0])
             cx, cy = mask.centroid()
-            t = Target(sid, i, mask, (int(cx), int(cy)), source="pamg", status=status)
+            t = Target(
+                sequence_id=sid,
+                frame=i,
+                mask=mask,
+                seed=(int(cx), int(cy)),
+                source="pamg",
+                status=status,
+                rho=0.0,
+            )
             store.save_target(t, f"seq_{i:03d}.png", SHAPE)
     w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w)

@@ -54,7 +54,16 @@ def confirm_truth(win, frames=range(4)) -> int:
         for part in components(full):
             ys, xs = np.nonzero(part.crop)
             seed = (int(xs[0] + part.offset[1]), int(ys[0] + part.offset[0]))
-            t = Target(seq, i, part, seed, source="pamg", status="confirmed", generator="pamg+")
+            t = Target(
+                sequence_id=seq,
+                frame=i,
+                mask=part,
+                seed=seed,
+                source="pamg",
+                status="confirmed",
+                generator="pamg+",
+                rho=0.0,
+            )
             store.save_target(t, f"f_{i}.png", SHAPE)
             n += 1
     return n

@@ -46,7 +46,9 @@ def _project(data, path: Path) -> None:
 
         def put(index, x, y, **kw):
             g = pamg(read_image(folder / f"{index:05d}.png"), (x, y))
-            target = Target(sid, index, g.mask, g.seed, generator="pamg", **kw)
+            kw = {"rho": 0.0, **kw}
+            target = Target(sequence_id=sid, frame=index, mask=g.mask, seed=g.seed,
+                            generator="pamg", **kw)  # fmt: skip
             store.save_target(target, f"{index:05d}.png", (64, 96))
 
         for index in range(5):

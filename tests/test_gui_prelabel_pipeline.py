@@ -55,8 +55,16 @@ def _project(path: Path, folder: Path, confirm=None, meta=None) -> Path:
         if confirm is not None:
             k, image, x, y = confirm
             grown = pamg_plus(image, (x, y), 20.0)
-            target = Target(sid, k, grown.mask, grown.seed, source="pamg", status="confirmed",
-                            track_id=store.new_track_id())  # fmt: skip
+            target = Target(
+                sequence_id=sid,
+                frame=k,
+                mask=grown.mask,
+                seed=grown.seed,
+                source="pamg",
+                status="confirmed",
+                track_id=store.new_track_id(),
+                rho=0.0,
+            )
             store.save_target(target, f"f_{k}.png", SHAPE)
     return path
 
@@ -108,8 +116,8 @@ def test_a_confirmation_made_while_pre_annotation_runs_keeps_its_track_id(
     # confirmed while the model runs (its results reach the window after this)
     grown = pamg_plus(images[0], (6, 6), 20.0)
     mine = store.save_target(
-        Target(1, 0, grown.mask, grown.seed, source="pamg", status="confirmed",
-               track_id=store.new_track_id()), "f_0.png", SHAPE,
+        Target(sequence_id=1, frame=0, mask=grown.mask, seed=grown.seed, source="pamg",
+               status="confirmed", track_id=store.new_track_id(), rho=0.0), "f_0.png", SHAPE,
     )  # fmt: skip
     _finish(qtbot, worker)
     targets = store.targets(1)

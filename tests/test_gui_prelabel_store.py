@@ -11,8 +11,15 @@ from label_irst.io.project import ProjectStore, Target
 
 def _target(seq, frame, col, row, source="model", status="candidate"):
     crop = np.ones((3, 3), bool)
-    return Target(seq, frame, CroppedMask(crop, (row - 1, col - 1)), (col, row), source=source,
-                  status=status, rho=1.0)  # fmt: skip
+    return Target(
+        sequence_id=seq,
+        frame=frame,
+        mask=CroppedMask(crop, (row - 1, col - 1)),
+        seed=(col, row),
+        source=source,
+        status=status,
+        rho=1.0,
+    )
 
 
 def test_replace_candidates_keeps_reviewed_and_other_sources(tmp_path):

@@ -41,10 +41,25 @@ def _click(window, target: Target) -> str:
 def test_the_status_line_shows_the_detection_score_only_when_there_is_one(window):
     store, a = window.workspace.store, window.annotator
     crop = np.ones((3, 3), bool)
-    model = Target(a.frame.sequence_id, a.frame.index, CroppedMask(crop, (10, 12)), (13, 11),
-                   source="model", rho=1.25, score=0.617)  # fmt: skip
-    manual = Target(a.frame.sequence_id, a.frame.index, CroppedMask(crop, (60, 70)), (71, 61),
-                    source="manual", rho=0.5)  # fmt: skip
+    model = Target(
+        sequence_id=a.frame.sequence_id,
+        frame=a.frame.index,
+        mask=CroppedMask(crop, (10, 12)),
+        seed=(13, 11),
+        source="model",
+        rho=1.25,
+        score=0.617,
+        status="candidate",
+    )
+    manual = Target(
+        sequence_id=a.frame.sequence_id,
+        frame=a.frame.index,
+        mask=CroppedMask(crop, (60, 70)),
+        seed=(71, 61),
+        source="manual",
+        rho=0.5,
+        status="candidate",
+    )
     h, w = a.frame.raw.shape
     model = store.save_target(model, a.frame.name, (h, w))
     manual = store.save_target(manual, a.frame.name, (h, w))

@@ -44,8 +44,16 @@ def prelabelled(tmp_path, monkeypatch):
             for m, track in items:
                 mask = CroppedMask.from_full(m)
                 cx, cy = mask.centroid()
-                t = Target(sid, i, mask, (int(round(cx)), int(round(cy))), source="model",
-                           rho=1.0 + 0.01 * track, track_id=track)  # fmt: skip
+                t = Target(
+                    sequence_id=sid,
+                    frame=i,
+                    mask=mask,
+                    seed=(int(round(cx)), int(round(cy))),
+                    source="model",
+                    rho=1.0 + 0.01 * track,
+                    track_id=track,
+                    status="candidate",
+                )
                 store.save_target(t, f"f_{i:02d}.png", SHAPE)
     return path, truths, tmp_path
 
@@ -469,7 +477,15 @@ def test_a_carried_mask_much_larger_than_its_source_is_not_proposed():
 
     raw = np.zeros(SHAPE, np.float32)
     raw[50, 60] = 100.0
-    source = Target(1, 0, CroppedMask.from_full(_disc(60, 50, 2.0)), (60, 50))
+    source = Target(
+        sequence_id=1,
+        frame=0,
+        mask=CroppedMask.from_full(_disc(60, 50, 2.0)),
+        seed=(60, 50),
+        source="pamg",
+        status="candidate",
+        rho=0.0,
+    )
     same = CroppedMask.from_full(_disc(60, 50, 2.0))
     streak = np.zeros(SHAPE, bool)
     streak[50, 50:71] = True  # a bright line through the target: the mask leaked along it

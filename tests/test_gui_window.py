@@ -258,7 +258,15 @@ def test_detail_overlay_outlines_the_mask_and_keeps_the_inside_readable():
     from label_irst.gui.display import BOUNDARY_ALPHA, INTERIOR_ALPHA, overlay_rgba
     from label_irst.io.project import Target
 
-    t = Target(1, 0, CroppedMask(np.ones((5, 5), bool), (10, 20)), (22, 12), status="confirmed")
+    t = Target(
+        sequence_id=1,
+        frame=0,
+        mask=CroppedMask(np.ones((5, 5), bool), (10, 20)),
+        seed=(22, 12),
+        status="confirmed",
+        source="pamg",
+        rho=0.0,
+    )
     rgba = overlay_rgba([t], (18, 8, 10, 10), outline=True)
     assert rgba[2, 2, 3] == BOUNDARY_ALPHA and rgba[4, 4, 3] == INTERIOR_ALPHA  # edge, centre
     assert rgba[1, 1, 3] == 0 and (rgba[..., 3] > 0).sum() == 25

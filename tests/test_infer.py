@@ -327,7 +327,15 @@ def _project_with_confirmed_target(dataset, tmp_path):
     path = tmp_path / "p.lirst"
     with ProjectStore.open(path, create=True) as store:
         seq = store.add_sequence(folder, "folder", 5)
-        target = Target(seq, 1, g.mask, g.seed, source="pamg", status="confirmed")
+        target = Target(
+            sequence_id=seq,
+            frame=1,
+            mask=g.mask,
+            seed=g.seed,
+            source="pamg",
+            status="confirmed",
+            rho=0.0,
+        )
         store.save_target(target, "00001.png", (40, 72))
     return path, seq
 

@@ -41,7 +41,8 @@ def _project(data, tmp_path) -> Path:
         def put(index, **kw):
             t = truth[index]["targets"][0]
             g = pamg(read_image(folder / f"{index:05d}.png"), (t["x"], t["y"]))
-            target = Target(sid, index, g.mask, g.seed, **kw)
+            kw = {"rho": 0.0, **kw}
+            target = Target(sequence_id=sid, frame=index, mask=g.mask, seed=g.seed, **kw)
             store.save_target(target, f"{index:05d}.png", (64, 96))
 
         put(0, source="pamg", status="confirmed", track_id=1)

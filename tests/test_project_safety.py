@@ -48,7 +48,9 @@ from label_irst.io.project import ProjectStore, Target
 store = ProjectStore.open(sys.argv[1])
 sid = store.add_sequence(sys.argv[2], "folder", 3)
 for k in range(int(sys.argv[3])):
-    store.save_target(Target(sid, 0, CroppedMask(np.ones((2, 2), bool), (k % 20, 1)), (1, k % 20)))
+    mask = CroppedMask(np.ones((2, 2), bool), (k % 20, 1))
+    store.save_target(Target(sequence_id=sid, frame=0, mask=mask, seed=(1, k % 20),
+                             source="pamg", status="candidate", rho=0.0))
 print("held", flush=True)
 time.sleep(60)
 """
@@ -181,7 +183,17 @@ def test_project_names_with_uri_characters(tmp_path, name):
     path = tmp_path / name
     with ProjectStore.open(path, create=True) as store:
         sid = store.add_sequence(tmp_path, "folder", 1)
-        store.save_target(Target(sid, 0, CroppedMask(np.ones((2, 2), bool), (1, 1)), (1, 1)))
+        store.save_target(
+            Target(
+                sequence_id=sid,
+                frame=0,
+                mask=CroppedMask(np.ones((2, 2), bool), (1, 1)),
+                seed=(1, 1),
+                source="pamg",
+                status="candidate",
+                rho=0.0,
+            )
+        )
     with ProjectStore.open(path, readonly=True) as store:
         assert len(store.targets(sid)) == 1
     with ProjectStore.open(path) as store:

@@ -236,9 +236,17 @@ def scored(tmp_path):
     with ProjectStore.open(tmp_path / "p.lirst", create=True) as store:
         sid = store.add_sequence(tmp_path / "frames", "folder", 6)
         for k in range(10):
-            t = Target(sid, k % 6, _mask(k), (k, 2 * k), source="model" if k % 2 else "pamg",
-                       rho=1.0 + 0.1 * (k % 4), track_id=1 + k % 2,
-                       score=round(0.1 * k, 2) if k % 2 else None)  # fmt: skip
+            t = Target(
+                sequence_id=sid,
+                frame=k % 6,
+                mask=_mask(k),
+                seed=(k, 2 * k),
+                source="model" if k % 2 else "pamg",
+                rho=1.0 + 0.1 * (k % 4),
+                track_id=1 + k % 2,
+                score=round(0.1 * k, 2) if k % 2 else None,
+                status="candidate",
+            )
             store.save_target(t, f"f_{k % 6}.png", (40, 40))
         yield store, sid
 
@@ -333,8 +341,17 @@ def test_scores_go_through_export_and_import(tmp_path, capsys):
         sid = store.add_sequence(frames, "folder", 3)
         for k, (score, status) in enumerate([(0.42, "candidate"), (None, "confirmed"),
                                              (0.87, "confirmed")]):  # fmt: skip
-            t = Target(sid, k, _mask(k), (k, 2 * k), source="model" if score else "manual",
-                       status=status, track_id=3, score=score)  # fmt: skip
+            t = Target(
+                sequence_id=sid,
+                frame=k,
+                mask=_mask(k),
+                seed=(k, 2 * k),
+                source="model" if score else "manual",
+                status=status,
+                track_id=3,
+                score=score,
+                rho=0.0,
+            )
             store.save_target(t, f"f_{k}.png", (40, 40))
     out = tmp_path / "x"
     args = ["export", str(project), "--format", "sirstd-pixel", "--out", str(out), "--quiet"]
@@ -368,7 +385,16 @@ def test_a_malformed_score_in_an_annotation_file_is_a_warning_and_no_score(tmp_p
     with ProjectStore.open(project, create=True) as store:
         sid = store.add_sequence(frames, "folder", 3)
         for k in range(2):
-            t = Target(sid, k, _mask(k), (k, 2 * k), source="model", score=0.5 + 0.1 * k)
+            t = Target(
+                sequence_id=sid,
+                frame=k,
+                mask=_mask(k),
+                seed=(k, 2 * k),
+                source="model",
+                score=0.5 + 0.1 * k,
+                status="candidate",
+                rho=0.0,
+            )
             store.save_target(t, f"f_{k}.png", (40, 40))
     out = tmp_path / "x"
     args = ["export", str(project), "--format", "sirstd-pixel", "--out", str(out), "--quiet"]
@@ -399,7 +425,15 @@ def test_a_missing_or_null_score_is_no_warning(tmp_path, capsys):
     project = tmp_path / "p.lirst"
     with ProjectStore.open(project, create=True) as store:
         sid = store.add_sequence(frames, "folder", 3)
-        t = Target(sid, 0, _mask(0), (0, 0), source="manual", status="confirmed")
+        t = Target(
+            sequence_id=sid,
+            frame=0,
+            mask=_mask(0),
+            seed=(0, 0),
+            source="manual",
+            status="confirmed",
+            rho=0.0,
+        )
         store.save_target(t, "f_0.png", (40, 40))
     out = tmp_path / "x"
     assert main(["export", str(project), "--format", "sirstd-pixel", "--out", str(out),

@@ -16,8 +16,17 @@ from label_irst.job import Job
 
 def _target(seq, frame=0, status="candidate", offset=(5, 7)):
     crop = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 1], [0, 0, 1]], bool)
-    return Target(seq, frame, CroppedMask(crop, offset), seed=(8, 6), status=status, rho=3.5,
-                  generator="pamg", track_id=1)  # fmt: skip
+    return Target(
+        sequence_id=seq,
+        frame=frame,
+        mask=CroppedMask(crop, offset),
+        seed=(8, 6),
+        status=status,
+        rho=3.5,
+        generator="pamg",
+        track_id=1,
+        source="pamg",
+    )
 
 
 def test_round_trip_and_reopen(tmp_path):
@@ -60,8 +69,15 @@ def test_update_status_delete_and_history(tmp_path):
 
 
 def test_bad_values_are_refused(tmp_path):
-    with pytest.raises(LabelIrstError, match="source"):
-        Target(1, 0, CroppedMask(np.ones((1, 1), bool), (0, 0)), (0, 0), source="guess")
+    guess = Target(sequence_id=1, frame=0, mask=CroppedMask(np.ones((1, 1), bool), (0, 0)),
+                   seed=(0, 0), source="guess", status="candidate", rho=0.0)  # fmt: skip
+    with ProjectStore.open(tmp_path / "p.lirst", create=True) as store:
+        store.add_sequence(tmp_path, "folder", 1)
+        with pytest.raises(LabelIrstError, match="source"):  # refused where it is stored
+            store.save_target(guess, "f.png", (4, 4))
+        assert store.targets(1) == []
+    with pytest.raises(LabelIrstError, match="status"):
+        Target(mask=CroppedMask(np.ones((1, 1), bool), (0, 0)), status="maybe")
     with pytest.raises(LabelIrstError, match="no such project"):
         ProjectStore.open(tmp_path / "missing.lirst")
     (tmp_path / "x.lirst").write_text("hello, not a database")

@@ -25,7 +25,9 @@ from label_irst.io.project import ProjectStore, Target
 def _target(seq: int, frame: int, k: int, **extra) -> Target:
     crop = np.zeros((3, 4), bool)
     crop[1:, 1:3] = True
-    return Target(seq, frame, CroppedMask(crop, (k, 2 * k)), seed=(2 * k + 1, k + 1), **extra)
+    kw = {"source": "pamg", "status": "candidate", "rho": 0.0, **extra}
+    return Target(sequence_id=seq, frame=frame, mask=CroppedMask(crop, (k, 2 * k)),
+                  seed=(2 * k + 1, k + 1), **kw)  # fmt: skip
 
 
 def _project(path: Path, frames: int = 3) -> int:
@@ -154,7 +156,8 @@ from label_irst.io.project import ProjectStore, Target
 store = ProjectStore.open(sys.argv[1])
 sid = int(sys.argv[2])
 def add(k):
-    t = Target(sid, 0, CroppedMask(np.ones((2, 2), bool), (k, 1)), (1, k))
+    t = Target(sequence_id=sid, frame=0, mask=CroppedMask(np.ones((2, 2), bool), (k, 1)),
+               seed=(1, k), source="pamg", status="candidate", rho=0.0)
     store.save_target(t, "f0.png", (20, 20))
 for k in range(4):
     add(k)

@@ -27,13 +27,18 @@ def store(tmp_path):
         for k in range(40):
             sid = sids[k % 2]
             mask = _mask(rng, (1 + k % 5, 1 + (3 * k) % 11))
-            t = Target(sid, k % 6, mask, (mask.offset[1], mask.offset[0]),
-                       source=("pamg", "manual", "model", "box")[k % 4],
-                       status=("candidate", "confirmed", "rejected")[k % 3],
-                       rho=float("nan") if k % 7 == 0 else 0.1 * k,
-                       track_id=None if k % 5 == 0 else 1 + k % 3,
-                       box=(k, k, k + 2 + k % 4, k + 3) if k % 4 == 3 else None,
-                       score=(k % 9) / 10 if k % 4 == 2 else None)  # fmt: skip
+            t = Target(
+                sequence_id=sid,
+                frame=k % 6,
+                mask=mask,
+                seed=(mask.offset[1], mask.offset[0]),
+                source=("pamg", "manual", "model", "box")[k % 4],
+                status=("candidate", "confirmed", "rejected")[k % 3],
+                rho=float("nan") if k % 7 == 0 else 0.1 * k,
+                track_id=None if k % 5 == 0 else 1 + k % 3,
+                box=(k, k, k + 2 + k % 4, k + 3) if k % 4 == 3 else None,
+                score=(k % 9) / 10 if k % 4 == 2 else None,
+            )
             s.save_target(t, f"f_{k % 6}.png", (80, 80))
         s.delete_target(s.targets(sids[0])[0].id)
         yield s, sids
@@ -85,8 +90,18 @@ def test_overlay_windows_paint_what_the_whole_region_painting_did():
     for k in range(12):
         crop = rng.random((int(rng.integers(1, 8)), int(rng.integers(1, 8)))) < 0.7
         offset = (int(rng.integers(-6, 40)), int(rng.integers(-6, 50)))  # some cross the edges
-        targets.append(Target(1, 0, CroppedMask(crop, offset), (0, 0), id=k + 1,
-                              status=("candidate", "confirmed")[k % 2]))  # fmt: skip
+        targets.append(
+            Target(
+                sequence_id=1,
+                frame=0,
+                mask=CroppedMask(crop, offset),
+                seed=(0, 0),
+                id=k + 1,
+                status=("candidate", "confirmed")[k % 2],
+                source="pamg",
+                rho=0.0,
+            )
+        )
     region = (3, 2, 40, 30)  # x0, y0, w, h
     x0, y0, w, h = region
     for ring in (False, True):

@@ -28,7 +28,15 @@ def _project(tmp_path, confirm=True):
             t0 = frames[index]["targets"][0]
             g = pamg(read_image(folder / f"{index:05d}.png"), (t0["x"], t0["y"]))
             status = "confirmed" if confirm else "candidate"
-            target = Target(seq, index, g.mask, g.seed, source="pamg", status=status)
+            target = Target(
+                sequence_id=seq,
+                frame=index,
+                mask=g.mask,
+                seed=g.seed,
+                source="pamg",
+                status=status,
+                rho=0.0,
+            )
             store.save_target(target, f"{index:05d}.png", (48, 64))
     return path
 

@@ -131,7 +131,15 @@ class FrameAnnotator:
     def seed(self, x: float, y: float) -> Target:
         """Run the generator at (x, y) and add the mask as a new candidate."""
         result = self.generate(x, y, self.support_for(None))
-        target = Target(self.frame.sequence_id, self.frame.index, result.mask, result.seed)
+        target = Target(
+            sequence_id=self.frame.sequence_id,
+            frame=self.frame.index,
+            mask=result.mask,
+            seed=result.seed,
+            source="pamg",
+            status="candidate",
+            rho=0.0,
+        )
         return self._edit("seed", None, _fill(target, result))
 
     def reseed(
@@ -197,8 +205,16 @@ class FrameAnnotator:
         if mask.area == 0:
             raise LabelIrstError("nothing drawn")
         cx, cy = mask.centroid()
-        target = Target(self.frame.sequence_id, self.frame.index, mask,
-                        (int(round(cx)), int(round(cy))), source=source, rho=rho, box=box)  # fmt: skip
+        target = Target(
+            sequence_id=self.frame.sequence_id,
+            frame=self.frame.index,
+            mask=mask,
+            seed=(int(round(cx)), int(round(cy))),
+            source=source,
+            rho=rho,
+            box=box,
+            status="candidate",
+        )
         return self._edit(source, None, target)
 
     def has_manual_edits(self, target: Target) -> bool:
@@ -225,9 +241,15 @@ class FrameAnnotator:
     def add_generated(self, result: GeneratedMask, track_id: int | None, source="pamg") -> Target:
         """Save a generated mask as a candidate (carried targets: not an edit of the user's)."""
         target = Target(
-            self.frame.sequence_id, self.frame.index, result.mask, result.seed, source=source,
+            sequence_id=self.frame.sequence_id,
+            frame=self.frame.index,
+            mask=result.mask,
+            seed=result.seed,
+            source=source,
             track_id=track_id,
-        )  # fmt: skip
+            status="candidate",
+            rho=0.0,
+        )
         return self._save(_fill(target, result))
 
     def set_support_radius(self, rs: float) -> Target | None:
@@ -316,7 +338,15 @@ class FrameAnnotator:
             empty = CroppedMask(np.zeros((0, 0), bool), (0, 0))
             seed = (int(round(x)), int(round(y)))
             target = self._save(
-                Target(self.frame.sequence_id, self.frame.index, empty, seed, source="manual")
+                Target(
+                    sequence_id=self.frame.sequence_id,
+                    frame=self.frame.index,
+                    mask=empty,
+                    seed=seed,
+                    source="manual",
+                    status="candidate",
+                    rho=0.0,
+                )
             )
         self.selected = target.id
         self._stroke = Stroke([(x, y)], erase, target.id, before)

@@ -143,10 +143,17 @@ class BoxConvertWorker(QThread):
 def box_candidate(sequence_id: int, index: int, result, bbox) -> Target:
     """The review-queue target of one converted box."""
     target = Target(
-        sequence_id, index, result.mask, result.seed, source="box", status="candidate",
-        rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
-        generator=result.generator, box=tuple(int(v) for v in bbox),
-    )  # fmt: skip
+        sequence_id=sequence_id,
+        frame=index,
+        mask=result.mask,
+        seed=result.seed,
+        source="box",
+        status="candidate",
+        rho=float(result.boundary_ratio),
+        support_radius=float(result.support_radius),
+        generator=result.generator,
+        box=tuple(int(v) for v in bbox),
+    )
     return target
 
 

@@ -103,10 +103,17 @@ def write_demo_project(
         first = truths[0][0]
         result = get_generator(None).fn(images[0], (round(first.x), round(first.y)), 20.0)
         target = Target(
-            seq_id, 0, result.mask, result.seed, source="pamg", status="confirmed",
-            rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
-            generator=result.generator, track_id=store.new_track_id(),
-        )  # fmt: skip
+            sequence_id=seq_id,
+            frame=0,
+            mask=result.mask,
+            seed=result.seed,
+            source="pamg",
+            status="confirmed",
+            rho=float(result.boundary_ratio),
+            support_radius=float(result.support_radius),
+            generator=result.generator,
+            track_id=store.new_track_id(),
+        )
         store.save_target(target, names[0], images[0].shape)
     if model_path is not None and Path(model_path).is_file():
         try:

@@ -133,10 +133,17 @@ def model_candidate(sequence_id: int, index: int, result, score: float | None = 
     """The review-queue target of one detection's guided-PAMG mask, with the detection's score
     (None: no detection, as in a frame the tracker filled)."""
     target = Target(
-        sequence_id, index, result.mask, result.seed, source=SOURCE, status="candidate",
-        rho=float(result.boundary_ratio), support_radius=float(result.support_radius),
-        generator=result.generator, score=_score(score),
-    )  # fmt: skip
+        sequence_id=sequence_id,
+        frame=index,
+        mask=result.mask,
+        seed=result.seed,
+        source=SOURCE,
+        status="candidate",
+        rho=float(result.boundary_ratio),
+        support_radius=float(result.support_radius),
+        generator=result.generator,
+        score=_score(score),
+    )
     return target
 
 

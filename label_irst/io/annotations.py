@@ -9,79 +9,19 @@ r = sqrt(area / pi) (Sec. III-C1), bbox and area are derived from the mask, neve
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from label_irst.core.geometry import CroppedMask, components, equivalent_radius
+from label_irst.core.geometry import components
 from label_irst.errors import LabelIrstError
 from label_irst.io.files import as_float, as_int
+from label_irst.io.target import STATUSES, Target, as_score  # noqa: F401 (re-exported)
 
-#: The review statuses of the project store (label_irst.io.project).
-STATUSES = ("candidate", "confirmed", "rejected")
 #: Frames without a sequence (single-frame datasets such as SIRST) use this sequence name.
 NO_SEQUENCE = ""
-
-
-@dataclass
-class Target:
-    """One annotated target: its mask and what the project knows about it."""
-
-    mask: CroppedMask
-    id: int = 0
-    track_id: int | None = None
-    source: str = "manual"
-    status: str = "confirmed"
-    rho: float | None = None
-    seed: tuple[int, int] | None = None
-    #: RPR-Net's detection score (Sec. III-B) of a model candidate, in [0, 1]; None otherwise
-    score: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise LabelIrstError(
-                f"unknown review status {self.status!r}; expected one of {', '.join(STATUSES)}"
-            )
-        _check_ids(self)
-        if self.rho is not None:
-            self.rho = as_float(self.rho, "rho")
-        if self.score is not None:
-            self.score = as_score(self.score)
-
-    @property
-    def area(self) -> int:
-        return self.mask.area
-
-    @property
-    def centroid(self) -> tuple[float, float]:
-        return self.mask.centroid()
-
-    @property
-    def radius(self) -> float:
-        return equivalent_radius(self.area)
-
-    @property
-    def bbox(self) -> tuple[int, int, int, int]:
-        return self.mask.bbox
-
-    def record(self) -> dict:
-        """The JSON/CSV description of the target (no pixels)."""
-        x, y = self.centroid
-        return {
-            "id": int(self.id),
-            "track_id": None if self.track_id is None else int(self.track_id),
-            "centroid": [round(x, 3), round(y, 3)],
-            "radius": round(self.radius, 4),
-            "bbox": [int(v) for v in self.bbox],
-            "area": int(self.area),
-            "source": self.source,
-            "status": self.status,
-            "rho": None if self.rho is None or not math.isfinite(self.rho) else round(self.rho, 4),
-            "score": None if self.score is None else round(self.score, 4),
-        }
 
 
 @dataclass
@@ -196,14 +136,6 @@ def frame_points(points, shape: tuple[int, int]) -> np.ndarray:
     return pts
 
 
-def as_score(value) -> float:
-    """A detection score: a finite number in [0, 1] (ValueError otherwise)."""
-    score = as_float(value, "score")
-    if not 0.0 <= score <= 1.0:
-        raise ValueError(f"score must lie in [0, 1], got {value!r}")
-    return score
-
-
 def read_score(record: dict, where: str, warn: Callable[[str], None] | None) -> float | None:
     """The ``"score"`` of a target record read from a file: None when absent or null; a value
     that is no score (not a number in [0, 1]) is dropped with a warning (``warn``), the target
@@ -231,7 +163,7 @@ def targets_from_mask(
 ) -> list[Target]:
     """One target per 8-connected component of a full-frame mask."""
     return [
-        Target(part, id=first_id + k, source=source, status=status)
+        Target(mask=part, id=first_id + k, source=source, status=status)
         for k, part in enumerate(components(np.asarray(mask, bool)))
     ]
 

@@ -35,10 +35,9 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from label_irst.core.geometry import CroppedMask, equivalent_radius
 from label_irst.errors import LabelIrstError
 from label_irst.io import inode_handles
 from label_irst.io.faults import crash_point
@@ -62,6 +61,7 @@ from label_irst.io.project_schema import (  # noqa: F401 (SCHEMA_VERSION re-expo
     has_column,
     migrate,
 )
+from label_irst.io.target import Target  # noqa: F401 (re-exported: the one target type)
 
 PROJECT_SUFFIX = ".lirst"
 
@@ -72,50 +72,6 @@ class SequenceRecord:
     source: str
     kind: str
     frame_count: int
-
-
-@dataclass
-class Target:
-    """One annotated target of one frame (``frame`` is the frame index in its sequence).
-
-    ``box`` is the source box (x0, y0, x1, y1, exclusive ends) for targets converted from
-    boxes, used by the review queue to flag masks whose area is far from the box. ``score`` is
-    the detection score of a ``model`` candidate (RPR-Net, Sec. III-B); None for the others.
-    """
-
-    sequence_id: int
-    frame: int
-    mask: CroppedMask
-    seed: tuple[int, int]
-    source: str = "pamg"
-    status: str = "candidate"
-    rho: float = 0.0
-    support_radius: float = 20.0
-    generator: str = ""
-    track_id: int | None = None
-    id: int | None = None
-    box: tuple[int, int, int, int] | None = None
-    score: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.source not in SOURCES:
-            raise LabelIrstError(f"unknown target source {self.source!r}; choose {SOURCES}")
-        if self.status not in STATUSES:
-            raise LabelIrstError(f"unknown target status {self.status!r}; choose {STATUSES}")
-
-    @property
-    def centroid(self) -> tuple[float, float]:
-        """The mask's centroid (x, y); NaN for an empty mask. Geometry follows from the mask,
-        never stored beside it in memory."""
-        return self.mask.centroid()
-
-    @property
-    def radius(self) -> float:
-        """The equivalent radius r = sqrt(area / pi) of the mask (Sec. III-C1)."""
-        return equivalent_radius(self.mask.area)
-
-    def copy(self, **changes) -> Target:
-        return replace(self, **changes)
 
 
 class ProjectStore:

@@ -47,7 +47,15 @@ def unpack(off_row: int, off_col: int, h: int, w: int, blob: bytes) -> CroppedMa
 
 
 def row_values(target) -> tuple:
-    """The stored values of a target, in :data:`COLUMNS` order."""
+    """The stored values of a target, in :data:`COLUMNS` order; a source the store does not
+    know, or a target without a seed, is refused in one line (LabelIrstError)."""
+    from label_irst.errors import LabelIrstError
+    from label_irst.io.project_schema import SOURCES
+
+    if target.source not in SOURCES:
+        raise LabelIrstError(f"unknown target source {target.source!r}; choose {SOURCES}")
+    if target.seed is None:
+        raise LabelIrstError("a target stored in a project needs the seed it was grown from")
     off_row, off_col, h, w, blob = pack(target.mask)
     box = json.dumps(list(target.box)) if target.box is not None else None
     cx, cy = target.centroid

@@ -185,7 +185,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
             track = item.get("track_id")
             frame.targets.append(
                 Target(
-                    CroppedMask.from_full(mask),
+                    mask=CroppedMask.from_full(mask),
                     id=int(item.get("target_id") or item.get("id") or 0),
                     track_id=None if track is None else int(track),
                     source=str(item.get("source") or "manual"),

@@ -128,7 +128,7 @@ def targets_from_records(
             x0, y0 = (int(v) for v in r["bbox"][:2])
             crop = rle.decode(r["rle"])
             target = Target(
-                CroppedMask(crop, (y0, x0)),
+                mask=CroppedMask(crop, (y0, x0)),
                 id=int(r.get("id", 0)),
                 track_id=track_of(r),
                 source=str(r.get("source", "manual")),
@@ -185,7 +185,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                 targets = targets_from_records(records, mask, job.warning, f"{key}: ")
                 if targets is None:  # no masks in the records: tracks by their points
                     found = targets_from_points(records, mask)
-                    targets = [Target(part, id=k, track_id=track)
+                    targets = [Target(mask=part, id=k, track_id=track)
                                for k, (part, track) in enumerate(found, 1)]  # fmt: skip
                 frame.targets = targets
         except LabelIrstError as exc:

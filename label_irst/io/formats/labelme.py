@@ -158,7 +158,7 @@ def _shape_target(shape: dict, size: tuple[int, int], warn=None) -> Target | Rev
     if mask.area == 0:
         return None
     return Target(
-        mask,
+        mask=mask,
         source=str(shape.get("source") or "manual"),
         status=str(shape.get("status") or "confirmed"),
         rho=None if shape.get("rho") is None else float(shape["rho"]),

@@ -86,7 +86,16 @@ def read(path: Path, job: Job | None = None) -> Annotations:
                 rho = None if t.rho is None or not math.isfinite(t.rho) else float(t.rho)
                 score = t.score if t.score is not None and 0.0 <= t.score <= 1.0 else None
                 frames[t.frame].targets.append(
-                    Target(t.mask, t.id or 0, t.track_id, t.source, t.status, rho, t.seed, score)
+                    Target(
+                        mask=t.mask,
+                        id=t.id or 0,
+                        track_id=t.track_id,
+                        source=t.source,
+                        status=t.status,
+                        rho=rho,
+                        seed=t.seed,
+                        score=score,
+                    )
                 )
                 if t.generator and "generator" not in ann.meta:
                     ann.meta["generator"] = t.generator
@@ -177,12 +186,18 @@ def write_project(ann: Annotations, out: Path, force: bool = False, job: Job | N
                         cx, cy = target.centroid
                         seed = target.seed or (int(round(cx)), int(round(cy)))
                         stored_target = StoredTarget(
-                            sid, idx, target.mask, seed=seed, source=_source_of(target),
+                            sequence_id=sid,
+                            frame=idx,
+                            mask=target.mask,
+                            seed=seed,
+                            source=_source_of(target),
                             status=target.status,
                             rho=float("nan") if target.rho is None else float(target.rho),
-                            support_radius=rs, generator=generator, track_id=target.track_id,
+                            support_radius=rs,
+                            generator=generator,
+                            track_id=target.track_id,
                             score=target.score,
-                        )  # fmt: skip
+                        )
                         store.save_target(stored_target, name, frame.shape)
                         stored += 1
                 job.step(done, len(groups))

@@ -64,7 +64,7 @@ def resolve_review(
                 continue
             frame.targets.append(
                 Target(
-                    result.mask,
+                    mask=result.mask,
                     id=item.id or next_id,
                     track_id=item.track_id,
                     source="box" if item.bbox is not None else "pamg",

@@ -105,7 +105,7 @@ def _read_video(video: Path, root: Path, warn) -> list[Frame]:
                 warn(f"skipped {mask_path}: mask size {mask.shape} != frame {shape}")
             else:
                 frame.targets = [
-                    Target(part, id=j, track_id=track)
+                    Target(mask=part, id=j, track_id=track)
                     for j, (part, track) in enumerate(targets_from_points(entries, mask), 1)
                 ]
         else:
