@@ -92,7 +92,9 @@ def read_splits(root: Path, warn=None) -> dict[str, str]:
     return out
 
 
-def _records(root: Path, sequence: str, warn=None) -> dict[str, list[dict]]:
+def sequence_records(root: Path, sequence: str, warn=None) -> dict[str, list[dict]]:
+    """Frame name -> target records of ``root/annotations/<sequence>.json`` ({} if absent; an
+    unreadable file is skipped with a warning when ``warn`` is given)."""
     path = root / "annotations" / f"{sequence or 'frames'}.json"
     if not path.exists():
         return {}
@@ -171,7 +173,7 @@ def read(path: Path, job: Job | None = None) -> Annotations:
             masks_cache[seq] = _masks_of(
                 root / "masks" / seq if seq else root / "masks", job.warning
             )
-            records_cache[seq] = _records(root, seq, job.warning)
+            records_cache[seq] = sequence_records(root, seq, job.warning)
         key = f"{seq}/{image_path.stem}" if seq else image_path.stem
         try:
             shape, dtype = image_info(image_path)

@@ -23,7 +23,7 @@ from label_irst.errors import LabelIrstError
 from label_irst.io.annotation_schema import targets_from_points, track_of
 from label_irst.io.annotations import Annotations, Frame, ReviewItem, Target
 from label_irst.io.files import is_folder, scan_folder
-from label_irst.io.formats._common import read_json
+from label_irst.io.formats.folders import sequence_records
 from label_irst.io.images import list_images, natural_key, read_mask
 from label_irst.io.sequence import VideoSequence, is_video_file
 from label_irst.job import Job
@@ -91,7 +91,7 @@ def _read_video(video: Path, root: Path, warn) -> list[Frame]:
         shape = tuple(int(v) for v in reader.frame(0).shape[:2])
     finally:
         reader.close()
-    records = _records(root / "annotations" / f"{video.stem}.json", warn)
+    records = sequence_records(root, video.stem, warn)
     masks = root / "masks" / video.stem
     frames_of = _Frames(video)
     out = []
@@ -111,23 +111,6 @@ def _read_video(video: Path, root: Path, warn) -> list[Frame]:
         else:
             frame.review = _points(entries, shape, f"{video.name} {name}", warn)
         out.append(frame)
-    return out
-
-
-def _records(path: Path, warn) -> dict[str, list[dict]]:
-    if not path.is_file():
-        return {}
-    try:
-        data = read_json(path)
-    except LabelIrstError as exc:
-        warn(f"ground truth ignored: {exc}")
-        return {}
-    frames = data.get("frames") if isinstance(data, dict) else None
-    out = {}
-    for entry in frames if isinstance(frames, list) else []:
-        if isinstance(entry, dict) and "frame" in entry:
-            targets = entry.get("targets")
-            out[str(entry["frame"])] = targets if isinstance(targets, list) else []
     return out
 
 
