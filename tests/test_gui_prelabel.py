@@ -182,3 +182,37 @@ def test_the_model_picker_lists_detector_models_only(window, model, qtbot, tmp_p
     worker = window.prelabel_sequence(model, threads=1)
     assert window._prelabel_dialog.windowModality() == Qt.WindowModality.WindowModal
     _finish(qtbot, worker)
+
+
+def test_prelabel_with_lesps_fills_the_queue_from_an_image_set(qtbot, tmp_path, monkeypatch):
+    """Sequence > Pre-annotate image by image with LESPS (Ctrl+Alt+P): each image of a set alone,
+    the segmenter's own masks as candidates; the project's detector is not changed."""
+    from label_irst.gui.main_window import MainWindow
+    from label_irst.io.project_settings import ProjectSettings
+
+    monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
+    spots = {"sea.png": ((96, 128), (40, 30)), "sky.png": ((128, 96), (70, 90))}
+    rng = np.random.default_rng(0)
+    for name, (shape, (cx, cy)) in spots.items():
+        yy, xx = np.mgrid[: shape[0], : shape[1]]
+        spot = 120 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 1.5**2))
+        image = np.clip(60 + rng.normal(0, 3, shape) + spot, 0, 255).astype(np.uint8)
+        write_image(tmp_path / "set" / name, image)
+    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(tmp_path / "set")
+    assert w.actions["prelabel_lesps"].shortcut().toString() == "Ctrl+Alt+P"
+    w.actions["prelabel_lesps"].trigger()
+    worker = w._prelabel_worker
+    assert worker.model.name == "lesps-sirst.json"
+    _finish(qtbot, worker)
+    store, seq = w.workspace.store, w.workspace.sequence_id
+    targets = store.targets(seq)
+    assert len(targets) == 2
+    for t in targets:
+        shape, (cx, cy) = spots[sorted(spots)[t.frame]]
+        assert t.generator == "lesps" and t.status == "candidate"
+        assert t.mask.to_full(shape)[cy, cx]
+    assert "LESPS done: 2 frame(s), 2 candidate(s) added" in w.statusBar().currentMessage()
+    assert ProjectSettings(store).detector is None  # a segmenter is never the loop's detector

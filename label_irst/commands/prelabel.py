@@ -41,6 +41,14 @@ def register(sub) -> None:
         help="every folder is one sequence (frames of one size), even unrelated images",
     )
     p.add_argument(
+        "--detector",
+        choices=["rprnet", "lesps"],
+        default=None,
+        help="rprnet: RPR-Net on triplets, masks by guided point-to-mask (the default); lesps: "
+        "the single-frame LESPS segmenter for image sets, each image alone, its own masks "
+        "(default model models/lesps-sirst.json). Without it, the kind of --model decides",
+    )
+    p.add_argument(
         "--model",
         default=None,
         help="model metadata <stem>.json (or one .onnx graph); default: for a project, its own "
@@ -109,8 +117,9 @@ def run(args) -> int:
     from label_irst.commands._common import ProgressJob
     from label_irst.errors import LabelIrstError
     from label_irst.infer.decode import DEFAULT_THRESHOLD
+    from label_irst.infer.detector_model import load_detector
+    from label_irst.infer.pipeline import is_single_frame
     from label_irst.infer.prelabel import prelabel
-    from label_irst.infer.session import load_model
 
     logging.basicConfig(format="label-irst: %(message)s", stream=sys.stderr)
     ray = ray_options(args)
@@ -125,7 +134,14 @@ def run(args) -> int:
         raise LabelIrstError(f"--threshold must be in (0, 1], got {args.threshold}")
     if args.batch is not None and args.batch < 1:
         raise LabelIrstError(f"--batch must be at least 1, got {args.batch}")
-    model = load_model(model_path(args.model, args.data), args.device, max(args.threads, 1))
+    model = load_detector(
+        model_path(args.model, args.data, args.detector), args.device, max(args.threads, 1)
+    )
+    if args.detector is not None and is_single_frame(model) != (args.detector == "lesps"):
+        kind = "a segmenter" if is_single_frame(model) else "an RPR-Net model"
+        raise LabelIrstError(
+            f"{args.model}: {kind}, not a {args.detector} model (--detector {args.detector})"
+        )
     threshold = args.threshold
     if threshold is None:
         threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
@@ -158,17 +174,24 @@ def run(args) -> int:
     return 1 if job.warnings or report.warnings else 0  # any skip: exit 1 once the rest is done
 
 
-def model_path(given, data):
-    """The model to run: ``--model`` when given, else a project's own detector (one line if
-    the one it recorded is missing), else the shipped one."""
+def model_path(given, data, detector: str | None = None):
+    """The model to run: ``--model`` when given, else the shipped segmenter for ``lesps``, else
+    a project's own detector (one line if the one it recorded is missing), else the shipped
+    one."""
     from pathlib import Path
 
-    from label_irst.infer.detector_model import SHIPPED_DETECTOR, project_detector_model
+    from label_irst.infer.detector_model import (
+        SHIPPED_DETECTOR,
+        SHIPPED_SEGMENTER,
+        project_detector_model,
+    )
     from label_irst.infer.project import is_project
     from label_irst.io.project import ProjectStore
 
     if given is not None:
         return given
+    if detector == "lesps":
+        return SHIPPED_SEGMENTER
     if Path(data).is_file() and is_project(data):
         with ProjectStore.open(data, readonly=True) as store:
             return project_detector_model(store)

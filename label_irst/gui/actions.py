@@ -85,6 +85,10 @@ KEYS = {
     "open_project": (("Ctrl+Shift+O",), "open a project"),
     "export_dataset": (("Ctrl+Shift+E",), "export a dataset (every format of the command line)"),
     "prelabel": (("Ctrl+Shift+P",), "pre-annotate the sequence with RPR-Net"),
+    "prelabel_lesps": (
+        ("Ctrl+Alt+P",),
+        "pre-annotate image by image with the LESPS segmenter (image sets)",
+    ),
     "shortcuts": (("F1",), "this sheet"),
     "quit": (("Ctrl+Q",), "quit"),
 }
@@ -165,14 +169,14 @@ def build_actions(window, navigation) -> dict[str, QAction]:
         if path:
             window.convert_boxes(Path(path), "coco")
 
-    def prelabel(ask: bool):
+    def prelabel(ask):  # False: the project's detector, True: pick one, "lesps": the segmenter
         from label_irst.gui import prelabel
 
         if window.workspace is None:
             window.statusBar().showMessage("open a sequence first", 5000)
             return
-        model = prelabel.project_model(window)
-        if ask:
+        model = prelabel.project_model(window) if ask != "lesps" else prelabel.segmenter_model()
+        if ask is True:
             model = prelabel.choose_model(window, model)  # lists detector models only
             if model is None:
                 return
@@ -277,6 +281,8 @@ def build_actions(window, navigation) -> dict[str, QAction]:
     menu.aboutToShow.connect(lambda: _sync_carry(window, carry))
     menu.addSeparator()
     add(menu, "prelabel", "Pre-annotate with RPR-Net", lambda: prelabel(False))
+    add(menu, "prelabel_lesps", "Pre-annotate image by image with LESPS",
+        lambda: prelabel("lesps"))  # fmt: skip
     add(menu, "prelabel_other", "Pre-annotate with another model…", lambda: prelabel(True))
 
     menu = window.menuBar().addMenu("&Review")

@@ -44,6 +44,20 @@ def default_model() -> Path:
     return SHIPPED_DETECTOR
 
 
+def segmenter_model() -> Path:
+    """The single-frame LESPS segmenter shipped in ``models/`` (its metadata record)."""
+    from label_irst.infer.detector_model import SHIPPED_SEGMENTER
+
+    return SHIPPED_SEGMENTER
+
+
+def detector_name(model: Path) -> str:
+    """How the status bar and the progress dialog name a model's kind."""
+    from label_irst.infer.detector_model import is_segmenter_record
+
+    return "LESPS" if is_segmenter_record(model) else "RPR-Net"
+
+
 def project_model(window) -> Path:
     """The project's detector (adopted by the loop, or picked) when it still exists, else the
     shipped one (the status bar says when the recorded one is missing)."""
@@ -57,14 +71,21 @@ def project_model(window) -> Path:
 
 def record_model(store, model: Path) -> None:
     """Record ``model`` as the project's detector, unless it is the shipped one and the project
-    never recorded another (nothing is written then)."""
+    never recorded another (nothing is written then). A segmenter is never recorded: the
+    project's detector, which the loop adapts, stays an RPR-Net."""
+    from label_irst.infer.detector_model import is_segmenter_record
+
+    if is_segmenter_record(model):
+        return
     settings = ProjectSettings(store)
     if settings.detector is not None or Path(model).resolve() != default_model().resolve():
         settings.set_detector(model)
 
 
 def is_detector_model(path: Path) -> bool:
-    """An RPR-Net metadata record (the picker lists no other model, e.g. ``edgsp.json``)."""
+    """An RPR-Net or segmenter (LESPS) metadata record (the picker lists no other model, e.g.
+    ``edgsp.json``)."""
+    from label_irst.infer.detector_model import is_segmenter_record
     from label_irst.infer.session import FORMAT
     from label_irst.io.files import read_json
 
@@ -72,13 +93,13 @@ def is_detector_model(path: Path) -> bool:
         return False
     try:
         record = read_json(path)
-    except LabelIrstError:
+    except (LabelIrstError, OSError):
         return False
-    return isinstance(record, dict) and record.get("format") == FORMAT
+    return isinstance(record, dict) and record.get("format") == FORMAT or is_segmenter_record(path)
 
 
 class _DetectorsOnly(QSortFilterProxyModel):
-    """Folders and RPR-Net records of the file dialog's folder; nothing else."""
+    """Folders and detector records of the file dialog's folder; nothing else."""
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
         model = self.sourceModel()
@@ -88,10 +109,12 @@ class _DetectorsOnly(QSortFilterProxyModel):
 
 def model_dialog(window, start: Path) -> QFileDialog:
     """The model picker: a file dialog that lists only detector (RPR-Net) models."""
-    dialog = QFileDialog(window, "RPR-Net model (metadata record)", str(Path(start).parent))
+    dialog = QFileDialog(
+        window, "Detector model: RPR-Net or LESPS (metadata record)", str(Path(start).parent)
+    )
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # the proxy needs Qt's own dialog
     dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    dialog.setNameFilter("RPR-Net model (*.json)")
+    dialog.setNameFilter("Detector model (*.json)")
     dialog.setProxyModel(_DetectorsOnly(dialog))
     if Path(start).is_file():
         dialog.selectFile(str(start))
@@ -205,17 +228,18 @@ class PrelabelWorker(QThread):
     def _prelabel(self) -> dict:
         from label_irst.core.convention import Convention
         from label_irst.infer.decode import DEFAULT_THRESHOLD
-        from label_irst.infer.pipeline import UnitOptions, run_sequence
+        from label_irst.infer.detector_model import load_detector
+        from label_irst.infer.pipeline import UnitOptions, is_single_frame, run_sequence
         from label_irst.infer.project import project_sequence
-        from label_irst.infer.session import load_model
 
-        model = load_model(self.model, self.device, self.threads)
+        model = load_detector(self.model, self.device, self.threads)
         threshold = self.threshold
         if threshold is None:
             threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
+        tracking = None if is_single_frame(model) else self.tracking  # a segmenter: no tracks
         opts = UnitOptions(
-            self.tracking.low if self.tracking is not None else threshold, grow=True,
-            tracker=self.tracking, convention=self.convention or Convention(),
+            tracking.low if tracking is not None else threshold, grow=True,
+            tracker=tracking, convention=self.convention or Convention(),
             edgsp_model=self.edgsp_model, link_partial=True, still_threshold=threshold,
         )  # fmt: skip
         source = project_sequence(self.source.name, 0, self.source, self.names, still=self.still)
@@ -226,8 +250,9 @@ class PrelabelWorker(QThread):
             source.close()
         if report.warnings:
             raise LabelIrstError(report.warnings[0])
-        summary = {"frames": report.frames, "targets": self.emitted,
-                   "provider": model.provider, "cancelled": self.job.cancelled}  # fmt: skip
+        summary = {"frames": report.frames, "targets": self.emitted, "provider": model.provider,
+                   "cancelled": self.job.cancelled,
+                   "detector": "LESPS" if is_single_frame(model) else "RPR-Net"}  # fmt: skip
         if opts.tracking and not self.still:
             summary["tracks"] = report.tracks
         return summary
@@ -264,7 +289,7 @@ def start(
     worker.warned.connect(lambda msg: window.statusBar().showMessage(msg, 5000))
     worker.failed.connect(lambda msg: QMessageBox.warning(window, "Pre-annotation failed", msg))
     worker.succeeded.connect(lambda summary: finished(window, {**summary, "added": worker.added}))
-    dialog = run_with_progress(window, worker, "Pre-annotating with RPR-Net")
+    dialog = run_with_progress(window, worker, f"Pre-annotating with {detector_name(model)}")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no edits while the model runs
     window._prelabel_dialog = dialog
     window._prelabel_worker = worker
@@ -332,7 +357,7 @@ def finished(window, summary: dict) -> None:
     how = "stopped after" if summary["cancelled"] else "done:"
     tracks = f" in {summary['tracks']} track(s)" if "tracks" in summary else ""
     window.statusBar().showMessage(
-        f"RPR-Net {how} {summary['frames']} frame(s), "
+        f"{summary.get('detector', 'RPR-Net')} {how} {summary['frames']} frame(s), "
         f"{summary.get('added', summary['targets'])} candidate(s) added{tracks} "
         f"on the {provider} provider: review them (A / R)",
         15000,

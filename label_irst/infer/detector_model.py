@@ -33,3 +33,34 @@ def project_detector_model(store, warn=None) -> Path:
         raise LabelIrstError(message)
     warn(f"{message}; using the shipped model")
     return SHIPPED_DETECTOR
+
+
+#: the single-frame segmenter (LESPS) shipped with Label-IRST, for image sets
+SHIPPED_SEGMENTER = SHIPPED_DETECTOR.with_name("lesps-sirst.json")
+
+
+def is_segmenter_record(path: str | Path) -> bool:
+    """Whether ``path`` names a segmenter model (its record, or its .onnx graph)."""
+    from label_irst.infer.segmenter import FORMAT
+    from label_irst.io.files import read_json
+
+    p = Path(path)
+    p = p.with_suffix(".json") if p.suffix == ".onnx" else p
+    try:
+        record = read_json(p)
+    except (LabelIrstError, OSError):
+        return False
+    return isinstance(record, dict) and record.get("format") == FORMAT
+
+
+def load_detector(path: str | Path, device: str = "auto", threads: int | None = None):
+    """The pre-annotation detector a model record names: RPR-Net
+    (:func:`label_irst.infer.session.load_model`) or a single-frame segmenter
+    (:class:`label_irst.infer.segmenter_detect.SegmenterDetector`), by the record's format."""
+    if is_segmenter_record(path):
+        from label_irst.infer.segmenter_detect import load_segmenter_detector
+
+        return load_segmenter_detector(path, device, threads)
+    from label_irst.infer.session import load_model
+
+    return load_model(path, device, threads)

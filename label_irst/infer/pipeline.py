@@ -99,6 +99,12 @@ def is_still(seq) -> bool:
     return bool(getattr(seq, "still", False))
 
 
+def is_single_frame(model) -> bool:
+    """Whether ``model`` decides each frame alone and gives its masks itself (a segmenter,
+    :class:`label_irst.infer.segmenter_detect.SegmenterDetector`): no triplets, no tracks."""
+    return bool(getattr(model, "single_frame", False))
+
+
 def options_for(seq, opts: UnitOptions) -> UnitOptions:
     """The options of one sequence: an image set is decided image by image at the
     frame-by-frame threshold, never linked into tracks."""
@@ -207,6 +213,9 @@ def label_unit(seq, model, opts: UnitOptions, start: int, stop: int, warn=None):
     image set's images are run one by one, each as a still triplet (the image as its own
     temporal context, of any size); one that cannot be read is skipped."""
     opts = options_for(seq, opts)
+    if is_single_frame(model):
+        yield from _segmented(seq, model, opts, start, stop)
+        return
     stems = seq.stems()
     threshold = opts.tracker.low if opts.tracker is not None else opts.threshold
     runner = SequenceRunner(
@@ -237,6 +246,29 @@ def label_unit(seq, model, opts: UnitOptions, start: int, stop: int, warn=None):
                 for d, g in zip(targets, results):
                     d["mask_area"] = int(g.area) if g is not None else 0
         yield FrameResult(t, {"frame": stems[t], "targets": targets}, img.shape, results, encoded)
+
+
+def _segmented(seq, model, opts: UnitOptions, start: int, stop: int):
+    """:func:`label_unit` with a single-frame segmenter: each frame's components are its
+    detections and its masks (no generator runs, no tracks). An unreadable image of an image
+    set is skipped; in a sequence it stops the sequence, as with RPR-Net."""
+    stems = seq.stems()
+    for t in range(start, stop):
+        try:
+            img = seq.read(t)
+            dets, results = model.detect(img, opts.threshold)
+        except LabelIrstError as exc:
+            if not is_still(seq):
+                raise
+            entry = {"frame": stems[t], "targets": [], "skipped": str(exc)}
+            yield FrameResult(t, entry, (0, 0), None, 0, skipped=str(exc))
+            continue
+        targets = [d.as_dict() for d in dets]
+        if opts.masks:
+            for d, g in zip(targets, results):
+                d["mask_area"] = int(g.area)
+        grown = results if opts.grow else None
+        yield FrameResult(t, {"frame": stems[t], "targets": targets}, img.shape, grown, 1)
 
 
 def _stills(seq, runner: SequenceRunner, start: int, stop: int):

@@ -20,6 +20,11 @@ model runs at the tracker's low threshold, each frame's raw detections are saved
 track ``"id"`` (project candidates its ``track_id``), masks are grown for the tracked targets
 and gaps in a track are filled by guided masks at the local extremum near the predicted position.
 
+``model`` may also be a single-frame segmenter (LESPS,
+:class:`label_irst.infer.segmenter_detect.SegmenterDetector`): each frame is then decided on its
+own, its predicted components are the detections and their masks (no generator, no tracks);
+this is the detector for image sets, where RPR-Net has no temporal context.
+
 The stages and the per-sequence driver live in :mod:`label_irst.infer.pipeline`, the outputs in
 :mod:`label_irst.infer.sinks`; this module picks the sequences, the settings and the sinks.
 """
@@ -40,6 +45,7 @@ from label_irst.infer.pipeline import (  # noqa: F401 - the stages, as callers k
     Progress,
     UnitOptions,
     guided_results,
+    is_single_frame,
     label_unit,
     run_sequence,
     track_unit,
@@ -149,6 +155,10 @@ def _prelabel(
     store=None, tracking: TrackerConfig | None = None, ray=None, force: bool = False,
     edgsp_model: Path | None = None,
 ) -> PrelabelReport:  # fmt: skip
+    if is_single_frame(model):  # a segmenter: each frame alone, its own masks
+        if ray is not None:
+            raise LabelIrstError("a segmenter model runs here only, not on a Ray cluster")
+        tracking = None
     opts = UnitOptions(
         tracking.low if tracking is not None else threshold, cache, batch, pipeline,
         grow=masks or store is not None, masks=masks, tracker=tracking,

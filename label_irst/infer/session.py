@@ -114,7 +114,7 @@ def providers_for(device: str) -> list[str]:
         else:
             reasons.append(f"{provider.removesuffix('ExecutionProvider')}: {obstacle}")
     if listed and not gpu and device == "auto":
-        _log_once(f"running RPR-Net on the CPU ({'; '.join(reasons)})")
+        _log_once(f"running the model on the CPU ({'; '.join(reasons)})")
     if device == "cuda":
         if not listed:
             raise LabelIrstError("--device cuda: this onnxruntime has no CUDA or TensorRT provider")

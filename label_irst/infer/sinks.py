@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import Protocol
 
 from label_irst.errors import LabelIrstError
-from label_irst.infer.pipeline import FrameResult, Tracked, UnitOptions, options_for, union
+from label_irst.infer.pipeline import (
+    FrameResult,
+    Tracked,
+    UnitOptions,
+    is_single_frame,
+    options_for,
+    union,
+)
 from label_irst.infer.project import (
     confirmed_track_ids,
     detection_scores,
@@ -75,7 +82,10 @@ def file_digest(*paths: Path) -> str:
 
 
 def model_digest(model) -> str:
-    """SHA-256 of an RPR-Net model: its metadata record, encoder and head graphs."""
+    """SHA-256 of a detector model: an RPR-Net's metadata record, encoder and head graphs (a
+    segmenter's record and graph)."""
+    if hasattr(model, "graphs"):
+        return file_digest(*model.graphs())
     meta = Path(model.path)
     return file_digest(meta, *(meta.parent / model.meta[k] for k in ("encoder", "head")))
 
@@ -137,6 +147,7 @@ class FolderSink:
         self.force = force
         self.opts = opts
         self.model = {"model": Path(model.path).name, "model_sha256": model_digest(model)}
+        self.own_masks = is_single_frame(model)  # a segmenter's masks: no generator runs
         self._records: dict[str, dict] = {}
         self._resumes: dict[str, Resume] = {}
 
@@ -145,7 +156,9 @@ class FolderSink:
         opts = options_for(seq, self.opts)
         header = {"sequence": seq.name, **self.model, "threshold": opts.threshold,
                   "tracking": settings(opts.tracker)}  # fmt: skip
-        if opts.masks:
+        if opts.masks and self.own_masks:
+            header["generator"] = self.model["model"]  # the segmenter's own components
+        elif opts.masks:
             header["generator"] = opts.convention.generator
             header["convention"] = opts.convention.params
             if opts.convention.generator == "edgsp":
