@@ -100,8 +100,39 @@ def test_adapt_writes_a_versioned_model_and_records_it_only_if_adopted(tmp_path)
     assert recorded == (folder / "rprnet-1.json" if first["adopted"] else None)
     second = adapt_project(path, cfg=AdaptConfig(**TINY.__dict__), threads=1, log=lambda m: None)
     assert Path(second["model"]) == folder / "rprnet-2.json"
-    assert (folder / "rprnet-1.json").is_file()  # the previous model is kept
+    # the previous model stays if it was adopted (the project runs it), else it is deleted
+    assert (folder / "rprnet-1.json").is_file() == first["adopted"]
+    assert (folder / "rprnet-1.pt").is_file() == first["adopted"]
     assert second["current_model"] == str(recorded or MODELS / "rprnet.json")
+
+
+def test_prune_keeps_adopted_recorded_and_latest_models_and_names_never_come_back(tmp_path):
+    from label_irst.train.project_adapt import _next_stem, prune_unadopted
+
+    folder = tmp_path / "p.models"
+    folder.mkdir()
+
+    def made(n, adopted):
+        record = {"training": {"held_back": {"adopted": adopted}}}
+        (folder / f"rprnet-{n}.json").write_text(json.dumps(record))
+        for suffix in (".encoder.onnx", ".head.onnx", ".pt"):
+            (folder / f"rprnet-{n}{suffix}").write_bytes(b"x")
+
+    made(1, True)
+    made(2, False)
+    made(3, False)  # the project's detector, picked by hand
+    made(4, False)
+    made(5, False)  # the latest
+    (folder / "rprnet-6.json").write_text("{ not json")  # unreadable: kept
+    made(7, False)
+    removed = prune_unadopted(folder, [folder / "rprnet-3.json"])
+    assert sorted(p.name for p in removed) == ["rprnet-2.json", "rprnet-4.json", "rprnet-5.json"]
+    left = sorted(p.name for p in folder.iterdir())
+    assert [n for n in left if n.endswith(".json")] == [
+        "rprnet-1.json", "rprnet-3.json", "rprnet-6.json", "rprnet-7.json",
+    ]  # fmt: skip
+    assert not any(n.startswith(("rprnet-2.", "rprnet-4.", "rprnet-5.")) for n in left)
+    assert _next_stem(folder) == "rprnet-8"
 
 
 def test_adapt_refuses_bad_input_in_one_line_and_changes_nothing(tmp_path, capsys):

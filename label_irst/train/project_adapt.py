@@ -4,7 +4,8 @@ project's reviewed frames, its model kept with the project.
 The project is read without its lock while the model trains (the app may keep it open) and
 written once at the end, in one transaction per setting: the adopted model's path under
 ``detector/model`` and the held-back figures of the last adaptation under
-``detector/last_adaptation``. Bad input (no reviewed frame; a recorded model that is missing,
+``detector/last_adaptation``. Models of earlier adaptations that were not adopted are deleted
+(:func:`prune_unadopted`); adopted ones, the project's detector and the latest stay. Bad input (no reviewed frame; a recorded model that is missing,
 not an RPR-Net record, or without torch weights) is refused before anything is written.
 """
 
@@ -66,11 +67,50 @@ def reviewed_items(store, warn=None) -> list[ReviewedSequence]:
     return items
 
 
+def _versions(folder: Path) -> dict[int, Path]:
+    """n -> ``rprnet-n.json`` of the adaptations kept in ``folder``."""
+    out = {}
+    for path in folder.glob("rprnet-*.json"):
+        number = path.stem.removeprefix("rprnet-")
+        if number.isdigit():
+            out[int(number)] = path
+    return out
+
+
 def _next_stem(folder: Path) -> str:
-    n = 1
-    while (folder / f"rprnet-{n}.json").exists():
-        n += 1
-    return f"rprnet-{n}"
+    """One more than the highest version kept, so names never come back after a prune."""
+    return f"rprnet-{max(_versions(folder), default=0) + 1}"
+
+
+def _was_adopted(meta: Path) -> bool:
+    """Whether an adaptation's record says it was adopted (unreadable: kept, as if it was)."""
+    from label_irst.io.files import read_json
+
+    try:
+        record = read_json(meta)
+        return bool(record["training"]["held_back"]["adopted"])
+    except (LabelIrstError, OSError, KeyError, TypeError):
+        return True
+
+
+def prune_unadopted(folder: Path, keep: list[Path]) -> list[Path]:
+    """Delete the models of earlier adaptations that were not adopted (record, both graphs and
+    torch weights), keeping every adopted one, every model in ``keep`` (the project's detector,
+    the adaptation just made) and the latest version. Each adaptation writes about 12 MB, and
+    a loop that adapts every K reviewed frames would otherwise fill the folder with models no
+    one runs. Returns the records removed."""
+    versions = _versions(folder)
+    if not versions:
+        return []
+    kept = {Path(p).resolve() for p in keep} | {versions[max(versions)].resolve()}
+    removed = []
+    for n, meta in sorted(versions.items()):
+        if meta.resolve() in kept or _was_adopted(meta):
+            continue
+        for suffix in (".encoder.onnx", ".head.onnx", ".pt", ".json"):  # the record last
+            meta.with_name(f"rprnet-{n}{suffix}").unlink(missing_ok=True)
+        removed.append(meta)
+    return removed
 
 
 def adapt_project(
@@ -109,6 +149,8 @@ def adapt_project(
         for item in items:
             item.sequence.close()
     summary = result.summary()
+    if result.model is not None:
+        prune_unadopted(folder, [model, result.model])
     summary["current_model"] = str(model)
     summary["reviewed_frames"] = sum(len(frames) for frames in reviewed.values())
     if result.cancelled or not record:
