@@ -10,7 +10,10 @@
   3 px centroid rule of Eq. 18, and false detections per image.
 
     .venv/bin/python benchmarks/bench_real_detector.py --model models/rprnet.json \
-        --videos DDD_ROOT --stills STILLS_ROOT [--split test] [--json]
+        --videos DDD_ROOT --stills STILLS_ROOT [--split test] [--match box] [--json]
+
+``--match box`` also scores the videos by the box rule (a detection inside a target's labelled
+box finds it; :mod:`label_irst.infer.matching`), as ``videos_box``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from label_irst.cli import main as cli
-from label_irst.infer.matching import match
+from label_irst.infer.matching import boxes_for, match
 from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
 
 
@@ -39,8 +42,8 @@ def _predictions(
     }
 
 
-def _count(rows: dict, key: str, truth, dets, distance: float) -> None:
-    used, hit = match(dets, truth, distance)
+def _count(rows: dict, key: str, truth, dets, distance: float, boxes=None) -> None:
+    used, hit = match(dets, truth, distance, boxes)
     row = rows[key]
     row["targets"] += len(truth)
     row["found"] += sum(hit)
@@ -60,8 +63,9 @@ def _summary(rows: dict) -> dict:
 
 
 def score_videos(
-    root: Path, pred: Path, split: str, distance: float, min_score: float = 0.0
-) -> dict:
+    root: Path, pred: Path, split: str, distance: float, min_score: float = 0.0,
+    match_rule: str = "point",
+) -> dict:  # fmt: skip
     info = {}
     with open(root / "videos.csv", newline="") as fh:
         for r in csv.DictReader(fh):
@@ -75,8 +79,9 @@ def score_videos(
             if seq.keep is not None and stem not in seq.keep:
                 continue
             gt = [(t["x"], t["y"]) for t in truth.get(stem, [])]
+            boxes = boxes_for(truth.get(stem, []), match_rule)
             for key in ("all", f"distance {dist}", f"class {label}"):
-                _count(rows, key, gt, dets.get(stem, []), distance)
+                _count(rows, key, gt, dets.get(stem, []), distance, boxes)
     return _summary(rows)
 
 
@@ -110,7 +115,8 @@ def sweep(args) -> dict:
             _prelabel([root, "--out", str(pred), "--split", split, *common])
             for t in thresholds:
                 if part == "videos":
-                    row = score_videos(Path(root), pred, split, args.distance, t)["all"]
+                    row = score_videos(Path(root), pred, split, args.distance, t, args.match)
+                    row = row["all"]
                 else:
                     row = score_stills(Path(root), pred, split, t)["all"]
                 out["sweep"].setdefault(str(t), {})[part] = row
@@ -124,12 +130,14 @@ def run(args) -> dict:
     common = ["--model", args.model, "--quiet", "--threads", str(args.threads)]
     with tempfile.TemporaryDirectory() as tmp:
         if args.videos:
-            pred = Path(tmp) / "videos"
-            assert (
-                cli(["prelabel", args.videos, "--out", str(pred), "--split", args.split, *common])
-                == 0
-            )
+            pred = Path(args.pred) if args.pred else Path(tmp) / "videos"
+            if not args.pred:
+                _prelabel([args.videos, "--out", str(pred), "--split", args.split, *common])
             out["videos"] = score_videos(Path(args.videos), pred, args.split, args.distance)
+            if args.match == "box":  # both rules, side by side
+                out["videos_box"] = score_videos(
+                    Path(args.videos), pred, args.split, args.distance, match_rule="box"
+                )
         if args.stills:
             pred = Path(tmp) / "stills"
             split = args.stills_split or args.split
@@ -147,6 +155,18 @@ def main() -> None:
     p.add_argument("--stills-split", default=None, help="split of the stills (default: --split)")
     p.add_argument("--distance", type=float, default=5.0, help="video: match distance (px)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--match",
+        choices=["point", "box"],
+        default="point",
+        help="video: box also finds a target by a detection inside its labelled box",
+    )
+    p.add_argument(
+        "--pred",
+        default=None,
+        metavar="DIR",
+        help="video: score an earlier run's predictions (prelabel's layout) instead of running",
+    )
     p.add_argument(
         "--sweep",
         default=None,

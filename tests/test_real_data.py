@@ -35,7 +35,8 @@ def _video_set(root, n=6, frames=12):
         _video(root / "videos" / f"{name}.avi", frames, lambda t: (10 + 2 * t, 20))
         (root / "videos" / f"{name}.avi").rename(root / "videos" / f"{name}.mp4")
         labels = ["frame,cx,cy,x,y,w,h\n"]
-        labels += [f"{t},{10 + 2 * t},20,0,0,9,9\n" for t in range(frames) if t != 3]
+        # the box in MATLAB spatial coordinates: 8 x 8 around the centre (pixel centres at 1)
+        labels += [f"{t},{10 + 2 * t},20,{7 + 2 * t},17,8,8\n" for t in range(frames) if t != 3]
         (root / "labels" / f"{name}.csv").write_text("".join(labels))
         rows.append(f"{name},drone,{i},{'distant' if i % 2 else 'medium'}\n")
     (root / "videos.csv").write_text("".join(rows))
@@ -79,6 +80,8 @@ def test_video_root_holds_point_annotated_windows_split_by_video(tmp_path):
             assert targets == []  # a frame without a label row has no target
         else:
             assert targets[0]["x"] == pytest.approx(10 + 2 * t)
+            # the labelled box, in the point's 0-based pixel-centre coordinates
+            assert targets[0]["box"] == [6 + 2 * t, 16, 14 + 2 * t, 24]
             # the point sits on the spot in the written frame
             frame = seqs[name].read(seqs[name].stems().index(stem))
             assert frame[20, 10 + 2 * t] > 150

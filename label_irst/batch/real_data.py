@@ -11,7 +11,9 @@ Two real sources are turned into the SIRSTD-Pixel layout that ``train``, ``prela
   training. Each video keeps a window of consecutive frames (temporal context for the
   triplets); distant videos, which hold the small targets, keep the longest windows. Targets
   are points (the box centre): the radius comes from PAMG at training time (Sec. III-C1,
-  ``train --supervision points``).
+  ``train --supervision points``). Each target also keeps its labelled box (``"box": [x0, y0,
+  x1, y1]``, in the point's pixel-centre coordinates), which ``eval-detections --match box``
+  and ``eval-loop --match box`` may match against.
 * :func:`build_still_root`: a single-frame benchmark (``images/``, ``masks/``,
   ``img_idx/``) with each image as a one-frame sequence, so that every triplet is the image
   repeated (a still triplet) and images of different sizes never borrow each other as
@@ -89,14 +91,33 @@ def video_splits(
 
 def read_centres(path: Path) -> dict[int, tuple[float, float]]:
     """frame index -> (cx, cy) of a label CSV (``frame,cx,cy,...``, 0-based pixel centres)."""
-    out: dict[int, tuple[float, float]] = {}
+    return {k: (x, y) for k, (x, y, _box) in read_labels(path).items()}
+
+
+def read_labels(path: Path) -> dict[int, tuple[float, float, list[float] | None]]:
+    """frame index -> (cx, cy, box) of a label CSV (``frame,cx,cy[,x,y,w,h]``). ``cx, cy`` are
+    0-based pixel centres; the box ``x, y, w, h`` is in MATLAB spatial coordinates (pixel
+    centres at 1, 2, ...), returned as ``[x0, y0, x1, y1]`` in the centres' coordinates (its
+    edges: x0 = x - 1, x1 = x - 1 + w), None where the row has no box."""
+    out: dict[int, tuple[float, float, list[float] | None]] = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             try:
-                out[int(row["frame"])] = (float(row["cx"]), float(row["cy"]))
+                frame, cx, cy = int(row["frame"]), float(row["cx"]), float(row["cy"])
             except (KeyError, TypeError, ValueError):
                 raise LabelIrstError(f"{path}: expected columns frame,cx,cy") from None
+            out[frame] = (cx, cy, _box(row))
     return out
+
+
+def _box(row: dict) -> list[float] | None:
+    try:
+        x, y, w, h = (float(row[k]) for k in ("x", "y", "w", "h"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(np.isfinite([x, y, w, h])) or w <= 0 or h <= 0:
+        return None
+    return [round(x - 1, 2), round(y - 1, 2), round(x - 1 + w, 2), round(y - 1 + h, 2)]
 
 
 def decode_window(path: Path, start: int, count: int) -> list[np.ndarray]:
@@ -187,7 +208,7 @@ def build_video_root(
             if count <= 0:
                 continue
             try:
-                centres = read_centres(src / "labels" / f"{v.name}.csv")
+                centres = read_labels(src / "labels" / f"{v.name}.csv")
                 path = src / "videos" / f"{v.name}.mp4"
                 total = frame_count(path)
                 start = _window(sorted(centres), total, count, split == "test", rng)
@@ -207,8 +228,10 @@ def build_video_root(
                 write_image(tmp / "images" / v.name / f"{stem}.png", image)
                 targets = []
                 if index in centres:
-                    x, y = centres[index]
+                    x, y, box = centres[index]
                     targets = [{"x": round(x, 2), "y": round(y, 2), "class": v.label}]
+                    if box is not None:
+                        targets[0]["box"] = box
                     lines[split].append(f"{v.name}/{stem}")
                     labelled += 1
                 records.append({"frame": stem, "targets": targets})

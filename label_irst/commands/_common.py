@@ -106,3 +106,15 @@ def json_summary(summary: dict, fmt: str) -> dict:
         return value
 
     return {key: clean(value) for key, value in summary.items()}
+
+
+def add_match_arg(p) -> None:
+    """``--match point|box``: how a detection finds a ground-truth target
+    (:mod:`label_irst.infer.matching`)."""
+    p.add_argument(
+        "--match",
+        choices=["point", "box"],
+        default="point",
+        help="point: within the distance of the target's point (default); box: also anywhere "
+        "inside the target's labelled box, where it has one ('box' of `dataset videos`)",
+    )

@@ -44,6 +44,9 @@ def register(sub) -> None:
         help="--by: match a detection to a point within PX px (default 3, Eq. 18's rule; "
         "points from loose boxes may need more)",
     )
+    from label_irst.commands._common import add_match_arg
+
+    add_match_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -55,7 +58,9 @@ def run(args) -> int:
     from label_irst.infer.identity import evaluate_identity
 
     with ProgressJob("eval-detections", quiet=args.quiet) as job:
-        report = evaluate_detections(args.pred, args.gt, args.split, job, args.min_score)
+        report = evaluate_detections(
+            args.pred, args.gt, args.split, job, args.min_score, match_rule=args.match
+        )
         identity = evaluate_identity(args.pred, args.gt, args.split, args.min_score, job)
     summary = json_summary({**report.summary(), **identity.summary()}, ".6g")
     if args.plot:
@@ -66,8 +71,9 @@ def run(args) -> int:
 
         for key in dict.fromkeys(args.by):
             by[key] = pd_by(
-                args.pred, args.gt, key, args.split, args.min_score, distance=args.distance
-            )
+                args.pred, args.gt, key, args.split, args.min_score, distance=args.distance,
+                match_rule=args.match,
+            )  # fmt: skip
     if args.json:
         for key, rows in by.items():
             summary[f"pd_by_{key}"] = [json_summary(row, ".6g") for row in rows]

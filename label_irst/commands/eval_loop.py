@@ -6,6 +6,8 @@ import json
 
 
 def register(sub) -> None:
+    from label_irst.commands._common import add_match_arg
+
     p = sub.add_parser(
         "eval-loop",
         help="replay the review of each sequence's first frames, adapt RPR-Net on them, and "
@@ -42,6 +44,7 @@ def register(sub) -> None:
         help="match a detection to a point within PX px (default 3; points from loose boxes "
         "may need 5)",
     )
+    add_match_arg(p)
     p.add_argument("--minutes", type=float, default=5.0, help="adaptation budget (wall minutes)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads for the adaptation")
@@ -113,6 +116,7 @@ def run(args) -> int:
             args.device,
             job,
             log=(lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr)),
+            match_rule=args.match,
         )
     if not report:
         raise LabelIrstError("cancelled")

@@ -21,7 +21,7 @@ import numpy as np
 
 from label_irst.core.metrics import intersection_union
 from label_irst.errors import LabelIrstError
-from label_irst.infer.matching import match
+from label_irst.infer.matching import boxes_for, match
 from label_irst.infer.sequences import mask_targets, read_annotation, read_sequences
 from label_irst.io.files import as_float, as_int
 from label_irst.io.images import read_mask
@@ -99,9 +99,13 @@ def evaluate_detections(
     split: str | None = None,
     job: Job | None = None,
     min_score: float = 0.0,
+    match_rule: str = "point",
 ) -> DetectionReport:
     """Score ``pred`` (prelabel output) against the dataset root ``gt``; predictions scored
-    below ``min_score`` are ignored (to read an operating point off one low-threshold run)."""
+    below ``min_score`` are ignored (to read an operating point off one low-threshold run).
+    ``match_rule`` ``box`` also finds a target by a detection inside its labelled box
+    (:mod:`label_irst.infer.matching`)."""
+    boxes_for([], match_rule)  # an unknown rule: one line before any work
     job = job or Job()
     pred = Path(pred)
     if not (pred / "annotations").is_dir():
@@ -128,7 +132,8 @@ def evaluate_detections(
                 report.missing += 1
                 continue
             try:
-                _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score)
+                _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score,
+                             match_rule)  # fmt: skip
             except (LabelIrstError, KeyError, TypeError, ValueError, OverflowError) as exc:
                 job.warning(f"skipped {seq.name}/{stem}: {_reason(exc)}")
                 report.skipped += 1
@@ -145,14 +150,17 @@ def _reason(exc: Exception) -> str:
     return f"a malformed prediction or ground-truth record ({type(exc).__name__}: {exc})"
 
 
-def _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score) -> None:
+def _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score,
+                 match_rule: str = "point") -> None:  # fmt: skip
     """Add frame ``t``'s hits, false-alarm pixels, ROC histograms and IoUs to ``report``.
 
     Everything is computed before the report changes, so a bad record leaves it as it was."""
     gt_mask_path = seq.mask_dir / f"{stem}.png" if seq.mask_dir else None
     gt_mask = read_mask(gt_mask_path) if gt_mask_path and gt_mask_path.exists() else None
+    boxes = None
     if truth is not None:
         gt_pts = [(as_float(t["x"]), as_float(t["y"])) for t in truth.get(stem, [])]
+        boxes = boxes_for(truth.get(stem, []), match_rule, f"{seq.name}/{stem}")
     elif gt_mask_path is not None and gt_mask_path.exists():
         gt_pts = [(x, y) for x, y, _ in mask_targets(gt_mask_path)]
     else:
@@ -169,7 +177,7 @@ def _score_frame(report, pred, gt, seq, t, stem, predicted, truth, min_score) ->
             clean["mask_area"] = as_int(d["mask_area"], "mask_area")
         if clean["score"] >= min_score:
             dets.append(clean)
-    used, hit = match([(d["x"], d["y"]) for d in dets], gt_pts)
+    used, hit = match([(d["x"], d["y"]) for d in dets], gt_pts, boxes=boxes)
     shape = gt_mask.shape if gt_mask is not None else seq.shape(t)
     pmask_path = pred / "masks" / seq.name / f"{stem}.png"
     pmask = read_mask(pmask_path) if pmask_path.exists() else None

@@ -21,7 +21,7 @@ import math
 from pathlib import Path
 
 from label_irst.errors import LabelIrstError
-from label_irst.infer.matching import match
+from label_irst.infer.matching import boxes_for, match
 from label_irst.infer.sequences import read_annotation, read_sequences
 from label_irst.job import Job
 
@@ -62,6 +62,7 @@ def pd_by(
     min_score: float = 0.0,
     job: Job | None = None,
     distance: float | None = None,
+    match_rule: str = "point",
 ) -> list[dict]:
     """[{"bin", "targets", "hits", "pd"}] per bin of ``key`` (speed, scr, or a category), in bin
     order (categories: sorted); pd in percent (NaN for an empty bin). Categories also carry
@@ -76,6 +77,7 @@ def pd_by(
     counts: dict[str, list[int]] = {label: [0, 0, 0, 0] for label, _ in BINS.get(key, [])}
     seen = 0
     kwargs = {} if distance is None else {"distance": distance}
+    boxes_for([], match_rule)  # an unknown rule: one line before any work
     for seq in read_sequences(gt, split):
         if seq.annotation is None:
             raise LabelIrstError(f"{gt}: sequence {seq.name} has no annotation file with {key}")
@@ -91,6 +93,7 @@ def pd_by(
             used, hit = match(
                 [(float(d["x"]), float(d["y"])) for d in dets],
                 [(float(t["x"]), float(t["y"])) for t in targets],
+                boxes=boxes_for(targets, match_rule, f"{seq.name}/{stem}"),
                 **kwargs,
             )
             if categorical:

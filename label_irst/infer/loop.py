@@ -19,12 +19,12 @@ ground truth, and the pre-annotation of what is left scored as an annotator meet
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from label_irst.core.metrics import MATCH_DISTANCE
 from label_irst.errors import LabelIrstError
-from label_irst.infer.matching import match
+from label_irst.infer.matching import boxes_for, match
 from label_irst.infer.sequences import Sequence, read_annotation, read_sequences
 from label_irst.io.files import read_json
 
@@ -42,6 +42,8 @@ class LoopSequence:
     truth: dict[str, Points]
     distance: str | None
     reviewed: int
+    #: each frame's target boxes (None where a target has none), for ``--match box``
+    boxes: dict[str, list] = field(default_factory=dict)
 
     @property
     def stems(self) -> list[str]:
@@ -84,6 +86,9 @@ def review_split(data: str | Path, share: float, split: str | None = None) -> li
             }
         except (KeyError, TypeError, ValueError):
             raise LabelIrstError(f"{seq.annotation}: a target without x and y") from None
+        boxes = {
+            stem: boxes_for(targets, "box", str(seq.annotation)) for stem, targets in ann.items()
+        }
         kept = [t for t, stem in enumerate(seq.stems()) if seq.keep is None or stem in seq.keep]
         distance = record.get("distance") if isinstance(record, dict) else None
         out.append(
@@ -93,6 +98,7 @@ def review_split(data: str | Path, share: float, split: str | None = None) -> li
                 truth,
                 None if distance is None else str(distance),
                 int(math.floor(share * len(kept))),
+                boxes,
             )
         )
     if not any(s.reviewed for s in out):
@@ -134,9 +140,12 @@ class Tally:
         }
 
 
-def score_sequence(s: LoopSequence, predicted: dict[str, list[dict]], distance: float) -> Tally:
+def score_sequence(
+    s: LoopSequence, predicted: dict[str, list[dict]], distance: float, match_rule: str = "point"
+) -> Tally:
     """The tally of one sequence's remaining frames against its predictions (frame stem ->
-    prelabel's target records); a remaining frame with no record counts every target missed."""
+    prelabel's target records); a remaining frame with no record counts every target missed.
+    ``match_rule`` ``box``: a detection inside a target's box also finds it."""
     tally = Tally()
     remaining = s.remaining_stems
     if not remaining:
@@ -146,7 +155,8 @@ def score_sequence(s: LoopSequence, predicted: dict[str, list[dict]], distance: 
     for stem in remaining:
         dets = predicted.get(stem, [])
         truth = s.truth.get(stem, [])
-        used, hit = match([(float(d["x"]), float(d["y"])) for d in dets], truth, distance)
+        boxes = s.boxes.get(stem) if match_rule == "box" else None
+        used, hit = match([(float(d["x"]), float(d["y"])) for d in dets], truth, distance, boxes)
         tally.frames += 1
         tally.pixels += h * w
         tally.targets += len(truth)
@@ -164,8 +174,9 @@ def score_sequence(s: LoopSequence, predicted: dict[str, list[dict]], distance: 
 
 
 def score(
-    seqs: list[LoopSequence], pred: str | Path, distance: float = MATCH_DISTANCE
-) -> tuple[dict, list[dict]]:
+    seqs: list[LoopSequence], pred: str | Path, distance: float = MATCH_DISTANCE,
+    match_rule: str = "point",
+) -> tuple[dict, list[dict]]:  # fmt: skip
     """(overall summary, summaries per distance bin) of ``pred`` (prelabel's output folder) on
     the remaining frames; the bins are empty when no sequence carries a distance label."""
     pred = Path(pred)
@@ -173,7 +184,7 @@ def score(
     for s in seqs:
         path = pred / "annotations" / f"{s.sequence.name}.json"
         predicted = read_annotation(path) if path.is_file() else {}
-        tally = score_sequence(s, predicted, distance)
+        tally = score_sequence(s, predicted, distance, match_rule)
         total.add(tally)
         if s.distance is not None:
             bins.setdefault(s.distance, Tally()).add(tally)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from label_irst.core.metrics import MATCH_DISTANCE
 from label_irst.infer.loop import LoopSequence, review_split, score
+from label_irst.infer.matching import boxes_for
 from label_irst.io.files import refuse_overlap
 from label_irst.job import Job
 from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, torch_weights
@@ -63,8 +64,10 @@ def eval_loop(
     device: str = "auto",
     job: Job | None = None,
     log=print,
+    match_rule: str = "point",
 ) -> dict:
-    """Run the protocol; returns {"before", "after", "adapt_seconds", "adopted", "held_back",
+    """Run the protocol (``match_rule`` ``box``: a detection inside a target's labelled box
+    also finds it, :mod:`label_irst.infer.matching`); returns {"before", "after", "adapt_seconds", "adopted", "held_back",
     "reviewed_frames", "remaining_frames", "by_distance"}. ``out`` keeps the remaining frames'
     predictions of the adapted loop in prelabel's layout (``out/annotations/<seq>.json``), the
     current model's in ``out/before/``, the adapted model in ``out/model/``; a re-run resumes
@@ -73,6 +76,7 @@ def eval_loop(
     cfg = cfg or AdaptConfig()
     model = Path(model)
     torch_weights(model)  # refuse a model that cannot be adapted before any work
+    boxes_for([], match_rule)  # and an unknown match rule
     seqs = review_split(data, share, split)
     with tempfile.TemporaryDirectory(prefix="label-irst-loop-") as tmp:
         keep = Path(out) if out is not None else Path(tmp) / "out"
@@ -82,7 +86,7 @@ def eval_loop(
             f"{sum(len(s.remaining_stems) for s in seqs)} remaining, {len(seqs)} sequences"
         )
         _prelabel(seqs, model, keep / "before", device, job)
-        before, before_bins = score(seqs, keep / "before", distance)
+        before, before_bins = score(seqs, keep / "before", distance, match_rule)
         if job.cancelled:
             return {}
         t0 = time.perf_counter()
@@ -92,7 +96,7 @@ def eval_loop(
             return {}
         after_model = result.model if result.adopted else model
         _prelabel(seqs, after_model, keep, device, job)
-        after, after_bins = score(seqs, keep, distance)
+        after, after_bins = score(seqs, keep, distance, match_rule)
     by_distance = [
         {"bin": b["bin"], "before": b, "after": a} for b, a in zip(before_bins, after_bins)
     ]
@@ -118,4 +122,5 @@ def eval_loop(
         "remaining_frames": sum(len(s.remaining_stems) for s in seqs),
         "by_distance": by_distance,
         "distance_px": distance,
+        "match": match_rule,
     }
