@@ -198,7 +198,8 @@ class MainWindow(QMainWindow):
 
     # -- opening ---------------------------------------------------------------------------
     def open_demo(self) -> None:
-        """The generated demo sequence (its frames form a sequence: targets are carried)."""
+        """The demo project: the bundled real clip, pre-annotated (its frames form a sequence:
+        targets are carried)."""
         from label_irst.gui.workspace import write_demo
 
         self.open_path(write_demo())
