@@ -8,7 +8,11 @@ def register(sub) -> None:
     p.add_argument(
         "path", nargs="?", help="a project (.lirst), a folder of frames, a video or an image"
     )
-    p.add_argument("--demo", action="store_true", help="open the demo: a short real thermal clip (resources/demo/), pre-annotated"
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo: a short real thermal clip (resources/demo/), pre-annotated",
+    )
     p.add_argument(
         "--screenshot", metavar="PATH", help="render the window once loaded, write a PNG, exit"
     )
