@@ -17,7 +17,7 @@ import numpy as np
 
 from label_irst.core.geometry import CroppedMask, components, equivalent_radius
 from label_irst.core.pamg import GUIDED_SCALE, guided_support_radius
-from label_irst.core.result import GeneratedMask
+from label_irst.core.result import describe
 from label_irst.infer.decode import Detection
 from label_irst.infer.segmenter import SegmenterModel, load_segmenter
 
@@ -68,7 +68,8 @@ class SegmenterDetector:
 
     def detect(self, image: np.ndarray, threshold: float | None = None):
         """(detections, [GeneratedMask]) of one frame, highest score first; each mask is its
-        component, seeded at the component's most probable pixel."""
+        component, seeded at the component's most probable pixel, with its local SCR, gamma and
+        rho (Eq. 20) so that the review queue ranks it as any generator's mask."""
         prob = self.model.probabilities(image)
         t = self.model.threshold if threshold is None else threshold
         dets, results = [], []
@@ -79,16 +80,8 @@ class SegmenterDetector:
             h, w = part.crop.shape
             score = float(prob[y0 : y0 + h, x0 : x0 + w][part.crop].max())
             dets.append(Detection(x, y, r, score))
-            results.append(
-                GeneratedMask(
-                    mask=part,
-                    seed=_peak_pixel(prob, part),
-                    support_radius=guided_support_radius(r, GUIDED_SCALE),
-                    generator=GENERATOR,
-                    centroid=(float(x), float(y)),
-                    radius=float(r),
-                )
-            )
+            rs = guided_support_radius(r, GUIDED_SCALE)  # SCR, gamma and rho (Eq. 20) as PAMG's
+            results.append(describe(image, part, _peak_pixel(prob, part), rs, GENERATOR))
         order = sorted(range(len(dets)), key=lambda i: -dets[i].score)
         return [dets[i] for i in order], [results[i] for i in order]
 
