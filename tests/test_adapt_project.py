@@ -9,6 +9,7 @@ import torch
 
 from label_irst.cli import main
 from label_irst.core.pamg import pamg
+from label_irst.infer.detector_model import SHIPPED_DETECTOR
 from label_irst.io.images import read_image
 from label_irst.io.project import SCHEMA_VERSION, ProjectStore, Target
 from label_irst.io.project_reviewed import (
@@ -103,7 +104,7 @@ def test_adapt_writes_a_versioned_model_and_records_it_only_if_adopted(tmp_path)
     # the previous model stays if it was adopted (the project runs it), else it is deleted
     assert (folder / "rprnet-1.json").is_file() == first["adopted"]
     assert (folder / "rprnet-1.pt").is_file() == first["adopted"]
-    assert second["current_model"] == str(recorded or MODELS / "rprnet.json")
+    assert second["current_model"] == str(recorded or SHIPPED_DETECTOR)
 
 
 def test_prune_keeps_adopted_recorded_and_latest_models_and_names_never_come_back(tmp_path):

@@ -11,7 +11,7 @@ def register(sub) -> None:
         help="adapt the project's detector (RPR-Net) to its reviewed frames; adopted only if "
         "it beats the current model on the held-back fifth",
         description="Fine-tunes the project's current RPR-Net (the one recorded by an earlier "
-        "adaptation, else the shipped models/rprnet.json) on the project's reviewed frames: "
+        "adaptation, else the shipped models/rprnet-real.json) on the project's reviewed frames: "
         "confirmed targets are positives, rejected candidates hard negatives, the rest of each "
         "reviewed frame background. The last fifth of each sequence's reviewed frames is held "
         "back; the new model (<project>.models/rprnet-N.*, earlier ones kept) is recorded for "

@@ -27,7 +27,8 @@ def register(sub) -> None:
     p.add_argument(
         "--model",
         default=None,
-        help="RPR-Net metadata record with its .pt beside it (default: models/rprnet.json)",
+        help="RPR-Net metadata record with its .pt beside it (default: the shipped detector, "
+        "models/rprnet-real.json)",
     )
     p.add_argument(
         "--out",
@@ -68,7 +69,6 @@ def register(sub) -> None:
 def run(args) -> int:
     import math
     import sys
-    from pathlib import Path
 
     from label_irst.commands._common import ProgressJob
     from label_irst.core.metrics import MATCH_DISTANCE
@@ -88,7 +88,9 @@ def run(args) -> int:
         raise LabelIrstError("--crop must be a multiple of 16, at least 32")
     if min(args.epochs, args.steps, args.batch) < 1:
         raise LabelIrstError("--epochs, --steps and --batch take positive numbers")
-    model = args.model or Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+    from label_irst.infer.detector_model import SHIPPED_DETECTOR
+
+    model = args.model or SHIPPED_DETECTOR
     threads = max(args.threads, 1)
     device = "cpu" if args.device == "auto" else args.device
     cfg = AdaptConfig(

@@ -21,14 +21,15 @@ from label_irst.batch.demo import DEMO, DemoSettings, demo_sequence, write_demo_
 from label_irst.core.generators import get_generator
 from label_irst.errors import LabelIrstError
 from label_irst.infer.decode import DEFAULT_THRESHOLD, Detection
+from label_irst.infer.detector_model import SHIPPED_DETECTOR
 from label_irst.infer.matching import match
 from label_irst.infer.rprnet import SequenceRunner
 from label_irst.infer.session import load_model
 from label_irst.io.project import ProjectStore, Target
 from label_irst.io.sequence import open_sequence
 
-#: The model shipped in ``models/`` (its metadata record).
-SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+#: The detector every project starts from (its metadata record).
+SHIPPED_MODEL = SHIPPED_DETECTOR
 PROJECT_NAME = "demo.lirst"
 #: match distance (px) to the clip's labelled centres: box centres, not mask centroids
 MATCH_PX = 5.0

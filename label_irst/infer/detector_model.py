@@ -15,8 +15,10 @@ from pathlib import Path
 from label_irst.errors import LabelIrstError
 from label_irst.io.project_settings import ProjectSettings
 
-#: the RPR-Net shipped with Label-IRST (its metadata record)
-SHIPPED_DETECTOR = Path(__file__).resolve().parents[2] / "models" / "rprnet.json"
+#: the RPR-Net every project starts from (its metadata record): the model trained on real
+#: infrared video and images (models/README.md, "rprnet-real"); ``rprnet.json``, trained on
+#: synthetic spots only, stays beside it
+SHIPPED_DETECTOR = Path(__file__).resolve().parents[2] / "models" / "rprnet-real.json"
 
 
 def project_detector_model(store, warn=None) -> Path:
