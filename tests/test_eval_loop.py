@@ -188,3 +188,13 @@ def test_adapt_refuses_no_reviewed_frames(root, tmp_path):
     with pytest.raises(LabelIrstError, match="no reviewed frames"):
         adapt(items, MODELS / "rprnet.json", tmp_path / "m", AdaptConfig(crop=32))
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("flag", [["--lr", "0"], ["--lr", "nan"], ["--distance", "-1"]])
+def test_eval_loop_refuses_bad_settings_in_one_line(root, tmp_path, capsys, flag):
+    out = tmp_path / "out"
+    code = main(["eval-loop", str(root), "--out", str(out), *TINY, "--quiet", *flag])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("label-irst: ")
+    assert not out.exists()

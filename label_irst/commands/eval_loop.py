@@ -53,6 +53,7 @@ def register(sub) -> None:
     p.add_argument("--steps", type=int, default=150, help="optimiser steps per epoch")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=128, help="training crop, a multiple of 16")
+    p.add_argument("--lr", type=float, default=3e-4, help="adaptation learning rate (3e-4)")
     p.add_argument(
         "--held-back-frames",
         type=int,
@@ -88,6 +89,8 @@ def run(args) -> int:
         raise LabelIrstError("--crop must be a multiple of 16, at least 32")
     if min(args.epochs, args.steps, args.batch) < 1:
         raise LabelIrstError("--epochs, --steps and --batch take positive numbers")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise LabelIrstError(f"--lr must be a positive number, got {args.lr}")
     from label_irst.infer.detector_model import SHIPPED_DETECTOR
 
     model = args.model or SHIPPED_DETECTOR
@@ -99,6 +102,7 @@ def run(args) -> int:
         steps=args.steps,
         batch=args.batch,
         crop=args.crop,
+        lr=args.lr,
         distance=distance,
         threads=threads,
         device=device,
