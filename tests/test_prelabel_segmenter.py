@@ -110,3 +110,13 @@ def test_prelabel_project_with_lesps_stores_the_segmenter_masks_as_candidates(im
         shape, (cx, cy) = SPOTS[names[t.frame]]
         assert t.source == "model" and t.status == "candidate" and t.generator == "lesps"
         assert t.mask.to_full(shape)[cy, cx] and t.score is not None and t.score > 0.5
+
+
+def test_a_segmenter_is_refused_on_a_ray_cluster_before_any_work(image_set, tmp_path):
+    from label_irst.errors import LabelIrstError
+    from label_irst.infer.ray_runner import RayOptions
+
+    model = load_detector(SHIPPED_SEGMENTER, "cpu", 1)
+    with pytest.raises(LabelIrstError, match="not on a Ray cluster"):
+        prelabel(image_set, model, tmp_path / "o", ray=RayOptions())
+    assert not (tmp_path / "o" / "annotations").exists()
