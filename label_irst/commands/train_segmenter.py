@@ -37,6 +37,12 @@ def register(sub) -> None:
     p.add_argument(
         "--neighbourhood", type=int, default=33, help="d: side of the window updated per target"
     )
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=0.75,
+        help="focal loss weight of the target pixels (default 0.75; 1 - alpha for background)",
+    )
     p.add_argument("--tb", type=float, default=0.5, help="T_b of the evolution threshold")
     p.add_argument("--k", type=float, default=0.5, help="k of the evolution threshold")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -68,6 +74,8 @@ def run(args) -> int:
         raise LabelIrstError(f"--crop must be a multiple of 8 of at least 16, got {args.crop}")
     if min(args.epochs, args.batch, args.period, args.neighbourhood) < 1:
         raise LabelIrstError("--epochs, --batch, --period and --neighbourhood must be at least 1")
+    if not 0.0 < args.alpha < 1.0:
+        raise LabelIrstError(f"--alpha must lie in (0, 1), got {args.alpha}")
 
     def warn(message: str) -> None:
         print(f"label-irst: warning: {message}", file=sys.stderr)
@@ -88,7 +96,7 @@ def run(args) -> int:
     cfg = SegmenterTrainConfig(
         supervision=args.supervision, epochs=args.epochs, batch=args.batch, crop=args.crop,
         lr=args.lr, seed=args.seed, threads=args.threads, device=args.device, split=args.split,
-        evolution=evolution,
+        evolution=evolution, alpha=args.alpha,
     )  # fmt: skip
 
     def progress(done, total, record):
