@@ -142,19 +142,10 @@ class BoxConvertWorker(QThread):
 
 def box_candidate(sequence_id: int, index: int, result, bbox) -> Target:
     """The review-queue target of one converted box."""
-    target = Target(
-        sequence_id=sequence_id,
-        frame=index,
-        mask=result.mask,
-        seed=result.seed,
-        source="box",
-        status="candidate",
-        rho=float(result.boundary_ratio),
-        support_radius=float(result.support_radius),
-        generator=result.generator,
+    return Target.from_generated(
+        result, sequence_id=sequence_id, frame=index, source="box", status="candidate",
         box=tuple(int(v) for v in bbox),
-    )
-    return target
+    )  # fmt: skip
 
 
 def start(

@@ -103,18 +103,10 @@ def write_demo_project(
         seq_id = store.add_sequence(root / "images", kind, len(names))
         first = truths[0][0]
         result = get_generator(None).fn(images[0], (round(first.x), round(first.y)), 20.0)
-        target = Target(
-            sequence_id=seq_id,
-            frame=0,
-            mask=result.mask,
-            seed=result.seed,
-            source="pamg",
-            status="confirmed",
-            rho=float(result.boundary_ratio),
-            support_radius=float(result.support_radius),
-            generator=result.generator,
+        target = Target.from_generated(
+            result, sequence_id=seq_id, frame=0, source="pamg", status="confirmed",
             track_id=store.new_track_id(),
-        )
+        )  # fmt: skip
         store.save_target(target, names[0], images[0].shape)
     if model_path is not None and Path(model_path).is_file():
         try:

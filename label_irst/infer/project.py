@@ -132,19 +132,10 @@ def project_sequences(store: ProjectStore, warn=None, mode: str = "auto") -> lis
 def model_candidate(sequence_id: int, index: int, result, score: float | None = None) -> Target:
     """The review-queue target of one detection's guided-PAMG mask, with the detection's score
     (None: no detection, as in a frame the tracker filled)."""
-    target = Target(
-        sequence_id=sequence_id,
-        frame=index,
-        mask=result.mask,
-        seed=result.seed,
-        source=SOURCE,
-        status="candidate",
-        rho=float(result.boundary_ratio),
-        support_radius=float(result.support_radius),
-        generator=result.generator,
+    return Target.from_generated(
+        result, sequence_id=sequence_id, frame=index, source=SOURCE, status="candidate",
         score=_score(score),
-    )
-    return target
+    )  # fmt: skip
 
 
 def _score(value) -> float | None:

@@ -71,6 +71,20 @@ class Target:
         if self.score is not None:
             self.score = as_score(self.score)
 
+    @classmethod
+    def from_generated(cls, result, **fields) -> Target:
+        """The target of a generator's mask (:class:`label_irst.core.result.GeneratedMask`):
+        its mask, seed, support radius, generator and rho (Eq. 20), with ``fields`` (source,
+        status, where it lies...) given by the caller."""
+        return cls(
+            mask=result.mask,
+            seed=result.seed,
+            rho=float(result.boundary_ratio),
+            support_radius=float(result.support_radius),
+            generator=result.generator,
+            **fields,
+        )
+
     @property
     def area(self) -> int:
         return self.mask.area
