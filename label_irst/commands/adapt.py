@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 
 
 def register(sub) -> None:
@@ -35,9 +37,30 @@ def register(sub) -> None:
         help="only read the project: write the new model and print the outcome, but record "
         "nothing in the project (the app records it with its re-annotation)",
     )
+    p.add_argument(
+        "--pause-file",
+        default=None,
+        metavar="PATH",
+        help="while PATH exists the adaptation waits at its next optimiser step; the wait "
+        "does not count against --minutes (the app's Pause creates it, Resume deletes it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def pause_check(path: str, say) -> Callable[[], bool]:
+    """``job.pause`` for ``--pause-file``: true while ``path`` exists; says each change once."""
+    paused = [False]
+
+    def check() -> bool:
+        now = os.path.exists(path)
+        if now != paused[0]:
+            paused[0] = now
+            say("adapt: paused" if now else "adapt: resumed")
+        return now
+
+    return check
 
 
 def run(args) -> int:
@@ -64,6 +87,10 @@ def run(args) -> int:
             setattr(cfg, name, value)
     log = (lambda m: None) if args.quiet or args.json else (lambda m: print(m, file=sys.stderr))
     with ProgressJob("adapt", quiet=args.quiet) as job:
+        if args.pause_file:
+            job.pause = pause_check(
+                args.pause_file, lambda m: print(m, file=sys.stderr, flush=True)
+            )
         summary = adapt_project(
             args.project, args.minutes, args.device, max(args.threads, 1), job, log, cfg,
             record=not args.no_record,

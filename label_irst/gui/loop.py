@@ -3,8 +3,9 @@ reviewed frames and pre-annotate the unreviewed frames again, in the background.
 
 1. **Adapt.** The app does not import torch: ``label-irst adapt PROJECT --no-record --json``
    (:mod:`label_irst.train.project_adapt`) runs in a child process (QProcess) that only reads
-   the project; its progress bar drives the status bar's progress. Pause stops the child
-   (SIGSTOP; its wall-time budget keeps counting), Cancel kills it.
+   the project; its progress bar drives the status bar's progress. Pause creates the child's
+   ``--pause-file``: it waits at its next optimiser step, and the wait does not count against
+   its budget; Resume deletes the file; Cancel kills the child.
 2. **Re-annotate.** When the new model is adopted (better than the current one on the held-back
    fifth), :class:`~label_irst.gui.loop_work.ReannotateWorker` runs the shared pipeline
    (:func:`label_irst.infer.pipeline.run_sequence`, tracks linked) with it over every sequence of
@@ -26,10 +27,10 @@ default :data:`DEFAULT_EVERY`; 0: only Review › Adapt the detector and re-anno
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
@@ -112,6 +113,7 @@ class LoopController(QObject):
         self._baseline: dict[Path, int] = {}  # reviewed frames when a loop last ended
         self.last_message = ""
         self._running = False
+        self._pause_dir: Path | None = None  # holds the child's --pause-file while it runs
         window.reviewed.changed.connect(self.note_reviewed)
 
     # -- when ------------------------------------------------------------------------------
@@ -160,8 +162,10 @@ class LoopController(QObject):
         self._project, self._store = Path(ws.store.path), ws.store
         self.summary, self.cancelled, self.paused = None, False, False
         self._reviewed_at_start = sum(len(f) for f in reviewed_frames(ws.store).values())
+        self._pause_dir = Path(tempfile.mkdtemp(prefix="label-irst-loop-"))
         args = ["-m", "label_irst", "adapt", str(self._project), "--no-record", "--json",
-                "--minutes", str(MINUTES), "--threads", str(THREADS), *EXTRA_ARGS]  # fmt: skip
+                "--minutes", str(MINUTES), "--threads", str(THREADS),
+                "--pause-file", str(self.pause_file), *EXTRA_ARGS]  # fmt: skip
         for done in (self.process, self.worker):
             if done is not None:
                 done.deleteLater()
@@ -181,6 +185,11 @@ class LoopController(QObject):
     def _progress(self) -> None:
         text = bytes(self.process.readAllStandardError()).decode(errors="replace")
         self._stderr = (self._stderr + text)[-4000:]
+        said = re.findall(r"adapt: (paused|resumed)", text)
+        if said:
+            self.panel.label.setText(
+                "detector: paused" if said[-1] == "paused" else "detector: adapting…"
+            )
         found = _PROGRESS.findall(text)
         if found:
             done, total = found[-1]
@@ -290,14 +299,21 @@ class LoopController(QObject):
         w.reviewed.refresh()
 
     # -- control -----------------------------------------------------------------------------
+    @property
+    def pause_file(self) -> Path | None:
+        """The adapting child's ``--pause-file``: it waits while the file exists."""
+        return None if self._pause_dir is None else self._pause_dir / "pause"
+
     def pause(self, on: bool) -> None:
-        """Pause (or go on): the child process is stopped, the worker waits at its next frame."""
+        """Pause (or go on): the child waits at its next optimiser step (its budget stops
+        counting), the worker at its next frame."""
         self.paused = on
         self.panel.pause.setText("Resume" if on else "Pause")
-        if self.process is not None and self.process.state() != QProcess.NotRunning:
-            pid = int(self.process.processId())
-            if pid > 0 and hasattr(signal, "SIGSTOP"):
-                os.kill(pid, signal.SIGSTOP if on else signal.SIGCONT)
+        if self.pause_file is not None:
+            if on:
+                self.pause_file.touch()
+            else:
+                self.pause_file.unlink(missing_ok=True)
         if self.worker is not None and self.worker.isRunning():
             (self.worker.job.running.clear if on else self.worker.job.running.set)()
 
@@ -307,8 +323,6 @@ class LoopController(QObject):
             return
         self.cancelled = True
         if self.process is not None and self.process.state() != QProcess.NotRunning:
-            if self.paused:
-                self.pause(False)  # a stopped child is killed all the same, but resumed first
             if self.process.state() == QProcess.Starting:
                 self.process.waitForStarted(10_000)
             self.process.kill()
@@ -326,6 +340,9 @@ class LoopController(QObject):
 
     def _end(self, outcome: str, message: str) -> None:
         self._running = False
+        if self._pause_dir is not None:
+            shutil.rmtree(self._pause_dir, ignore_errors=True)
+            self._pause_dir = None
         if self._project is not None:
             self._baseline[self._project] = self._reviewed_at_start
         self.panel.hide()

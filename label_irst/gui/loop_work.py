@@ -25,19 +25,14 @@ from label_irst.job import Job
 
 
 class PausableJob(Job):
-    """A :class:`Job` whose progress report waits while ``paused`` is set (and not cancelled):
-    the pipeline stops at the next frame and goes on where it stopped."""
+    """A :class:`Job` that waits at its next progress report while ``running`` is clear (and
+    not cancelled): the pipeline stops at the next frame and goes on where it stopped."""
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self.running = threading.Event()
         self.running.set()
-
-    def step(self, done: int, total: int) -> None:
-        while not self.running.wait(0.1):
-            if self.cancelled:
-                break
-        super().step(done, total)
+        self.pause = lambda: not self.running.is_set()
 
 
 class Collected:

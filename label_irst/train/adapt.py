@@ -98,7 +98,10 @@ class AdaptResult:
     new_pd: float = float("nan")
     held_back_frames: int = 0
     training_frames: int = 0
+    #: wall seconds of the adaptation, pauses left out
     seconds: float = 0.0
+    #: wall seconds spent paused (``job.pause``), not counted against the budget
+    paused_seconds: float = 0.0
     #: processor seconds of this process over the adaptation (all its threads)
     cpu_seconds: float = 0.0
     steps: int = 0
@@ -272,7 +275,11 @@ def adapt(
     resumable checkpoint (default ``out/<stem>.work``)."""
     cfg = cfg or AdaptConfig()
     job = job or Job()
-    t0, c0 = time.perf_counter(), time.process_time()
+
+    def now() -> float:  # wall seconds less the job's pauses: what the budget counts
+        return time.perf_counter() - job.paused_seconds
+
+    t0, c0 = now(), time.process_time()
     deadline = t0 + 60.0 * cfg.minutes
     if cfg.crop % 16 or cfg.crop < 32:
         raise LabelIrstError("the adaptation crop must be a multiple of 16, at least 32")
@@ -314,7 +321,7 @@ def adapt(
     log(
         f"adapt: {result.training_frames} reviewed frames to train on, "
         f"{result.held_back_frames} held back; current model: Pd {result.current_pd:.1f} % "
-        f"at {cfg.false_per_frame:g} false per frame ({time.perf_counter() - t0:.0f} s to "
+        f"at {cfg.false_per_frame:g} false per frame ({now() - t0:.0f} s to "
         f"prepare, {eval_seconds:.0f} s of it to score)"
     )
 
@@ -339,10 +346,10 @@ def adapt(
     # the new model's held-back score costs about what the current one's did; export ~10 s
     stop_at = deadline - eval_seconds - 10.0
     for epoch in range(start_epoch, cfg.epochs):
-        if time.perf_counter() >= stop_at:
+        if now() >= stop_at:
             result.stopped_by_budget = True
             break
-        t_epoch, losses = time.perf_counter(), []
+        t_epoch, losses = now(), []
         mined = 0
         if cfg.hard_negatives:
             mined = mine(model, sampler, cfg.mine_frames, rng, device)
@@ -350,10 +357,10 @@ def adapt(
         for _ in range(cfg.steps):
             if job.cancelled:
                 result.cancelled = True
-                result.seconds = time.perf_counter() - t0
+                result.seconds, result.paused_seconds = now() - t0, job.paused_seconds
                 log("adapt: cancelled; the current model stays")
                 return result
-            if time.perf_counter() >= stop_at:
+            if now() >= stop_at:
                 result.stopped_by_budget = True
                 break
             x, y = sampler.batch(cfg.batch, rng)
@@ -371,7 +378,7 @@ def adapt(
             "steps": len(losses),
             "loss": float(np.mean(losses)) if losses else float("nan"),
             "hard_negatives": mined + len(rejected),
-            "seconds": time.perf_counter() - t_epoch,
+            "seconds": now() - t_epoch,
         }
         history.append(record)
         log("adapt: " + " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
@@ -400,7 +407,7 @@ def adapt(
         and np.isfinite(result.new_pd)
         and (not np.isfinite(result.current_pd) or result.new_pd > result.current_pd)
     )
-    result.seconds = time.perf_counter() - t0
+    result.seconds, result.paused_seconds = now() - t0, job.paused_seconds
     result.cpu_seconds = time.process_time() - c0
     result.model = _export(model, out, stem, weights, init, cfg, result)
     log(
