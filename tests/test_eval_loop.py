@@ -12,7 +12,7 @@ from label_irst.cli import main
 from label_irst.errors import LabelIrstError
 from label_irst.infer.loop import review_split, score
 from label_irst.job import Job
-from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, held_back_pd
+from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, held_back_scores
 from label_irst.train.data import TripletSampler
 
 torch.set_num_threads(1)
@@ -113,10 +113,11 @@ def test_held_back_pd_is_read_at_the_allowed_false_detections_per_frame(root):
     sampler = TripletSampler([seq], targets, crop=32)
     # the two false peaks outscore the second target: at 1 false per frame only one target
     model = _Peaks([((5, 5), 0.9), ((8, 1), 0.8), ((11, 11), 0.7), ((2, 10), 0.6)])
-    cfg = AdaptConfig(false_per_frame=1.0)
-    assert held_back_pd(model, sampler, [(48, 64)], cfg, "cpu") == pytest.approx(50.0)
-    cfg = AdaptConfig(false_per_frame=2.0)
-    assert held_back_pd(model, sampler, [(48, 64)], cfg, "cpu") == pytest.approx(100.0)
+    scores = held_back_scores(model, sampler, [(48, 64)], AdaptConfig(), "cpu")
+    assert (scores.frames, scores.targets) == (1, 2)
+    assert scores.pd_at(1.0) == pytest.approx(50.0)
+    assert scores.pd_at(2.0) == pytest.approx(100.0)
+    assert scores.false_per_frame(0.65) == pytest.approx(2.0)
 
 
 def test_eval_loop_reports_before_and_after_and_writes_the_remaining_frames(root, tmp_path, capsys):

@@ -43,6 +43,7 @@ from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
 from label_irst.train.mining import mine
 from label_irst.train.model import RPRNet
+from label_irst.train.operating_point import HeldBackScores, logit, score_shift, shift_heatmap
 from label_irst.train.supervision import pseudo_targets
 from label_irst.train.trainer import WEIGHT_DECAY, TrainConfig, load_weights, lr_schedule
 
@@ -67,6 +68,10 @@ class AdaptConfig:
     #: held-back frames scored at most (evenly spread; 0: all)
     held_back_limit: int = 120
     false_per_frame: float = 1.0
+    #: shift an adopted model's scores back to the current model's false detections per frame
+    #: on the held-back frames, at most this many (:mod:`label_irst.train.operating_point`;
+    #: 0: no shift)
+    false_per_frame_cap: float = 0.3
     distance: float = 3.0
     threads: int = 2
     device: str = "cpu"
@@ -106,6 +111,11 @@ class AdaptResult:
     cpu_seconds: float = 0.0
     steps: int = 0
     stopped_by_budget: bool = False
+    #: logits added to the adopted model's heatmap (its operating point), 0 if none
+    score_shift: float = 0.0
+    #: false detections per frame on the held-back frames at the record's threshold: the
+    #: current model's, the new model's before and after the shift
+    held_back_false: tuple[float, float, float] = (float("nan"),) * 3
     #: the adapted model's metadata record (written whether adopted or not), None if cancelled
     model: Path | None = None
     history: list[dict] = field(default_factory=list)
@@ -177,16 +187,19 @@ def _sampler(items, stems_per_seq, crop, hard_bias=0.0):
 
 
 @torch.no_grad()
-def held_back_pd(model, sampler: TripletSampler, shapes, cfg: AdaptConfig, device) -> float:
-    """Pd (%) on the sampler's frames at ``cfg.false_per_frame`` false detections per frame.
+def held_back_scores(
+    model, sampler: TripletSampler | None, shapes, cfg: AdaptConfig, device
+) -> HeldBackScores:
+    """The model's detections on the sampler's frames, scored for
+    :meth:`~label_irst.train.operating_point.HeldBackScores.pd_at` (Pd at
+    ``cfg.false_per_frame`` false detections per frame) and the operating point.
 
     Each frame's detections (score ≥ SWEEP_THRESHOLD) are matched best score first, each to the
     nearest free target within ``cfg.distance`` px, so that a detection's status does not change
-    with the threshold; then the global threshold is lowered detection by detection while the
-    false ones stay within the allowance. At most ``cfg.held_back_limit`` frames are read,
-    evenly spread; each frame is encoded once (neighbouring triplets share it)."""
+    with the threshold. At most ``cfg.held_back_limit`` frames are read, evenly spread; each
+    frame is encoded once (neighbouring triplets share it)."""
     if sampler is None or not sampler.index:
-        return float("nan")
+        return HeldBackScores()
     was_training = model.training
     model.eval()
     index = sampler.index
@@ -229,24 +242,14 @@ def held_back_pd(model, sampler: TripletSampler, shapes, cfg: AdaptConfig, devic
             scored.append((float(d.score), best is not None))
     if was_training:
         model.train()
-    if not total:
-        return float("nan")
-    allowance = cfg.false_per_frame * len(index)
-    hits = false = best_hits = 0
-    for _, hit in sorted(scored, key=lambda p: -p[0]):
-        if hit:
-            hits += 1
-        else:
-            false += 1
-        if false <= allowance:
-            best_hits = hits
-    return 100.0 * best_hits / total
+    return HeldBackScores(len(index), total, scored)
 
 
 def _fingerprint(items, init: Path, cfg: AdaptConfig) -> str:
     h = hashlib.sha256()
     h.update(str(Path(init).resolve()).encode())
-    recipe = {k: v for k, v in asdict(cfg).items() if k not in ("minutes", "threads", "device")}
+    export_only = ("minutes", "threads", "device", "false_per_frame_cap")
+    recipe = {k: v for k, v in asdict(cfg).items() if k not in export_only}
     h.update(json.dumps(recipe, sort_keys=True).encode())
     for item in items:
         h.update(item.sequence.name.encode())
@@ -316,7 +319,8 @@ def adapt(
     model = RPRNet(temporal=temporal, gate=gate).to(device)
     load_weights(model, weights, temporal, device)
     t_eval = time.perf_counter()
-    result.current_pd = held_back_pd(model, held, held_shapes, cfg, device)
+    current = held_back_scores(model, held, held_shapes, cfg, device)
+    result.current_pd = current.pd_at(cfg.false_per_frame)
     eval_seconds = time.perf_counter() - t_eval
     log(
         f"adapt: {result.training_frames} reviewed frames to train on, "
@@ -401,12 +405,32 @@ def adapt(
             break
     result.steps = steps_done
     result.history = history
-    result.new_pd = held_back_pd(model, held, held_shapes, cfg, device)
+    new = held_back_scores(model, held, held_shapes, cfg, device)
+    result.new_pd = new.pd_at(cfg.false_per_frame)
     result.adopted = bool(
         held is not None
         and np.isfinite(result.new_pd)
         and (not np.isfinite(result.current_pd) or result.new_pd > result.current_pd)
     )
+    if result.adopted:
+        threshold = record_threshold(init)
+        result.score_shift = score_shift(
+            current, new, threshold, cfg.false_per_frame_cap, SWEEP_THRESHOLD
+        ) if cfg.false_per_frame_cap > 0 else 0.0  # fmt: skip
+        shift_heatmap(model, result.score_shift)
+        shifted = HeldBackScores(new.frames, new.targets, [
+            (1.0 / (1.0 + np.exp(-(logit(sc) + result.score_shift))), hit) for sc, hit in new.scored
+        ])  # fmt: skip
+        result.held_back_false = (
+            current.false_per_frame(threshold), new.false_per_frame(threshold),
+            shifted.false_per_frame(threshold),
+        )  # fmt: skip
+        if result.score_shift:
+            log(
+                f"adapt: scores shifted by {result.score_shift:+.2f} logits: held-back false "
+                f"detections per frame at {threshold:g}: current {result.held_back_false[0]:.2f}, "
+                f"new {result.held_back_false[1]:.2f} -> {result.held_back_false[2]:.2f}"
+            )
     result.seconds, result.paused_seconds = now() - t0, job.paused_seconds
     result.cpu_seconds = time.process_time() - c0
     result.model = _export(model, out, stem, weights, init, cfg, result)
@@ -415,6 +439,18 @@ def adapt(
         f"({'adopted' if result.adopted else 'not adopted'}), {result.seconds:.0f} s"
     )
     return result
+
+
+def record_threshold(init: str | Path) -> float:
+    """The score threshold of ``init``'s metadata record (the default where it has none)."""
+    from label_irst.infer.decode import DEFAULT_THRESHOLD
+
+    path = Path(init)
+    record = read_json(path) if path.suffix == ".json" and path.is_file() else None
+    try:
+        return float(record["threshold"])
+    except (TypeError, KeyError, ValueError):
+        return DEFAULT_THRESHOLD
 
 
 def _json_safe(value):
@@ -448,7 +484,11 @@ def _export(model, out: Path, stem: str, weights: Path, init, cfg, result) -> Pa
             "pd_current": result.current_pd,
             "pd_new": result.new_pd,
             "adopted": result.adopted,
+            "false_per_frame_at_threshold": {
+                k: v for k, v in zip(("current", "new", "new_shifted"), result.held_back_false)
+            },
         },
+        "score_shift": result.score_shift,
         "training_frames": result.training_frames,
         "seconds": result.seconds,
     }

@@ -1,0 +1,69 @@
+"""The adopted model's operating point: its scores shifted back to the current false rate."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from label_irst.train.model import RPRNet
+from label_irst.train.operating_point import (
+    MAX_SHIFT,
+    MIN_FRAMES,
+    HeldBackScores,
+    logit,
+    score_shift,
+    shift_heatmap,
+)
+
+FLOOR = 0.05
+
+
+def scores(frames, false, hits=(0.9,)):
+    return HeldBackScores(frames, len(hits), [(s, False) for s in false] + [(s, True) for s in hits])
+
+
+def test_false_per_frame_and_threshold_for_a_rate():
+    s = scores(20, [0.9, 0.7, 0.6, 0.3, 0.1])
+    assert s.false_per_frame(0.5) == pytest.approx(3 / 20)
+    # one false detection in 20 frames is allowed at 0.05 per frame: above the second one
+    assert s.threshold_for(0.05, FLOOR) == pytest.approx(0.7)
+    assert s.false_per_frame(s.threshold_for(0.05, FLOOR)) <= 0.05
+    assert s.threshold_for(10.0, FLOOR) == FLOOR  # every false detection allowed
+
+
+def test_a_cautious_new_model_is_shifted_up_to_the_current_false_rate():
+    current = scores(MIN_FRAMES, [0.9, 0.8, 0.7, 0.6])  # 4 false above 0.5: 0.2 per frame
+    new = scores(MIN_FRAMES, [0.55, 0.4, 0.3, 0.2, 0.1])  # 1 above 0.5: 0.05 per frame
+    b = score_shift(current, new, 0.5, cap=1.0, floor=FLOOR)
+    assert b > 0
+    shifted = HeldBackScores(new.frames, new.targets, [
+        (1 / (1 + math.exp(-(logit(sc) + b))), hit) for sc, hit in new.scored
+    ])  # fmt: skip
+    assert shifted.false_per_frame(0.5) == pytest.approx(0.2)
+    # the cap wins over the current model's rate
+    capped = score_shift(current, new, 0.5, cap=0.1, floor=FLOOR)
+    assert 0 < capped < b
+
+
+def test_no_shift_when_the_new_model_is_not_more_cautious_or_too_few_frames_were_held_back():
+    current = scores(MIN_FRAMES, [0.9])
+    assert score_shift(current, scores(MIN_FRAMES, [0.9, 0.8]), 0.5, 1.0, FLOOR) == 0.0
+    few = MIN_FRAMES - 1
+    assert score_shift(scores(few, [0.9, 0.8]), scores(few, [0.1]), 0.5, 1.0, FLOOR) == 0.0
+    # never more than MAX_SHIFT logits, however far the new model's scores fell
+    far = score_shift(scores(MIN_FRAMES, [0.9] * 40), scores(MIN_FRAMES, [0.06] * 40), 0.5, 5, FLOOR)
+    assert far == pytest.approx(MAX_SHIFT)
+
+
+def test_shift_heatmap_adds_to_the_logits_only():
+    torch.manual_seed(0)
+    model = RPRNet().eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        heat, off, rad = model(x)
+        shift_heatmap(model, 0.75)
+        heat2, off2, rad2 = model(x)
+    assert torch.allclose(heat2, heat + 0.75, atol=1e-5)
+    assert torch.equal(off, off2) and torch.equal(rad, rad2)
