@@ -21,7 +21,9 @@ FLOOR = 0.05
 
 
 def scores(frames, false, hits=(0.9,)):
-    return HeldBackScores(frames, len(hits), [(s, False) for s in false] + [(s, True) for s in hits])
+    return HeldBackScores(
+        frames, len(hits), [(s, False) for s in false] + [(s, True) for s in hits]
+    )
 
 
 def test_false_per_frame_and_threshold_for_a_rate():
@@ -53,7 +55,9 @@ def test_no_shift_when_the_new_model_is_not_more_cautious_or_too_few_frames_were
     few = MIN_FRAMES - 1
     assert score_shift(scores(few, [0.9, 0.8]), scores(few, [0.1]), 0.5, 1.0, FLOOR) == 0.0
     # never more than MAX_SHIFT logits, however far the new model's scores fell
-    far = score_shift(scores(MIN_FRAMES, [0.9] * 40), scores(MIN_FRAMES, [0.06] * 40), 0.5, 5, FLOOR)
+    far = score_shift(
+        scores(MIN_FRAMES, [0.9] * 40), scores(MIN_FRAMES, [0.06] * 40), 0.5, 5, FLOOR
+    )
     assert far == pytest.approx(MAX_SHIFT)
 
 
