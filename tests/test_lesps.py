@@ -244,3 +244,30 @@ def test_segmenter_candidates_carry_masks(tiny_model):
     for det, mask in found:
         assert mask.area >= 1 and det.radius > 0
         assert abs(det.x - mask.centroid()[0]) < 1e-6
+
+
+def test_pamg_supervision_grows_each_point_into_its_blob_without_reading_the_masks(tmp_path):
+    from scipy.ndimage import binary_dilation
+
+    from label_irst.io.images import read_mask
+    from label_irst.train.segmenter_data import dataset_frames
+    from label_irst.train.segmenter_trainer import initial_labels
+
+    root = _tiny_dataset(tmp_path / "set")
+    frames = dataset_frames(root, "train")
+    for f in frames:
+        f.mask = None  # point supervision: the masks are never needed
+    labels = initial_labels(frames, "pamg")
+    truth = [read_mask(root / "masks" / f"{f.stem}.png") > 0 for f in frames]
+    for label, gt, f in zip(labels, truth, frames):
+        grown = label > 0
+        assert grown.sum() > len(f.points)  # more than the point pixels
+        assert (grown & gt).sum() / (grown | gt).sum() > 0.3  # on the blob
+        assert not (grown & ~binary_dilation(gt, iterations=3)).any()  # and not beyond it
+    # the command takes it and records it
+    out = tmp_path / "seg"
+    run = _cli("train-segmenter", root, "--out", out, "--supervision", "pamg", "--epochs", "1",
+               "--batch", "3", "--crop", "16", "--split", "train", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["supervision"] == "pamg" and meta["labels"] == "seg.labels.npz"

@@ -20,8 +20,9 @@ def register(sub) -> None:
     p.add_argument(
         "--supervision",
         default="lesps",
-        choices=["lesps", "centroid", "masks"],
-        help="lesps: points grown by label evolution; centroid: fixed points; masks: full",
+        choices=["lesps", "centroid", "masks", "pamg"],
+        help="lesps: points grown by label evolution; centroid: fixed points; masks: full; "
+        "pamg: points grown once by pamg+, fixed",
     )
     p.add_argument("--points", default=None, metavar="CSV", help="points file (image,x,y)")
     p.add_argument("--split", default=None, help="train on img_idx/SPLIT.txt only (e.g. train)")

@@ -9,6 +9,9 @@ Three supervisions, the three rows of the LESPS paper's tables:
 * ``centroid``: the point labels, fixed (the paper's "w/o LESPS"; its masks are read at the
   threshold 0.15, footnote 6).
 * ``masks``: the ground-truth masks (full supervision).
+* ``pamg``: the points grown once into masks by the default point-to-mask generator (``pamg+``,
+  the pseudo masks Label-IRST trains RPR-Net with, Sec. III-C1), fixed: point supervision that
+  starts where label evolution hopes to arrive. No mask is read.
 
 Loss (Sec. 5.1 and 5.4): focal loss (gamma 2, alpha weighting the positives) between the
 prediction and the current labels on every pixel of the crop -- all background points are
@@ -46,8 +49,8 @@ from label_irst.train.segmenter_data import draw_crop
 from label_irst.train.segmenter_model import WithSigmoid, build, parameters
 
 OPSET = 17
-SUPERVISIONS = ("lesps", "centroid", "masks")
-THRESHOLDS = {"lesps": 0.5, "centroid": 0.15, "masks": 0.5}
+SUPERVISIONS = ("lesps", "centroid", "masks", "pamg")
+THRESHOLDS = {"lesps": 0.5, "centroid": 0.15, "masks": 0.5, "pamg": 0.5}
 WINDOW = 64  # side of the prediction window around each target for the label update
 
 
@@ -92,7 +95,25 @@ def initial_labels(frames, supervision: str) -> list[np.ndarray]:
         if any(f.mask is None for f in frames):
             raise LabelIrstError("--supervision masks needs a mask for every frame")
         return [f.mask.astype(np.float32) for f in frames]
+    if supervision == "pamg":
+        return [pamg_label(f) for f in frames]
     return [lesps.point_label(f.image.shape, f.points) for f in frames]
+
+
+def pamg_label(frame) -> np.ndarray:
+    """The frame's points grown by the default generator (its point pixels always included).
+    ``pamg+`` reads contrast relative to the local background, so the standardised frame gives
+    the masks the raw one does."""
+    from label_irst.core.generators import get_generator
+    from label_irst.core.pamg import DEFAULT_SUPPORT_RADIUS
+
+    label = lesps.point_label(frame.image.shape, frame.points)
+    grow = get_generator()
+    for point in frame.points:
+        part = np.zeros(frame.image.shape, bool)
+        grow.grow(frame.image, point, DEFAULT_SUPPORT_RADIUS).mask.paint(part)
+        label[part] = 1.0
+    return label
 
 
 @torch.no_grad()
