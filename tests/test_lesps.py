@@ -271,3 +271,32 @@ def test_pamg_supervision_grows_each_point_into_its_blob_without_reading_the_mas
     assert run.returncode == 0, run.stderr
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["supervision"] == "pamg" and meta["labels"] == "seg.labels.npz"
+
+
+def test_target_free_frames_join_the_training_as_background_only(tmp_path):
+    from label_irst.infer import segmenter_labels
+    from label_irst.io.images import write_image
+
+    root = _tiny_dataset(tmp_path / "set")
+    clutter = tmp_path / "clutter"
+    clutter.mkdir()
+    rng = np.random.default_rng(3)
+    for i in range(3):
+        write_image(clutter / f"c{i}.png", rng.integers(0, 255, (40, 40)).astype(np.uint8))
+    (clutter / "broken.png").write_bytes(b"not a png")
+    out = tmp_path / "seg"
+    args = ["train-segmenter", root, "--out", out, "--epochs", "1", "--batch", "3", "--crop",
+            "16", "--split", "train", "--quiet", "--negatives", clutter]  # fmt: skip
+    run = _cli(*args)
+    assert run.returncode == 0, run.stderr
+    assert "skipped" in run.stderr and "broken.png" in run.stderr  # a bad file is skipped
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["training"]["source"]["negatives"] == {"name": "clutter", "frames": 3}
+    assert meta["training"]["frames"] == 6 + 3 and meta["training"]["target_free_frames"] == 3
+    labels = segmenter_labels.read(out.with_name("seg.labels.npz"))
+    assert sorted(labels) == [f"f{i}" for i in range(6)]  # no label kept for target-free frames
+    # resuming with other data is refused in one line
+    resumed = _cli(*args[:-2], "--epochs", "2", "--resume")
+    assert resumed.returncode != 0 and "resume with the same data" in resumed.stderr
+    missing = _cli(*args[:-1], tmp_path / "nowhere")
+    assert missing.returncode != 0 and "no such folder of target-free frames" in missing.stderr

@@ -26,6 +26,13 @@ def register(sub) -> None:
     )
     p.add_argument("--points", default=None, metavar="CSV", help="points file (image,x,y)")
     p.add_argument("--split", default=None, help="train on img_idx/SPLIT.txt only (e.g. train)")
+    p.add_argument(
+        "--negatives",
+        default=None,
+        metavar="DIR",
+        help="a folder of target-free frames (every pixel background) added to the training "
+        "frames: real clutter the training set does not show",
+    )
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=128, help="training crop side (multiple of 8)")
@@ -62,7 +69,11 @@ def run(args) -> int:
 
     try:
         from label_irst.train.lesps import EvolutionConfig
-        from label_irst.train.segmenter_data import dataset_frames, project_frames
+        from label_irst.train.segmenter_data import (
+            dataset_frames,
+            negative_frames,
+            project_frames,
+        )
         from label_irst.train.segmenter_trainer import SegmenterTrainConfig, train_segmenter
     except ImportError as exc:
         raise LabelIrstError(
@@ -90,6 +101,10 @@ def run(args) -> int:
         source = {"kind": "dataset", "name": data.name, "split": args.split}
         if args.points:
             source["points"] = Path(args.points).name
+    if args.negatives:
+        negatives = negative_frames(args.negatives, warn=warn)
+        frames = frames + negatives
+        source["negatives"] = {"name": Path(args.negatives).name, "frames": len(negatives)}
     evolution = EvolutionConfig(
         t_b=args.tb, k=args.k, period=args.period, t_loss=args.t_loss,
         start_epoch=args.start_epoch, neighbourhood=args.neighbourhood,

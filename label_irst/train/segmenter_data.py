@@ -90,6 +90,33 @@ def dataset_frames(
     return out
 
 
+def negative_frames(folder: str | Path, warn=None) -> list[TrainFrame]:
+    """Target-free frames (every pixel background) from an image folder, for the clutter a
+    training set's own frames do not show; named ``negative/<stem>``."""
+    from label_irst.io.images import list_images, read_image
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LabelIrstError(f"{folder}: no such folder of target-free frames")
+    out = []
+    for path in list_images(folder, warn):
+        try:
+            image = read_image(path)
+            if image.ndim != 2:
+                raise LabelIrstError(f"{path}: not a grey frame")
+        except LabelIrstError as exc:
+            if warn is not None:
+                warn(f"skipped: {exc}")
+            continue
+        out.append(
+            TrainFrame(f"negative/{path.stem}", normalise(image), [], np.zeros(image.shape, bool),
+                       digest(image))
+        )  # fmt: skip
+    if not out:
+        raise LabelIrstError(f"{folder}: no readable target-free frames")
+    return out
+
+
 def project_frames(path: str | Path, warn=None) -> list[TrainFrame]:
     """One frame per distinct frame of a project's confirmed, seeded targets."""
     from label_irst.batch.convention import project_examples

@@ -167,6 +167,11 @@ def _pack(labels) -> list:
 
 
 def _unpack(packed, frames) -> list[np.ndarray]:
+    if len(packed) != len(frames):
+        raise LabelIrstError(
+            f"the checkpoint holds labels of {len(packed)} frames, this run has {len(frames)}: "
+            "resume with the same data (and --negatives) as the run that wrote it"
+        )
     out = []
     for p, f in zip(packed, frames):
         lab = np.zeros(f.image.shape, np.float32)
@@ -283,6 +288,7 @@ def train_segmenter(
         "source": source,
         "frames": len(frames),
         "targets": sum(len(f.points) for f in frames),
+        "target_free_frames": sum(1 for f in frames if not f.points),
         "config": _config_record(cfg),
         "history": history,
         "evolution_started": started,
@@ -291,11 +297,12 @@ def train_segmenter(
     }
     meta = export(net.cpu(), out, cfg, training)
     if cfg.supervision != "masks":
+        kept = [(f, lab) for f, lab in zip(frames, labels) if f.points]  # not target-free ones
         segmenter_labels.write(
             out.with_name(f"{out.name}.labels.npz"),
-            {f.stem: lab for f, lab in zip(frames, labels)},
-            {f.stem: f.points for f in frames},
-            {f.stem: f.digest for f in frames},
+            {f.stem: lab for f, lab in kept},
+            {f.stem: f.points for f, _ in kept},
+            {f.stem: f.digest for f, _ in kept},
         )
     return TrainResult(meta, history, seconds)
 
