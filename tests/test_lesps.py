@@ -300,3 +300,34 @@ def test_target_free_frames_join_the_training_as_background_only(tmp_path):
     assert resumed.returncode != 0 and "resume with the same data" in resumed.stderr
     missing = _cli(*args[:-1], tmp_path / "nowhere")
     assert missing.returncode != 0 and "no such folder of target-free frames" in missing.stderr
+
+
+def test_fit_threshold_picks_the_best_agreement_with_the_training_labels(tiny_model, tmp_path):
+    import shutil
+
+    from label_irst.infer.segmenter import load_segmenter
+    from label_irst.infer.segmenter_eval import THRESHOLD_GRID, fit_threshold
+    from label_irst.io.images import write_image
+
+    root, out, _ = tiny_model
+    copy = tmp_path / "seg"
+    for f in out.parent.glob(f"{out.name}.*"):
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    best, ious = fit_threshold(load_segmenter(copy.with_suffix(".json")), root)
+    assert best in THRESHOLD_GRID and ious[best] == max(ious.values())
+    run = _cli("eval-segmenter", "--model", copy.with_suffix(".json"), "--dataset", root,
+               "--split", "train", "--fit-threshold", "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    meta = json.loads(copy.with_suffix(".json").read_text())
+    assert meta["threshold"] == best and "threshold_fit" in meta
+    assert json.loads(run.stdout)["threshold"] == best
+    # a training frame that changed since is skipped with a warning, not scored
+    changed = tmp_path / "changed"
+    shutil.copytree(root, changed)
+    write_image(changed / "images" / "f0.png", np.zeros((32, 48), np.uint8))
+    warnings = []
+    from label_irst.job import Job
+
+    fit_threshold(load_segmenter(copy.with_suffix(".json")), changed, job=Job(warn=warnings.append))
+    assert any("not the frame the model was trained on" in w for w in warnings)

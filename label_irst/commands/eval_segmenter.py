@@ -22,6 +22,13 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, default=None, help="instead of the model's")
     p.add_argument("--export-labels", default=None, metavar="DIR")
     p.add_argument("--labels-split", default="train", help="split the labels were trained on")
+    p.add_argument(
+        "--fit-threshold",
+        action="store_true",
+        help="first choose the model's threshold (0.3-0.8) as the one whose maps agree best with "
+        "its own training labels on the frames of --dataset it was trained on (no mask read), "
+        "and write it into the model's record",
+    )
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=run)
@@ -30,13 +37,23 @@ def register(sub) -> None:
 def run(args) -> int:
     from label_irst.errors import LabelIrstError
     from label_irst.infer.segmenter import load_segmenter
-    from label_irst.infer.segmenter_eval import evaluate_segmenter, export_labels
+    from label_irst.infer.segmenter_eval import (
+        evaluate_segmenter,
+        export_labels,
+        fit_threshold,
+        set_threshold,
+    )
     from label_irst.job import Job
 
     if args.threshold is not None and not 0.0 < args.threshold < 1.0:
         raise LabelIrstError(f"--threshold must be between 0 and 1, got {args.threshold}")
     model = load_segmenter(args.model, threads=args.threads)
     job = Job(warn=lambda m: print(f"label-irst: warning: {m}", file=sys.stderr))
+    fitted = None
+    if args.fit_threshold:
+        best, fitted = fit_threshold(model, args.dataset, args.labels_split, job)
+        set_threshold(model, best, fitted)
+        print(f"threshold fitted on the training labels: {best:g} {fitted}", file=sys.stderr)
     scores = evaluate_segmenter(model, args.dataset, args.split, args.threshold, job)
     summary = {
         "model": str(model.path),
@@ -45,6 +62,8 @@ def run(args) -> int:
         "threshold": args.threshold if args.threshold is not None else model.threshold,
         **scores.as_dict(),
     }
+    if fitted is not None:
+        summary["fitted_iou_by_threshold"] = {f"{t:g}": v for t, v in fitted.items()}
     if args.export_labels:
         written = export_labels(model, args.export_labels)
         summary["labels_written"] = len(written)

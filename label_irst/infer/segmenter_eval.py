@@ -44,6 +44,71 @@ def evaluate_segmenter(
     return scores
 
 
+#: thresholds :func:`fit_threshold` tries
+THRESHOLD_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def fit_threshold(
+    model: SegmenterModel, root: str | Path, split: str = "train", job: Job | None = None
+) -> tuple[float, dict[float, float]]:
+    """The threshold of THRESHOLD_GRID at which the model's maps agree best (IoU summed over
+    the frames) with its own training labels on the training frames of ``root``: no mask is
+    read, so a model trained from points is calibrated from points too. Returns the
+    threshold (ties: the higher) and the IoU (%) at each."""
+    import numpy as np
+
+    from label_irst.io.images import list_images, read_image
+
+    job = job or Job()
+    labels = segmenter_labels.read(labels_file(model))
+    folder = Path(root) / "images" if (Path(root) / "images").is_dir() else Path(root)
+    images = {p.stem: p for p in list_images(folder, job.warning)}
+    inter = dict.fromkeys(THRESHOLD_GRID, 0)
+    union = dict.fromkeys(THRESHOLD_GRID, 0)
+    used = 0
+    for done, (stem, frame) in enumerate(sorted(labels.items())):
+        if job.cancelled:
+            break
+        path = images.get(stem)
+        try:
+            if path is None:
+                raise LabelIrstError(f"{stem}: no image of this training frame in {folder}")
+            image = read_image(path)
+            if frame.digest and segmenter_labels.digest(image) != frame.digest:
+                raise LabelIrstError(f"{path}: not the frame the model was trained on")
+        except LabelIrstError as exc:
+            job.warning(f"skipped: {exc}")
+            continue
+        prob = model.probabilities(image)
+        for t in THRESHOLD_GRID:
+            pred = prob > t
+            inter[t] += int((pred & frame.label).sum())
+            union[t] += int((pred | frame.label).sum())
+        used += 1
+        job.step(done + 1, len(labels))
+    if not used:
+        raise LabelIrstError(f"{root}: none of the model's training frames could be read")
+    ious = {t: 100.0 * inter[t] / max(union[t], 1) for t in THRESHOLD_GRID}
+    best = max(THRESHOLD_GRID, key=lambda t: (round(ious[t], 6), t))
+    return best, {t: round(float(np.round(v, 2)), 2) for t, v in ious.items()}
+
+
+def set_threshold(model: SegmenterModel, threshold: float, fitted: dict) -> None:
+    """Write ``threshold`` (and how it was fitted) into the model's record, atomically."""
+    import json
+
+    from label_irst.io.atomic import write_text_atomic
+
+    record = dict(model.meta)
+    record["threshold"] = threshold
+    record["threshold_fit"] = {
+        "rule": "best IoU with the model's own training labels on its training frames",
+        "iou_by_threshold": {f"{t:g}": v for t, v in fitted.items()},
+    }
+    write_text_atomic(model.path, json.dumps(record, indent=1))
+    model.meta = record
+
+
 def labels_file(model: SegmenterModel) -> Path:
     """The model's evolved labels file; one line where the model has none."""
     name = model.meta.get("labels")
