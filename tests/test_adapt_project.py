@@ -178,6 +178,12 @@ def test_adapt_no_record_reads_the_project_only(tmp_path, capsys):
     assert path.read_bytes() == before
     assert main(["adapt", str(path), "--steps", "0", "--quiet"]) == 2
     assert "--steps must be at least 1" in capsys.readouterr().err
+    assert main(["adapt", str(path), "--false-per-frame-cap", "-1", "--quiet"]) == 2
+    assert "--false-per-frame-cap must be 0 or more" in capsys.readouterr().err
+    # no shift asked for: none made, and the summary says so
+    args = ["adapt", str(path), "--no-record", "--json", "--quiet", "--threads", "1", *tiny]
+    assert main([*args, "--false-per-frame-cap", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["score_shift"] == 0.0
 
 
 def test_held_back_frames_without_a_target_give_no_figure_and_a_readable_record(tmp_path):

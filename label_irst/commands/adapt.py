@@ -32,6 +32,13 @@ def register(sub) -> None:
         "--mine-frames", type=int, default=None, help="frames mined for false alarms (24)"
     )
     p.add_argument(
+        "--false-per-frame-cap",
+        type=float,
+        default=None,
+        metavar="F",
+        help="after adoption, shift the new model's scores up to the current model's false detections per frame on the held-back frames, at most this many (default 0.3; 0: no shift)",
+    )
+    p.add_argument(
         "--no-record",
         action="store_true",
         help="only read the project: write the new model and print the outcome, but record "
@@ -85,6 +92,11 @@ def run(args) -> int:
             if value < 1:
                 raise LabelIrstError(f"--{name.replace('_', '-')} must be at least 1")
             setattr(cfg, name, value)
+    if args.false_per_frame_cap is not None:
+        cap = args.false_per_frame_cap
+        if not (math.isfinite(cap) and cap >= 0):
+            raise LabelIrstError(f"--false-per-frame-cap must be 0 or more, got {cap}")
+        cfg.false_per_frame_cap = cap
     log = (lambda m: None) if args.quiet or args.json else (lambda m: print(m, file=sys.stderr))
     with ProgressJob("adapt", quiet=args.quiet) as job:
         if args.pause_file:

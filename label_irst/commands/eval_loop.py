@@ -61,6 +61,13 @@ def register(sub) -> None:
         metavar="N",
         help="held-back frames scored for the adoption, at most (evenly spread; default 120)",
     )
+    p.add_argument(
+        "--false-per-frame-cap",
+        type=float,
+        default=0.3,
+        metavar="F",
+        help="after adoption, shift the new model's scores up to the current model's false detections per frame on the held-back frames, at most this many (default 0.3; 0: no shift)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -91,6 +98,10 @@ def run(args) -> int:
         raise LabelIrstError("--epochs, --steps and --batch take positive numbers")
     if not (math.isfinite(args.lr) and args.lr > 0):
         raise LabelIrstError(f"--lr must be a positive number, got {args.lr}")
+    if not (math.isfinite(args.false_per_frame_cap) and args.false_per_frame_cap >= 0):
+        raise LabelIrstError(
+            f"--false-per-frame-cap must be 0 or more, got {args.false_per_frame_cap}"
+        )
     from label_irst.infer.detector_model import SHIPPED_DETECTOR
 
     model = args.model or SHIPPED_DETECTOR
@@ -108,6 +119,7 @@ def run(args) -> int:
         device=device,
         seed=args.seed,
         held_back_limit=max(args.held_back_frames, 1),
+        false_per_frame_cap=args.false_per_frame_cap,
     )
     quiet = args.quiet
     with ProgressJob("eval-loop", quiet=args.quiet) as job:
