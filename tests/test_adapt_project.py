@@ -192,3 +192,26 @@ def test_held_back_frames_without_a_target_give_no_figure_and_a_readable_record(
     assert summary["held_back_frames"] == 2 and not summary["adopted"]
     record = json.loads(Path(summary["model"]).read_text())  # no NaN: JSON reads it back
     assert record["training"]["held_back"]["pd_current"] is None
+
+
+def test_adaptation_notes_say_the_shift_and_a_budget_spent_before_training():
+    from label_irst.io.project_reviewed import adaptation_notes
+
+    assert adaptation_notes({"adopted": True, "score_shift": 0.446, "steps": 450}) == [
+        "scores shifted +0.45 to the held-back false-detection rate"
+    ]
+    assert adaptation_notes({"adopted": False, "score_shift": 0.0, "steps": 450}) == []
+    notes = adaptation_notes({"adopted": False, "steps": 0, "stopped_by_budget": True})
+    assert len(notes) == 1 and "budget ran out before the first training step" in notes[0]
+
+
+def test_a_budget_spent_before_the_first_step_is_said(tmp_path, capsys):
+    path = _project(tmp_path)
+    capsys.readouterr()
+    before = path.read_bytes()
+    tiny = ["--epochs", "1", "--steps", "2", "--batch", "2", "--crop", "32", "--mine-frames", "2"]
+    args = ["adapt", str(path), "--quiet", "--no-record", "--threads", "1", "--minutes", "0.001"]
+    assert main([*args, *tiny]) == 0
+    out = capsys.readouterr().out
+    assert "not adopted" in out and "budget ran out before the first training step" in out
+    assert path.read_bytes() == before

@@ -112,9 +112,14 @@ def run(args) -> int:
 
         print(json.dumps(_plain(summary)))
     else:
+        from label_irst.io.project_reviewed import adaptation_notes
+
         print(
-            f"detector: adapted on {summary['training_frames']} frames, held-back Pd "
-            f"{summary['current_pd']:.0f} -> {summary['new_pd']:.0f} % "
-            f"({'adopted' if summary['adopted'] else 'not adopted: the current model stays'})"
-        )
+            "; ".join([
+                f"detector: adapted on {summary['training_frames']} frames, held-back Pd "
+                f"{summary['current_pd']:.0f} -> {summary['new_pd']:.0f} % "
+                f"({'adopted' if summary['adopted'] else 'not adopted: the current model stays'})",
+                *adaptation_notes(summary),
+            ])
+        )  # fmt: skip
     return 0

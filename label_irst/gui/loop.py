@@ -50,7 +50,12 @@ from label_irst.gui.loop_work import (
     frames_of,
     model_candidates,
 )
-from label_irst.io.project_reviewed import LAST_ADAPTATION_KEY, last_adaptation, reviewed_frames
+from label_irst.io.project_reviewed import (
+    LAST_ADAPTATION_KEY,
+    adaptation_notes,
+    last_adaptation,
+    reviewed_frames,
+)
 
 #: the loop runs after every this many newly reviewed frames (the setting's default)
 DEFAULT_EVERY = 20
@@ -264,6 +269,7 @@ class LoopController(QObject):
             if s.get("adopted")
             else f"detector: kept, {figures} ({s.get('held_back_frames', 0)} held-back frame(s))"
         )
+        head = "; ".join([head, *adaptation_notes(s)])
         if sink is None:
             return self._end("kept", f"{head}; nothing re-annotated")
         project_sink = ProjectSink(store)

@@ -92,6 +92,21 @@ def last_adaptation(summary: dict, reviewed: int) -> str:
     return json.dumps({**{k: summary.get(k) for k in keys}, "reviewed_frames": int(reviewed)})
 
 
+def adaptation_notes(summary: dict) -> list[str]:
+    """What an adaptation's summary adds to its one-line outcome: the score shift of an adopted
+    model, and a budget that ran out before the first training step."""
+    notes = []
+    shift = summary.get("score_shift") or 0.0
+    if summary.get("adopted") and shift:
+        notes.append(f"scores shifted {shift:+.2f} to the held-back false-detection rate")
+    if summary.get("steps") == 0 and summary.get("stopped_by_budget"):
+        notes.append(
+            "the budget ran out before the first training step (a busy machine?): give the "
+            "adaptation more minutes"
+        )
+    return notes
+
+
 def project_detector(store) -> Path | None:
     """The detector model recorded for the project (it may no longer exist), or None."""
     text = store.meta(DETECTOR_KEY)
