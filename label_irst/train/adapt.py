@@ -43,7 +43,7 @@ from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
 from label_irst.train.mining import mine
 from label_irst.train.model import RPRNet
-from label_irst.train.operating_point import HeldBackScores, logit, score_shift, shift_heatmap
+from label_irst.train.operating_point import HeldBackScores, score_shift, shift_heatmap
 from label_irst.train.supervision import pseudo_targets
 from label_irst.train.trainer import WEIGHT_DECAY, TrainConfig, load_weights, lr_schedule
 
@@ -418,9 +418,7 @@ def adapt(
             current, new, threshold, cfg.false_per_frame_cap, SWEEP_THRESHOLD
         ) if cfg.false_per_frame_cap > 0 else 0.0  # fmt: skip
         shift_heatmap(model, result.score_shift)
-        shifted = HeldBackScores(new.frames, new.targets, [
-            (1.0 / (1.0 + np.exp(-(logit(sc) + result.score_shift))), hit) for sc, hit in new.scored
-        ])  # fmt: skip
+        shifted = new.shifted(result.score_shift)
         result.held_back_false = (
             current.false_per_frame(threshold), new.false_per_frame(threshold),
             shifted.false_per_frame(threshold),

@@ -54,6 +54,11 @@ class HeldBackScores:
             return float("nan")
         return sum(1 for s, hit in self.scored if not hit and s > threshold) / self.frames
 
+    def shifted(self, shift: float) -> HeldBackScores:
+        """The same detections with every score's logit moved by ``shift``."""
+        moved = [(1.0 / (1.0 + math.exp(-(logit(s) + shift))), hit) for s, hit in self.scored]
+        return HeldBackScores(self.frames, self.targets, moved)
+
     def threshold_for(self, false_per_frame: float, floor: float) -> float:
         """The lowest threshold (not below ``floor``) with at most ``false_per_frame`` false
         detections per frame above it."""
