@@ -331,3 +331,34 @@ def test_fit_threshold_picks_the_best_agreement_with_the_training_labels(tiny_mo
 
     fit_threshold(load_segmenter(copy.with_suffix(".json")), changed, job=Job(warn=warnings.append))
     assert any("not the frame the model was trained on" in w for w in warnings)
+
+
+def test_an_ensemble_threshold_is_fitted_against_every_members_training_labels(
+    tiny_model, tmp_path
+):
+    import shutil
+
+    from label_irst.infer.segmenter import load_segmenter
+    from label_irst.infer.segmenter_ensemble import write_ensemble
+    from label_irst.infer.segmenter_eval import fit_threshold
+
+    root, out, _ = tiny_model
+    for f in out.parent.glob(f"{out.name}.*"):
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    single = tmp_path / "seg.json"
+    twin = tmp_path / "twin.json"  # the same network and labels under another record
+    twin.write_text(json.dumps({**json.loads(single.read_text()), "threshold": 0.7}))
+    ensemble = write_ensemble([single, twin], tmp_path / "both.json")
+    assert json.loads(ensemble.read_text())["threshold"] == pytest.approx(
+        (json.loads(single.read_text())["threshold"] + 0.7) / 2
+    )
+    expected = fit_threshold(load_segmenter(single), root)
+    assert fit_threshold(load_segmenter(ensemble), root) == expected
+    run = _cli("eval-segmenter", "--model", ensemble, "--dataset", root, "--split", "all",
+               "--fit-threshold", "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["frames"] == 6  # every frame, with or without a split file
+    assert json.loads(ensemble.read_text())["threshold"] == expected[0]
+    assert json.loads(run.stdout)["threshold"] == expected[0]
+    assert json.loads(ensemble.read_text())["format"] == "label-irst/segmenter-ensemble/1"

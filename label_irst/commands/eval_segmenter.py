@@ -18,7 +18,11 @@ def register(sub) -> None:
     )
     p.add_argument("--model", required=True, metavar="models/NAME.json")
     p.add_argument("--dataset", required=True, metavar="DIR", help="images/, masks/, img_idx/")
-    p.add_argument("--split", default="test", help="img_idx/SPLIT.txt to score (default test)")
+    p.add_argument(
+        "--split",
+        default="test",
+        help="img_idx/SPLIT.txt to score (default test; all: every frame)",
+    )
     p.add_argument("--threshold", type=float, default=None, help="instead of the model's")
     p.add_argument("--export-labels", default=None, metavar="DIR")
     p.add_argument("--labels-split", default="train", help="split the labels were trained on")
@@ -54,7 +58,8 @@ def run(args) -> int:
         best, fitted = fit_threshold(model, args.dataset, args.labels_split, job)
         set_threshold(model, best, fitted)
         print(f"threshold fitted on the training labels: {best:g} {fitted}", file=sys.stderr)
-    scores = evaluate_segmenter(model, args.dataset, args.split, args.threshold, job)
+    split = None if args.split == "all" else args.split
+    scores = evaluate_segmenter(model, args.dataset, split, args.threshold, job)
     summary = {
         "model": str(model.path),
         "supervision": model.meta.get("supervision"),

@@ -43,7 +43,7 @@ SHIPPED_SEGMENTER = SHIPPED_DETECTOR.with_name("lesps-sirst.json")
 
 def is_segmenter_record(path: str | Path) -> bool:
     """Whether ``path`` names a segmenter model (its record, or its .onnx graph)."""
-    from label_irst.infer.segmenter import FORMAT
+    from label_irst.infer.segmenter import ENSEMBLE_FORMAT, FORMAT
     from label_irst.io.files import read_json
 
     p = Path(path)
@@ -52,7 +52,7 @@ def is_segmenter_record(path: str | Path) -> bool:
         record = read_json(p)
     except (LabelIrstError, OSError):
         return False
-    return isinstance(record, dict) and record.get("format") == FORMAT
+    return isinstance(record, dict) and record.get("format") in (FORMAT, ENSEMBLE_FORMAT)
 
 
 def load_detector(path: str | Path, device: str = "auto", threads: int | None = None):

@@ -6,6 +6,10 @@ file, supervision, threshold, training record) beside its graph ``<stem>.onnx``:
 and edge-padded on the right and bottom to multiples of 8; output ``prob`` (N, 1, H, W), the
 target probability of every pixel. A pixel is target where ``prob > threshold`` (0.5 for LESPS
 and full supervision, 0.15 for fixed centroid labels, the paper's footnote 6).
+
+An ensemble record (format ``label-irst/segmenter-ensemble/1``, :class:`SegmenterEnsemble`;
+:mod:`label_irst.infer.segmenter_ensemble` writes one) names two or more such records and
+thresholds the mean of their maps; :func:`load_segmenter` opens either kind.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ MULTIPLE = 8
 EXPECTED = (
     "expected a segmenter model: <stem>.json (format label-irst/segmenter-onnx/1) beside its "
     "graph <stem>.onnx (input 'x' N x 1 x H x W, output 'prob'), as train-segmenter writes"
+)
+
+ENSEMBLE_FORMAT = "label-irst/segmenter-ensemble/1"
+EXPECTED_ENSEMBLE = (
+    "expected a segmenter ensemble: <stem>.json (format label-irst/segmenter-ensemble/1) with "
+    "'members', two or more segmenter records beside it, and a 'threshold' between 0 and 1"
 )
 
 
@@ -52,9 +62,45 @@ class SegmenterModel:
         t = self.threshold if threshold is None else threshold
         return self.probabilities(image) > t
 
+    def files(self) -> list[Path]:
+        """The files that make the model (for its digest): record and graph."""
+        return [self.path, self.path.parent / str(self.meta.get("graph", ""))]
 
-def resolve(path: str | Path) -> tuple[Path, dict]:
-    """The metadata path and record of a model named by its .json or its .onnx graph."""
+
+@dataclass
+class SegmenterEnsemble:
+    """Members run on the same frame; a pixel is target where their mean probability exceeds
+    the ensemble's threshold. Quacks like :class:`label_irst.infer.segmenter.SegmenterModel`."""
+
+    members: list
+    meta: dict
+    path: Path
+
+    @property
+    def threshold(self) -> float:
+        return float(self.meta["threshold"])
+
+    @property
+    def session(self):
+        """The first member's ONNX Runtime session (its provider names the ensemble's)."""
+        return self.members[0].session
+
+    def probabilities(self, image: np.ndarray) -> np.ndarray:
+        """The (H, W) mean of the members' target probability maps of one grey frame."""
+        maps = [m.probabilities(image) for m in self.members]
+        return np.mean(maps, axis=0, dtype=np.float32)
+
+    def segment(self, image: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        t = self.threshold if threshold is None else threshold
+        return self.probabilities(image) > t
+
+    def files(self) -> list[Path]:
+        """Every file that makes the model (for its digest): this record and the members'."""
+        return [self.path, *(f for m in self.members for f in m.files())]
+
+
+def read_record(path: str | Path) -> tuple[Path, dict]:
+    """The metadata path and JSON record of a model named by its .json or its .onnx graph."""
     p = Path(path)
     if p.suffix == ".onnx":
         p = p.with_suffix(".json")
@@ -64,8 +110,16 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
         meta = json.loads(p.read_text())
     except (OSError, ValueError, UnicodeDecodeError):
         raise LabelIrstError(f"{p}: not a model metadata record (JSON); {EXPECTED}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
+    if not isinstance(meta, dict):
+        raise LabelIrstError(f"{p}: not a segmenter record (format None); {EXPECTED}")
+    return p, meta
+
+
+def resolve(path: str | Path) -> tuple[Path, dict]:
+    """The metadata path and record of one segmenter (not an ensemble), checked."""
+    p, meta = read_record(path)
+    if meta.get("format") != FORMAT:
+        found = meta.get("format")
         raise LabelIrstError(f"{p}: not a segmenter record (format {found!r}); {EXPECTED}")
     try:
         ok = 0.0 < float(meta["threshold"]) < 1.0 and int(meta.get("multiple", MULTIPLE)) >= 1
@@ -77,7 +131,16 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
 
 
 def load_segmenter(path: str | Path, device: str = "cpu", threads: int | None = 1):
-    """Open a model on ``device`` (cpu, auto or cuda; see :mod:`label_irst.infer.session`)."""
+    """Open a segmenter, or an ensemble of them (:mod:`label_irst.infer.segmenter_ensemble`),
+    on ``device`` (cpu, auto or cuda; see :mod:`label_irst.infer.session`)."""
+    meta_path, meta = read_record(path)
+    if meta.get("format") == ENSEMBLE_FORMAT:
+        return load_ensemble(meta_path, meta, device, threads)
+    return load_single(meta_path, device, threads)
+
+
+def load_single(path: str | Path, device: str = "cpu", threads: int | None = 1):
+    """Open one segmenter (not an ensemble)."""
     from label_irst.infer.session import open_session, providers_for
 
     meta_path, meta = resolve(path)
@@ -89,3 +152,29 @@ def load_segmenter(path: str | Path, device: str = "cpu", threads: int | None = 
             f"{graph}: graph input x has shape {shape}, not N x 1 x H x W; {EXPECTED}"
         )
     return SegmenterModel(sess, meta, meta_path)
+
+
+def member_paths(meta: dict, folder: Path, where: Path) -> list[Path]:
+    """The members' record paths, checked: two or more, each a file, none an ensemble."""
+    names = meta.get("members")
+    try:
+        threshold_ok = 0.0 < float(meta["threshold"]) < 1.0
+    except (KeyError, TypeError, ValueError):
+        threshold_ok = False
+    if not isinstance(names, list) or len(names) < 2 or not threshold_ok:
+        raise LabelIrstError(f"{where}: bad members or threshold; {EXPECTED_ENSEMBLE}")
+    paths = []
+    for name in names:
+        p = folder / str(name)
+        if not p.is_file():
+            raise LabelIrstError(f"{where}: member {name} is missing; {EXPECTED_ENSEMBLE}")
+        paths.append(p)
+    return paths
+
+
+def load_ensemble(meta_path: Path, meta: dict, device: str, threads: int | None):
+    """Open every member of the ensemble record at ``meta_path``."""
+    members = [
+        load_single(p, device, threads) for p in member_paths(meta, meta_path.parent, meta_path)
+    ]
+    return SegmenterEnsemble(members, meta, meta_path)

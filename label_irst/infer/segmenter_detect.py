@@ -63,8 +63,8 @@ class SegmenterDetector:
         return self.model.session.get_providers()[0]
 
     def graphs(self) -> list[Path]:
-        """The files that make the model (for its digest): record and graph."""
-        return [self.path, self.path.parent / str(self.meta.get("graph", ""))]
+        """The files that make the model (for its digest): records and graphs."""
+        return self.model.files()
 
     def detect(self, image: np.ndarray, threshold: float | None = None):
         """(detections, [GeneratedMask]) of one frame, highest score first; each mask is its

@@ -53,28 +53,31 @@ def fit_threshold(
 ) -> tuple[float, dict[float, float]]:
     """The threshold of THRESHOLD_GRID at which the model's maps agree best (IoU summed over
     the frames) with its own training labels on the training frames of ``root``: no mask is
-    read, so a model trained from points is calibrated from points too. Returns the
-    threshold (ties: the higher) and the IoU (%) at each."""
+    read, so a model trained from points is calibrated from points too. An ensemble is scored
+    against each member's labels, summed. Returns the threshold (ties: the higher) and the
+    IoU (%) at each."""
     import numpy as np
 
     from label_irst.io.images import list_images, read_image
 
     job = job or Job()
-    labels = segmenter_labels.read(labels_file(model))
+    label_sets = [segmenter_labels.read(path) for path in labels_files(model)]
     folder = Path(root) / "images" if (Path(root) / "images").is_dir() else Path(root)
     images = {p.stem: p for p in list_images(folder, job.warning)}
     inter = dict.fromkeys(THRESHOLD_GRID, 0)
     union = dict.fromkeys(THRESHOLD_GRID, 0)
+    stems = sorted({stem for labels in label_sets for stem in labels})
     used = 0
-    for done, (stem, frame) in enumerate(sorted(labels.items())):
+    for done, stem in enumerate(stems):
         if job.cancelled:
             break
         path = images.get(stem)
+        frames = [labels[stem] for labels in label_sets if stem in labels]
         try:
             if path is None:
                 raise LabelIrstError(f"{stem}: no image of this training frame in {folder}")
             image = read_image(path)
-            if frame.digest and segmenter_labels.digest(image) != frame.digest:
+            if any(f.digest and segmenter_labels.digest(image) != f.digest for f in frames):
                 raise LabelIrstError(f"{path}: not the frame the model was trained on")
         except LabelIrstError as exc:
             job.warning(f"skipped: {exc}")
@@ -82,10 +85,11 @@ def fit_threshold(
         prob = model.probabilities(image)
         for t in THRESHOLD_GRID:
             pred = prob > t
-            inter[t] += int((pred & frame.label).sum())
-            union[t] += int((pred | frame.label).sum())
+            for frame in frames:
+                inter[t] += int((pred & frame.label).sum())
+                union[t] += int((pred | frame.label).sum())
         used += 1
-        job.step(done + 1, len(labels))
+        job.step(done + 1, len(stems))
     if not used:
         raise LabelIrstError(f"{root}: none of the model's training frames could be read")
     ious = {t: 100.0 * inter[t] / max(union[t], 1) for t in THRESHOLD_GRID}
@@ -107,6 +111,17 @@ def set_threshold(model: SegmenterModel, threshold: float, fitted: dict) -> None
     }
     write_text_atomic(model.path, json.dumps(record, indent=1))
     model.meta = record
+
+
+def labels_files(model) -> list[Path]:
+    """The evolved labels of a segmenter, or of every member of an ensemble that has some."""
+    members = getattr(model, "members", None)
+    if members is None:
+        return [labels_file(model)]
+    found = [m.path.parent / str(m.meta["labels"]) for m in members if m.meta.get("labels")]
+    if not found:
+        raise LabelIrstError(f"{model.path}: none of the ensemble's members has training labels")
+    return found
 
 
 def labels_file(model: SegmenterModel) -> Path:
