@@ -216,3 +216,33 @@ def test_prelabel_with_lesps_fills_the_queue_from_an_image_set(qtbot, tmp_path, 
         assert t.mask.to_full(shape)[cy, cx]
     assert "LESPS done: 2 frame(s), 2 candidate(s) added" in w.statusBar().currentMessage()
     assert ProjectSettings(store).detector is None  # a segmenter is never the loop's detector
+
+
+def test_an_ensemble_of_segmenters_pre_annotates_an_image_set_by_its_own_name(
+    qtbot, tmp_path, monkeypatch
+):
+    """A segmenter ensemble picked as the model runs like one segmenter, and the status bar
+    names it by its model (it is not LESPS alone)."""
+    from pathlib import Path
+
+    from label_irst.gui.main_window import MainWindow
+
+    monkeypatch.setenv("LABEL_IRST_HOME", str(tmp_path / "home"))
+    rng = np.random.default_rng(1)
+    for name, (cx, cy) in {"a.png": (40, 30), "b.png": (20, 50)}.items():
+        yy, xx = np.mgrid[:80, :112]
+        spot = 120 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 1.5**2))
+        image = np.clip(60 + rng.normal(0, 3, (80, 112)) + spot, 0, 255).astype(np.uint8)
+        write_image(tmp_path / "set" / name, image)
+    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(tmp_path / "set")
+    models = Path(__file__).resolve().parents[1] / "models"
+    worker = w.prelabel_sequence(models / "segmenter-sirst.json", threads=1)
+    _finish(qtbot, worker)
+    targets = w.workspace.store.targets(w.workspace.sequence_id)
+    assert sorted((t.frame, t.generator) for t in targets) == [(0, "lesps"), (1, "lesps")]
+    assert "segmenter-sirst done: 2 frame(s), 2 candidate(s) added" in (
+        w.statusBar().currentMessage()
+    )

@@ -55,7 +55,13 @@ def detector_name(model: Path) -> str:
     """How the status bar and the progress dialog name a model's kind."""
     from label_irst.infer.detector_model import is_segmenter_record
 
-    return "LESPS" if is_segmenter_record(model) else "RPR-Net"
+    if not is_segmenter_record(model):
+        return "RPR-Net"
+    from label_irst.infer.segmenter import read_record
+
+    _, meta = read_record(model)
+    # a segmenter trained another way, or an ensemble, goes by its model's name
+    return "LESPS" if meta.get("supervision") == "lesps" else Path(model).stem
 
 
 def project_model(window) -> Path:
@@ -252,7 +258,7 @@ class PrelabelWorker(QThread):
             raise LabelIrstError(report.warnings[0])
         summary = {"frames": report.frames, "targets": self.emitted, "provider": model.provider,
                    "cancelled": self.job.cancelled,
-                   "detector": "LESPS" if is_single_frame(model) else "RPR-Net"}  # fmt: skip
+                   "detector": detector_name(self.model)}  # fmt: skip
         if opts.tracking and not self.still:
             summary["tracks"] = report.tracks
         return summary
