@@ -70,7 +70,7 @@ class SegmenterModel:
 @dataclass
 class SegmenterEnsemble:
     """Members run on the same frame; a pixel is target where their mean probability exceeds
-    the ensemble's threshold. Quacks like :class:`label_irst.infer.segmenter.SegmenterModel`."""
+    the ensemble's threshold. It has :class:`SegmenterModel`'s interface."""
 
     members: list
     meta: dict
