@@ -37,15 +37,26 @@ EXPECTED_ENSEMBLE = (
 )
 
 
-@dataclass
-class SegmenterModel:
-    session: object
+class _Thresholded:
+    """What every segmenter model shares: its record's threshold and the mask it gives."""
+
     meta: dict
-    path: Path
 
     @property
     def threshold(self) -> float:
         return float(self.meta["threshold"])
+
+    def segment(self, image: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """The boolean target mask of one frame."""
+        t = self.threshold if threshold is None else threshold
+        return self.probabilities(image) > t
+
+
+@dataclass
+class SegmenterModel(_Thresholded):
+    session: object
+    meta: dict
+    path: Path
 
     def probabilities(self, image: np.ndarray) -> np.ndarray:
         """The (H, W) target probability map of one grey frame (any dtype)."""
@@ -57,28 +68,19 @@ class SegmenterModel:
         prob = self.session.run(None, {"x": x[None, None].astype(np.float32)})[0]
         return prob[0, 0, :h, :w]
 
-    def segment(self, image: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        """The boolean target mask of one frame."""
-        t = self.threshold if threshold is None else threshold
-        return self.probabilities(image) > t
-
     def files(self) -> list[Path]:
         """The files that make the model (for its digest): record and graph."""
         return [self.path, self.path.parent / str(self.meta.get("graph", ""))]
 
 
 @dataclass
-class SegmenterEnsemble:
+class SegmenterEnsemble(_Thresholded):
     """Members run on the same frame; a pixel is target where their mean probability exceeds
     the ensemble's threshold. It has :class:`SegmenterModel`'s interface."""
 
     members: list
     meta: dict
     path: Path
-
-    @property
-    def threshold(self) -> float:
-        return float(self.meta["threshold"])
 
     @property
     def session(self):
@@ -89,10 +91,6 @@ class SegmenterEnsemble:
         """The (H, W) mean of the members' target probability maps of one grey frame."""
         maps = [m.probabilities(image) for m in self.members]
         return np.mean(maps, axis=0, dtype=np.float32)
-
-    def segment(self, image: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        t = self.threshold if threshold is None else threshold
-        return self.probabilities(image) > t
 
     def files(self) -> list[Path]:
         """Every file that makes the model (for its digest): this record and the members'."""
