@@ -46,7 +46,8 @@ def register(sub) -> None:
         default=None,
         help="rprnet: RPR-Net on triplets, masks by guided point-to-mask (the default); lesps: "
         "the single-frame LESPS segmenter for image sets, each image alone, its own masks "
-        "(default model models/lesps-sirst.json). Without it, the kind of --model decides",
+        "(default model models/lesps-sirst.json; --model models/segmenter-sirst.json, its mean "
+        "with a second segmenter, has better masks). Without it, the kind of --model decides",
     )
     p.add_argument(
         "--model",
