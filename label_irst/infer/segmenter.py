@@ -120,12 +120,20 @@ def resolve(path: str | Path) -> tuple[Path, dict]:
         found = meta.get("format")
         raise LabelIrstError(f"{p}: not a segmenter record (format {found!r}); {EXPECTED}")
     try:
-        ok = 0.0 < float(meta["threshold"]) < 1.0 and int(meta.get("multiple", MULTIPLE)) >= 1
-    except (KeyError, TypeError, ValueError):
+        ok = threshold_ok(meta) and int(meta.get("multiple", MULTIPLE)) >= 1
+    except (TypeError, ValueError):
         ok = False
     if not ok:
         raise LabelIrstError(f"{p}: bad threshold or multiple in the metadata record; {EXPECTED}")
     return p, meta
+
+
+def threshold_ok(meta: dict) -> bool:
+    """Whether a record (a segmenter's or an ensemble's) holds a threshold between 0 and 1."""
+    try:
+        return 0.0 < float(meta["threshold"]) < 1.0
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def load_segmenter(path: str | Path, device: str = "cpu", threads: int | None = 1):
@@ -155,11 +163,7 @@ def load_single(path: str | Path, device: str = "cpu", threads: int | None = 1):
 def member_paths(meta: dict, folder: Path, where: Path) -> list[Path]:
     """The members' record paths, checked: two or more, each a file, none an ensemble."""
     names = meta.get("members")
-    try:
-        threshold_ok = 0.0 < float(meta["threshold"]) < 1.0
-    except (KeyError, TypeError, ValueError):
-        threshold_ok = False
-    if not isinstance(names, list) or len(names) < 2 or not threshold_ok:
+    if not isinstance(names, list) or len(names) < 2 or not threshold_ok(meta):
         raise LabelIrstError(f"{where}: bad members or threshold; {EXPECTED_ENSEMBLE}")
     paths = []
     for name in names:

@@ -13,7 +13,7 @@ from pathlib import Path
 from label_irst.core.segmentation_metrics import SegmentationScores
 from label_irst.errors import LabelIrstError
 from label_irst.infer import segmenter_labels
-from label_irst.infer.segmenter import SegmenterModel
+from label_irst.infer.segmenter import SegmenterEnsemble, SegmenterModel
 from label_irst.job import Job
 
 
@@ -115,10 +115,9 @@ def set_threshold(model: SegmenterModel, threshold: float, fitted: dict) -> None
 
 def labels_files(model) -> list[Path]:
     """The evolved labels of a segmenter, or of every member of an ensemble that has some."""
-    members = getattr(model, "members", None)
-    if members is None:
+    if not isinstance(model, SegmenterEnsemble):
         return [labels_file(model)]
-    found = [m.path.parent / str(m.meta["labels"]) for m in members if m.meta.get("labels")]
+    found = [labels_file(m) for m in model.members if m.meta.get("labels")]
     if not found:
         raise LabelIrstError(f"{model.path}: none of the ensemble's members has training labels")
     return found
