@@ -362,3 +362,51 @@ def test_an_ensemble_threshold_is_fitted_against_every_members_training_labels(
     assert json.loads(ensemble.read_text())["threshold"] == expected[0]
     assert json.loads(run.stdout)["threshold"] == expected[0]
     assert json.loads(ensemble.read_text())["format"] == "label-irst/segmenter-ensemble/1"
+
+
+def test_false_alarm_budget_on_target_free_frames_raises_the_threshold(tiny_model, tmp_path):
+    import shutil
+
+    from label_irst.infer.segmenter import load_segmenter
+    from label_irst.infer.segmenter_eval import FA_BINS, false_alarm_threshold
+    from label_irst.io.images import read_image, write_image
+    from label_irst.job import Job
+
+    root, out, _ = tiny_model
+    for f in out.parent.glob(f"{out.name}.*"):
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    record = tmp_path / "seg.json"
+    clutter = tmp_path / "clutter"
+    clutter.mkdir()
+    rng = np.random.default_rng(3)
+    for i in range(4):  # blob-like clutter of other sizes, no target labelled
+        img = 40 + rng.normal(0, 6, (40, 56)) + blob((40, 56), 10 + 9 * i, 20, 1 + i, 90)
+        write_image(clutter / f"c{i}.png", np.clip(img, 0, 255).astype(np.uint8))
+    (clutter / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not a png")
+    model = load_segmenter(record)
+    probs = np.concatenate(
+        [model.probabilities(read_image(p)).ravel() for p in sorted(clutter.glob("c*.png"))]
+    )
+    budget = 0.004
+    warnings = []
+    t, summary = false_alarm_threshold(model, clutter, budget, Job(warn=warnings.append))
+    assert summary["frames"] == 4 and any("broken.png" in w for w in warnings)
+    assert 0.05 < t < 0.95  # a budget that binds, on this model
+    # within the budget at t, over it just below: the lowest such threshold
+    assert np.mean(probs > t) <= budget < np.mean(probs >= t - 1.0 / FA_BINS)
+    assert summary["fa_e6_at_most"] <= budget * 1e6
+    # the command raises the model's threshold to it and says how, in the record
+    before = json.loads(record.read_text())["threshold"]
+    run = _cli("eval-segmenter", "--model", record, "--dataset", root, "--split", "train",
+               "--clutter", clutter, "--max-fa", budget * 1e6, "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    meta = json.loads(record.read_text())
+    assert meta["threshold"] == pytest.approx(max(before, t))
+    assert meta["threshold_fit"]["false_alarm"]["frames"] == 4
+    assert json.loads(run.stdout)["threshold"] == pytest.approx(max(before, t))
+    # bad input: one line, the record untouched
+    for bad in (("--clutter", tmp_path / "nowhere"), ("--clutter", clutter, "--max-fa", "-1")):
+        failed = _cli("eval-segmenter", "--model", record, "--dataset", root, *bad)
+        assert failed.returncode != 0 and len(failed.stderr.strip().splitlines()) == 1
+    assert json.loads(record.read_text()) == meta

@@ -33,6 +33,21 @@ def register(sub) -> None:
         "its own training labels on the frames of --dataset it was trained on (no mask read), "
         "and write it into the model's record",
     )
+    p.add_argument(
+        "--clutter",
+        default=None,
+        metavar="DIR",
+        help="a folder of target-free frames the model never trained on: raise the threshold "
+        "(the fitted one, or the model's) to the lowest one that marks at most --max-fa of "
+        "their pixels, and write it into the model's record",
+    )
+    p.add_argument(
+        "--max-fa",
+        type=float,
+        default=40.0,
+        metavar="E6",
+        help="false-alarm budget for --clutter, in false pixels per million (default 40)",
+    )
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=run)
@@ -44,6 +59,7 @@ def run(args) -> int:
     from label_irst.infer.segmenter_eval import (
         evaluate_segmenter,
         export_labels,
+        false_alarm_threshold,
         fit_threshold,
         set_threshold,
     )
@@ -53,11 +69,23 @@ def run(args) -> int:
         raise LabelIrstError(f"--threshold must be between 0 and 1, got {args.threshold}")
     model = load_segmenter(args.model, threads=args.threads)
     job = Job(warn=lambda m: print(f"label-irst: warning: {m}", file=sys.stderr))
-    fitted = None
+    if not 0.0 < args.max_fa < 1e6:
+        raise LabelIrstError(f"--max-fa must be between 0 and 1e6 per million, got {args.max_fa}")
+    fitted = false_alarm = None
+    best = model.threshold
     if args.fit_threshold:
         best, fitted = fit_threshold(model, args.dataset, args.labels_split, job)
-        set_threshold(model, best, fitted)
         print(f"threshold fitted on the training labels: {best:g} {fitted}", file=sys.stderr)
+    if args.clutter:
+        floor, false_alarm = false_alarm_threshold(model, args.clutter, args.max_fa * 1e-6, job)
+        print(
+            f"threshold for Fa <= {args.max_fa:g}e-6 on {false_alarm['frames']} target-free "
+            f"frame(s): {floor:g}",
+            file=sys.stderr,
+        )
+        best = max(best, floor)
+    if fitted is not None or false_alarm is not None:
+        set_threshold(model, best, fitted, false_alarm)
     split = None if args.split == "all" else args.split
     scores = evaluate_segmenter(model, args.dataset, split, args.threshold, job)
     summary = {
@@ -69,6 +97,8 @@ def run(args) -> int:
     }
     if fitted is not None:
         summary["fitted_iou_by_threshold"] = {f"{t:g}": v for t, v in fitted.items()}
+    if false_alarm is not None:
+        summary["false_alarm_fit"] = false_alarm
     if args.export_labels:
         written = export_labels(model, args.export_labels)
         summary["labels_written"] = len(written)

@@ -97,18 +97,86 @@ def fit_threshold(
     return best, {t: round(float(np.round(v, 2)), 2) for t, v in ious.items()}
 
 
-def set_threshold(model: SegmenterModel, threshold: float, fitted: dict) -> None:
-    """Write ``threshold`` (and how it was fitted) into the model's record, atomically."""
+#: resolution of :func:`false_alarm_threshold` (thresholds are multiples of 1 / FA_BINS)
+FA_BINS = 10_000
+
+
+def false_alarm_threshold(
+    model: SegmenterModel, folder: str | Path, max_fa: float, job: Job | None = None
+) -> tuple[float, dict]:
+    """The lowest threshold at which the model marks at most ``max_fa`` of the pixels of
+    target-free frames as target: a constant-false-alarm-rate operating point.
+
+    On frames without targets every marked pixel is a false one, so this is Fa of the paper's
+    Table 2 (falsely predicted pixels over all pixels) measured on clutter the model never
+    trained on. A threshold fitted on the training frames alone underestimates Fa on new images
+    (the network has learnt its training clutter); unseen target-free frames do not. The
+    maps are pooled in a histogram of ``FA_BINS`` bins, so the threshold is exact to 1e-4.
+    Unreadable frames are skipped with a warning. Returns the threshold and a summary.
+    """
+    import numpy as np
+
+    from label_irst.io.images import list_images, read_image
+
+    if not 0.0 < max_fa < 1.0:
+        raise LabelIrstError(f"the false-alarm budget must be between 0 and 1, got {max_fa}")
+    job = job or Job()
+    paths = list_images(folder, job.warning)
+    counts = np.zeros(FA_BINS + 1, np.int64)
+    pixels = frames = 0
+    for done, path in enumerate(paths):
+        if job.cancelled:
+            break
+        try:
+            image = read_image(path)
+        except LabelIrstError as exc:
+            job.warning(f"skipped: {exc}")
+            continue
+        prob = model.probabilities(image)
+        bins = np.clip((prob * FA_BINS).astype(np.int64), 0, FA_BINS)
+        counts += np.bincount(bins.ravel(), minlength=FA_BINS + 1)
+        pixels += prob.size
+        frames += 1
+        job.step(done + 1, len(paths))
+    if not frames:
+        raise LabelIrstError(f"{folder}: no target-free frame could be read")
+    at_or_above = np.cumsum(counts[::-1])[::-1]  # pixels with a probability >= bin / FA_BINS
+    allowed = int(max_fa * pixels)
+    first = int(np.argmax(at_or_above <= allowed)) if at_or_above[-1] <= allowed else FA_BINS
+    # every pixel above bin `first`'s lower edge is counted in at_or_above[first]
+    threshold = min(max(first, 1), FA_BINS - 1) / FA_BINS
+    summary = {
+        "folder": Path(folder).name,
+        "frames": frames,
+        "max_fa_e6": round(max_fa * 1e6, 3),
+        "threshold": threshold,
+        "fa_e6_at_most": round(1e6 * int(at_or_above[first]) / pixels, 2),
+    }
+    return threshold, summary
+
+
+def set_threshold(
+    model: SegmenterModel, threshold: float, fitted: dict | None, false_alarm: dict | None = None
+) -> None:
+    """Write ``threshold`` (and how it was fitted) into the model's record, atomically:
+    ``fitted`` from :func:`fit_threshold`, ``false_alarm`` from :func:`false_alarm_threshold`
+    (the threshold is then at least the false-alarm one)."""
     import json
 
     from label_irst.io.atomic import write_text_atomic
 
     record = dict(model.meta)
     record["threshold"] = threshold
-    record["threshold_fit"] = {
-        "rule": "best IoU with the model's own training labels on its training frames",
-        "iou_by_threshold": {f"{t:g}": v for t, v in fitted.items()},
-    }
+    fit: dict = {}
+    if fitted is not None:
+        fit["rule"] = "best IoU with the model's own training labels on its training frames"
+        fit["iou_by_threshold"] = {f"{t:g}": v for t, v in fitted.items()}
+    if false_alarm is not None:
+        fit["false_alarm"] = false_alarm
+        fit["rule"] = (
+            f"{fit['rule']}, raised to " if fitted is not None else ""
+        ) + "the lowest threshold with Fa within the budget on target-free frames"
+    record["threshold_fit"] = fit
     write_text_atomic(model.path, json.dumps(record, indent=1))
     model.meta = record
 
