@@ -31,9 +31,12 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--masks", action="store_true")
+    ap.add_argument(
+        "--precision", default="fp32", choices=["auto", "fp32"], help="fp32: the model as named"
+    )
     ap.add_argument("--backgrounds", default=None)
     args = ap.parse_args()
-    model = load_model(args.model, args.device, args.threads)
+    model = load_model(args.model, args.device, args.threads, args.precision)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         write_synthetic_dataset(

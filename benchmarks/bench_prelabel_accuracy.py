@@ -78,7 +78,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     data = Path(args.data)
-    model = load_model(args.model, "cpu", args.threads)
+    model = load_model(args.model, "cpu", args.threads, precision="fp32")  # as named
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         calib = subset(data, "train", args.calibration_sequences, tmp / "calib")

@@ -40,7 +40,7 @@ def main() -> None:
     args = ap.parse_args()
     import ray
 
-    model = load_model(args.model, "cpu", 1)
+    model = load_model(args.model, "cpu", 1, precision="fp32")  # as named
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("warm-up", "single"):  # the first run compiles the numba functions

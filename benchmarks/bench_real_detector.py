@@ -104,6 +104,7 @@ def sweep(args) -> dict:
     curve a model's default threshold is chosen from (on a split no run trained on)."""
     out: dict = {"model": args.model, "split": args.split, "sweep": {}}
     common = ["--model", args.model, "--quiet", "--threads", str(args.threads), "--no-track"]
+    common += ["--precision", args.precision]
     common += ["--threshold", "0.05"]
     thresholds = [float(t) for t in args.sweep.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,6 +129,7 @@ def run(args) -> dict:
         return sweep(args)
     out: dict = {"model": args.model, "split": args.split}
     common = ["--model", args.model, "--quiet", "--threads", str(args.threads)]
+    common += ["--precision", args.precision]
     with tempfile.TemporaryDirectory() as tmp:
         if args.videos:
             pred = Path(args.pred) if args.pred else Path(tmp) / "videos"
@@ -172,6 +174,12 @@ def main() -> None:
         default=None,
         metavar="T1,T2,...",
         help="per-frame Pd / false per frame by threshold",
+    )
+    p.add_argument(
+        "--precision",
+        default="fp32",
+        choices=["auto", "fp32"],
+        help="fp32 (default): the model as named; auto: its CPU copy, as prelabel's default",
     )
     p.add_argument("--json", action="store_true")
     args = p.parse_args()

@@ -38,7 +38,7 @@ from bench_prelabel_accuracy import LOW, subset  # noqa: E402
 
 def calibrate(model_path: str, data: Path, count: int, fa_target: float) -> float:
     """The lowest 0.01-grid threshold with Fa <= fa_target on ``count`` training sequences."""
-    model = load_model(model_path, "cpu", 1)
+    model = load_model(model_path, "cpu", 1, precision="fp32")  # as named
     with tempfile.TemporaryDirectory() as tmp:
         calib = subset(data, "train", count, Path(tmp) / "calib")
         prelabel(calib, model, Path(tmp) / "pred", threshold=LOW)

@@ -135,7 +135,7 @@ def main() -> None:
                     help="no calibration: the model card's threshold and prelabel's defaults")  # fmt: skip
     args = ap.parse_args()
     data = Path(args.data)
-    model = load_model(args.model, "cpu", 1)
+    model = load_model(args.model, "cpu", 1, precision="fp32")  # as named
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(args.keep) if args.keep else Path(tmp)
         calib, test = tmp / "calib", tmp / "test"

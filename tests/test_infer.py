@@ -306,13 +306,54 @@ def test_shipped_models_load_with_their_metadata():
 
     root = Path(__file__).resolve().parents[1] / "models"
     for name, precision in (("rprnet.json", None), ("rprnet-int8.json", "int8")):
-        m = load_model(root / name, "cpu", threads=1)
+        m = load_model(root / name, "cpu", threads=1, precision="fp32")
         assert m.meta["variant"] == "temporal" and m.meta.get("precision") == precision
         assert 0 < m.meta["threshold"] < 1 and m.meta["training"]["train_config"]["supervision"]
         frames = np.zeros((2, 40, 50), np.uint8)
         frames[:, 20, 25] = 200
         out = list(SequenceRunner(m, m.meta["threshold"]).run(frames.__getitem__, 2))
         assert [t for t, _, _ in out] == [0, 1]
+
+
+def test_on_the_cpu_a_shipped_model_runs_as_its_int8_copy_unless_fp32_is_asked(tmp_path, caplog):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    for stem in ("rprnet-real", "rprnet"):
+        auto = load_model(root / f"{stem}.json", "cpu", threads=1)
+        assert auto.path == root / f"{stem}-int8.json" and auto.meta["precision"] == "int8"
+        assert auto.named == root / f"{stem}.json" and auto.precision == "auto"
+        fp32 = load_model(root / f"{stem}.json", "cpu", threads=1, precision="fp32")
+        assert fp32.path == root / f"{stem}.json" and fp32.named is None
+        assert "precision" not in fp32.meta and fp32.precision == "fp32"
+    # a copy that is missing (or not a model) is logged and the float model runs
+    for f in ("rprnet.json", "rprnet.encoder.onnx", "rprnet.head.onnx"):
+        shutil.copy(root / f, tmp_path / f)
+    with caplog.at_level("INFO", logger="label_irst.infer"):
+        alone = load_model(tmp_path / "rprnet.json", "cpu", threads=1)
+    assert alone.path == tmp_path / "rprnet.json" and alone.named is None
+    assert "its CPU copy is not usable" in caplog.text and "rprnet-int8.json" in caplog.text
+    with pytest.raises(LabelIrstError, match="unknown precision"):
+        load_model(root / "rprnet.json", "cpu", precision="int4")
+
+
+def test_prelabel_names_the_model_that_ran_and_fp32_runs_the_float_one(tmp_path, capsys):
+    from label_irst.core.synthetic import synthetic_sequence
+    from label_irst.io.images import write_image
+
+    frames, _, _ = synthetic_sequence(frames=3, shape=(64, 80), count=1, seed=4)
+    for i, frame in enumerate(frames):
+        write_image(tmp_path / "seq" / f"{i:03d}.png", frame)
+    for flags, name in (
+        ([], "rprnet-real-int8.json"),
+        (["--precision", "fp32"], "rprnet-real.json"),
+    ):
+        out = tmp_path / f"out{len(flags)}"
+        code = main(["prelabel", str(tmp_path / "seq"), "--out", str(out), "--device", "cpu",
+                     "--quiet", "--json", *flags])  # fmt: skip
+        assert code == 0
+        header = json.loads(next((out / "annotations").glob("*.json")).read_text())
+        assert header["model"] == name and json.loads(capsys.readouterr().out)["model"] == name
 
 
 def _project_with_confirmed_target(dataset, tmp_path):

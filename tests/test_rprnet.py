@@ -224,7 +224,7 @@ def test_shipped_torch_weights_match_the_shipped_onnx_model(stem):
     model = RPRNet()
     load_weights(model, root / f"{stem}.pt", True, "cpu")
     model.eval()
-    onnx = load_model(root / f"{stem}.json", "cpu", threads=1)
+    onnx = load_model(root / f"{stem}.json", "cpu", threads=1, precision="fp32")
     rng = np.random.default_rng(0)
     frames = rng.normal(size=(3, 1, 32, 48)).astype(np.float32)
     feats = onnx.encoder.run(None, {"frame": frames})[0]

@@ -59,6 +59,13 @@ def register(sub) -> None:
         "--out", default=None, help="output folder (optional for a project: candidates only)"
     )
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32"],
+        help="auto (default): on the CPU, run the int8 copy a model's record names "
+        "(cpu_variant; the shipped models have one); fp32: run the model as named",
+    )
     p.add_argument("--masks", action="store_true", help="also grow masks in guided mode (Rs = 5 r)")
     p.add_argument(
         "--generator",
@@ -136,7 +143,10 @@ def run(args) -> int:
     if args.batch is not None and args.batch < 1:
         raise LabelIrstError(f"--batch must be at least 1, got {args.batch}")
     model = load_detector(
-        model_path(args.model, args.data, args.detector), args.device, max(args.threads, 1)
+        model_path(args.model, args.data, args.detector),
+        args.device,
+        max(args.threads, 1),
+        args.precision,
     )
     if args.detector is not None and is_single_frame(model) != (args.detector == "lesps"):
         kind = "a segmenter" if is_single_frame(model) else "an RPR-Net model"

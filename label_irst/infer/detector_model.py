@@ -55,14 +55,17 @@ def is_segmenter_record(path: str | Path) -> bool:
     return isinstance(record, dict) and record.get("format") in (FORMAT, ENSEMBLE_FORMAT)
 
 
-def load_detector(path: str | Path, device: str = "auto", threads: int | None = None):
+def load_detector(
+    path: str | Path, device: str = "auto", threads: int | None = None, precision: str = "auto"
+):
     """The pre-annotation detector a model record names: RPR-Net
-    (:func:`label_irst.infer.session.load_model`) or a single-frame segmenter
-    (:class:`label_irst.infer.segmenter_detect.SegmenterDetector`), by the record's format."""
+    (:func:`label_irst.infer.session.load_model`, ``precision`` as there) or a single-frame
+    segmenter (:class:`label_irst.infer.segmenter_detect.SegmenterDetector`), by the record's
+    format."""
     if is_segmenter_record(path):
         from label_irst.infer.segmenter_detect import load_segmenter_detector
 
         return load_segmenter_detector(path, device, threads)
     from label_irst.infer.session import load_model
 
-    return load_model(path, device, threads)
+    return load_model(path, device, threads, precision)

@@ -44,6 +44,8 @@ class PrelabelReport:
     targets: int = 0
     seconds: float = 0.0
     provider: str = ""
+    #: the model record that ran (a CPU copy where one ran in its record's place)
+    model: str = ""
     sequences: int = 0
     skipped_frames: int = 0
     encoder_runs: int = 0
@@ -56,6 +58,7 @@ class PrelabelReport:
             "targets": self.targets,
             "fps": round(self.frames / self.seconds, 3) if self.seconds > 0 else None,
             "provider": self.provider,
+            "model": self.model,
             "sequences": self.sequences,
             "skipped_frames": self.skipped_frames,
             "encoder_runs": self.encoder_runs,

@@ -171,7 +171,9 @@ def _prelabel(
         sink = folder if store is None else Tee(ProjectSink(store), folder)
     for seq in seqs:  # refuses a record made with other settings before any work
         sink.resume_from(seq)
-    report = PrelabelReport(provider=model.provider, sequences=len(seqs))
+    report = PrelabelReport(
+        provider=model.provider, model=Path(model.path).name, sequences=len(seqs)
+    )
     t0 = time.perf_counter()
     if ray is not None:
         from label_irst.infer.ray_runner import run_on_cluster

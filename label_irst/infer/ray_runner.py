@@ -101,10 +101,10 @@ def _can_read(paths: list[str]) -> str | None:
 class _Worker:
     """A Ray actor: one loaded model, units of detection and tracking run on it."""
 
-    def __init__(self, model_path: str, device: str, threads: int):
+    def __init__(self, model_path: str, device: str, threads: int, precision: str = "auto"):
         from label_irst.infer.session import load_model
 
-        self.model = load_model(model_path, device, threads)
+        self.model = load_model(model_path, device, threads, precision)
 
     def provider(self) -> str:
         return self.model.provider
@@ -135,8 +135,15 @@ def _first_path(seq) -> str:
 
 
 def _model_paths(model) -> list[str]:
-    meta = model.path
-    return [str(meta)] + [str(meta.parent / model.meta[k]) for k in ("encoder", "head")]
+    """The files of the record a worker loads (as asked for) and of its CPU copy, if any."""
+    from label_irst.infer.session import cpu_variant, resolve
+
+    meta, record = resolve(model.named or model.path)
+    records = [(meta, record)]
+    variant = cpu_variant(meta, record) if model.precision == "auto" else None
+    if variant is not None:
+        records.append(resolve(variant))
+    return [str(m.parent / name) for m, r in records for name in (m.name, r["encoder"], r["head"])]
 
 
 def run_on_cluster(options: RayOptions, seqs, model, opts, sink, job, report) -> None:
@@ -186,7 +193,10 @@ def run_on_cluster(options: RayOptions, seqs, model, opts, sink, job, report) ->
         actor = ray.remote(max_restarts=options.retries, max_task_retries=options.retries, **per)
         cls = actor(_Worker)
         workers = [
-            cls.remote(str(model.path), device, max(options.threads, 1)) for _ in range(count)
+            cls.remote(
+                str(model.named or model.path), device, max(options.threads, 1), model.precision
+            )
+            for _ in range(count)
         ]
         report.provider = ray.get(workers[0].provider.remote())
         _schedule(ray, workers, units, states, opts, sink, job, report, total, done_total)

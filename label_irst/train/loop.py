@@ -47,7 +47,7 @@ def _prelabel(seqs: list[LoopSequence], model_path: Path, out: Path, device: str
     from label_irst.infer.session import load_model
     from label_irst.infer.tracks import DEFAULT_TRACKING
 
-    model = load_model(model_path, device, 1)
+    model = load_model(model_path, device, 1, precision="fp32")  # like for like: both in float
     threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
     windows = [w for w in (s.remaining() for s in seqs) if w is not None]
     return prelabel_sequences(windows, model, out, threshold, DEFAULT_TRACKING, job)

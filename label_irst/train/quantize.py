@@ -51,7 +51,7 @@ def quantize_int8(
 
     meta = Path(meta)
     record = json.loads(meta.read_text())
-    model = load_model(meta, "cpu", threads=1)
+    model = load_model(meta, "cpu", threads=1, precision="fp32")  # quantise the float graphs
     triplets = calibration_triplets(data, split, count)
     frames = [{"frame": t[k][None, None].astype(np.float32)} for t in triplets for k in range(3)]
     head_feeds = []
