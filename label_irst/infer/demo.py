@@ -74,7 +74,7 @@ def detect(
         false_alarms += len(pred_hit) - sum(pred_hit)
         detections.append(dets)
     return DemoDetections(
-        Path(model_path).name, threshold, len(images), targets, found, false_alarms, detections
+        Path(model.path).name, threshold, len(images), targets, found, false_alarms, detections
     )
 
 
