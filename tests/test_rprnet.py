@@ -133,11 +133,21 @@ def test_int8_model_is_written_and_runs(tmp_path):
     data = tmp_path / "data"
     args = ["--sequences", "2", "--frames", "3", "--size", "64x48", "--quiet"]
     assert main(["synth", "--out", str(data), *args]) == 0
+    other = tmp_path / "other"
+    assert main(["synth", "--out", str(other), "--seed", "5", *args]) == 0
     torch.manual_seed(2)
     meta = export_onnx(RPRNet().eval(), tmp_path / "m", "tiny")
-    int8 = quantize_int8(meta, data, "train", count=2)
+    # a float record that names its CPU copy: the copy does not name itself
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "cpu_variant": "tiny-int8.json"}))
+    int8 = quantize_int8(meta, [data, other], "train", count=2)
     record = json.loads(int8.read_text())
     assert record["precision"] == "int8" and record["encoder"] == "tiny-int8.encoder.onnx"
+    assert "cpu_variant" not in record
+    assert record["int8_calibration"] == {
+        "data": ["data", "other"],
+        "split": "train",
+        "triplets": 4,
+    }
     m = load_model(int8, "cpu", threads=1)
     frames = np.random.default_rng(0).normal(100, 5, (3, 48, 64)).astype(np.float32)
     assert len(list(SequenceRunner(m).run(lambda t: frames[t], 3))) == 3

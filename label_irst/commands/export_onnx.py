@@ -17,8 +17,10 @@ def register(sub) -> None:
     p.add_argument(
         "--int8-calibration",
         default=None,
+        nargs="+",
         metavar="DATA",
-        help="also write an int8 CPU model calibrated on DATA's training split",
+        help="also write an int8 CPU model calibrated on the training split of each DATA "
+        "(16 triplets of each: give every kind of frame the model will see)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing model of that stem")
     p.set_defaults(func=run)

@@ -44,15 +44,23 @@ def calibration_triplets(data: str | Path, split: str, count: int) -> list[np.nd
 
 
 def quantize_int8(
-    meta: str | Path, data: str | Path, split: str = "train", count: int = 16
+    meta: str | Path,
+    data: str | Path | list[str | Path],
+    split: str = "train",
+    count: int = 16,
 ) -> Path:
-    """Write the int8 model beside ``meta``; returns its metadata path."""
+    """Write the int8 model beside ``meta``; returns its metadata path.
+
+    ``data`` is one dataset root or several: ``count`` triplets of each root's ``split`` are
+    pooled, so the activation ranges cover every kind of frame the copy will see (real video,
+    still images, synthetic sequences); ranges set on one kind clip the others."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     meta = Path(meta)
     record = json.loads(meta.read_text())
     model = load_model(meta, "cpu", threads=1, precision="fp32")  # quantise the float graphs
-    triplets = calibration_triplets(data, split, count)
+    roots = [data] if isinstance(data, (str, Path)) else list(data)
+    triplets = [t for root in roots for t in calibration_triplets(root, split, count)]
     frames = [{"frame": t[k][None, None].astype(np.float32)} for t in triplets for k in range(3)]
     head_feeds = []
     for t in triplets:
@@ -63,10 +71,15 @@ def quantize_int8(
         head_feeds.append({"prev": f[0], "curr": f[1], "next": f[2]})
     stem = meta.stem + "-int8"
     new = {
-        **record,
+        **{k: v for k, v in record.items() if k != "cpu_variant"},  # the copy is the variant
         "encoder": f"{stem}.encoder.onnx",
         "head": f"{stem}.head.onnx",
         "precision": "int8",
+        "int8_calibration": {
+            "data": [Path(root).name for root in roots],
+            "split": split,
+            "triplets": len(triplets),
+        },
     }
     stem_conv = _first_conv(meta.parent / record["encoder"])
     for role, feeds, exclude in (("encoder", frames, [stem_conv]), ("head", head_feeds, [])):
