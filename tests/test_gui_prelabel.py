@@ -80,7 +80,7 @@ def test_prelabel_action_fills_the_review_queue(window, model, qtbot, monkeypatc
     assert window.review.counters.text() == f"reviewed 0 · remaining {remaining}"
     on_screen = [t for t in targets if t.frame == 0]
     assert len(window.annotator.visible()) == len(on_screen)
-    assert "CPU provider" in window.statusBar().currentMessage()
+    assert "CPU provider (its int8 copy)" in window.statusBar().currentMessage()
 
     # review one, then run again: no duplicate, the reviewed one stays
     window.review_step(True)

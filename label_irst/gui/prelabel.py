@@ -258,7 +258,8 @@ class PrelabelWorker(QThread):
             raise LabelIrstError(report.warnings[0])
         summary = {"frames": report.frames, "targets": self.emitted, "provider": model.provider,
                    "cancelled": self.job.cancelled,
-                   "detector": detector_name(self.model)}  # fmt: skip
+                   "detector": detector_name(self.model),
+                   "precision": model.meta.get("precision", "fp32")}  # fmt: skip
         if opts.tracking and not self.still:
             summary["tracks"] = report.tracks
         return summary
@@ -362,10 +363,11 @@ def finished(window, summary: dict) -> None:
     provider = summary["provider"].removesuffix("ExecutionProvider")
     how = "stopped after" if summary["cancelled"] else "done:"
     tracks = f" in {summary['tracks']} track(s)" if "tracks" in summary else ""
+    copy = " (its int8 copy)" if summary.get("precision") == "int8" else ""
     window.statusBar().showMessage(
         f"{summary.get('detector', 'RPR-Net')} {how} {summary['frames']} frame(s), "
         f"{summary.get('added', summary['targets'])} candidate(s) added{tracks} "
-        f"on the {provider} provider: review them (A / R)",
+        f"on the {provider} provider{copy}: review them (A / R)",
         15000,
     )
     if window.annotator is not None and window.annotator.frame is not None:
