@@ -410,3 +410,38 @@ def test_false_alarm_budget_on_target_free_frames_raises_the_threshold(tiny_mode
         failed = _cli("eval-segmenter", "--model", record, "--dataset", root, *bad)
         assert failed.returncode != 0 and len(failed.stderr.strip().splitlines()) == 1
     assert json.loads(record.read_text()) == meta
+
+
+def test_init_starts_from_a_trained_segmenter_and_its_evolved_labels(tiny_model, tmp_path):
+    import shutil
+
+    from label_irst.infer import segmenter_labels
+    from label_irst.train.segmenter_data import dataset_frames
+    from label_irst.train.segmenter_trainer import SegmenterTrainConfig, initial_state
+
+    root, out, _ = tiny_model
+    for f in out.parent.glob(f"{out.name}.*"):
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    record = tmp_path / "seg.json"
+    frames = dataset_frames(root, "train")
+    cfg = SegmenterTrainConfig(epochs=1, batch=3, crop=16, widths=(4, 8))
+    net, labels = initial_state(record, frames, cfg)
+    saved = torch.load(tmp_path / "seg.pt", weights_only=False)["model"]
+    assert all(torch.equal(v, saved[k]) for k, v in net.state_dict().items())
+    evolved = segmenter_labels.read(tmp_path / "seg.labels.npz")
+    assert len(labels) == len(frames)
+    for f, lab in zip(frames, labels):
+        assert np.array_equal(lab > 0.5, evolved[f.stem].label)
+    # the command: a new run from it, recorded; a model of another kind is one line
+    run = _cli("train-segmenter", root, "--split", "train", "--out", tmp_path / "ft",
+               "--init", record, "--epochs", "1", "--crop", "16", "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "ft.json").read_text())["training"]["init"] == "seg.json"
+    other = _cli("train-segmenter", root, "--split", "train", "--out", tmp_path / "ft2",
+                 "--init", record, "--supervision", "centroid", "--epochs", "1")  # fmt: skip
+    assert other.returncode != 0 and "--init needs a centroid one" in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1
+    missing = _cli("train-segmenter", root, "--split", "train", "--out", tmp_path / "ft3",
+                   "--init", tmp_path / "none.json", "--epochs", "1")  # fmt: skip
+    assert missing.returncode != 0 and "no such model file" in missing.stderr

@@ -56,6 +56,13 @@ def register(sub) -> None:
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--init",
+        default=None,
+        metavar="models/NAME.json",
+        help="start from a trained segmenter of the same --supervision: its weights and, for "
+        "lesps, its evolved labels (e.g. to fine-tune it with --negatives)",
+    )
     p.add_argument("--resume", action="store_true", help="carry on from OUT.train/checkpoint.pt")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--quiet", action="store_true")
@@ -126,7 +133,7 @@ def run(args) -> int:
                 flush=True,
             )
 
-    result = train_segmenter(frames, args.out, cfg, source, args.resume, progress)
+    result = train_segmenter(frames, args.out, cfg, source, args.resume, progress, args.init)
     summary = {
         "metadata": str(result.metadata),
         "frames": len(frames),

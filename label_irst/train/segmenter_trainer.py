@@ -186,11 +186,44 @@ def _schedule(opt, total: int):
     )
 
 
+def initial_state(init: str | Path, frames, cfg: SegmenterTrainConfig):
+    """The network of a trained segmenter record (its ``.pt``) to fine-tune from, and for
+    ``lesps`` its evolved labels of the frames it trained on (None for the others: they start
+    from their points). A frame whose image changed since keeps its initial label."""
+    from label_irst.infer.segmenter import FORMAT, read_record
+
+    meta_path, meta = read_record(init)
+    if meta.get("format") != FORMAT:
+        raise LabelIrstError(f"{init}: --init needs one segmenter's record ({FORMAT})")
+    if meta.get("supervision") != cfg.supervision:
+        raise LabelIrstError(
+            f"{init}: a {meta.get('supervision')} model; --init needs a {cfg.supervision} one"
+        )
+    weights = meta_path.parent / str(meta.get("weights") or f"{meta_path.stem}.pt")
+    if not weights.is_file():
+        raise LabelIrstError(f"{weights}: no such weights file (--init reads the model's .pt)")
+    state = checkpoint.load(weights)
+    net = build(state["config"])
+    checkpoint.load_weights_into(net, state["model"], weights, "a segmenter's weights")
+    labels: list = [None] * len(frames)
+    if cfg.supervision == "lesps" and meta.get("labels"):
+        evolved = segmenter_labels.read(meta_path.parent / str(meta["labels"]))
+        for i, f in enumerate(frames):
+            e = evolved.get(f.stem)
+            if e is not None and e.label.shape == f.image.shape and e.digest in ("", f.digest):
+                labels[i] = e.label.astype(np.float32)
+    return net, labels
+
+
 def train_segmenter(
     frames, out: str | Path, cfg: SegmenterTrainConfig, source: dict, resume: bool = False,
-    progress=None,
+    progress=None, init: str | Path | None = None,
 ) -> TrainResult:  # fmt: skip
-    """Train on ``frames`` (:mod:`label_irst.train.segmenter_data`) and export to ``out``."""
+    """Train on ``frames`` (:mod:`label_irst.train.segmenter_data`) and export to ``out``.
+
+    ``init`` (a trained segmenter's record) starts a new run from its weights and, for
+    ``lesps``, its evolved labels, which go on evolving every period; a resumed run carries on
+    from its own checkpoint instead."""
     if cfg.supervision not in SUPERVISIONS:
         raise LabelIrstError(f"--supervision must be one of {', '.join(SUPERVISIONS)}")
     if not frames or not any(f.points for f in frames):
@@ -212,6 +245,14 @@ def train_segmenter(
     labels = initial_labels(frames, cfg.supervision)
     history: list[dict] = []
     start_epoch, spent, started = 0, 0.0, None
+    if init is not None and not (resume and ckpt_path.is_file()):
+        net, evolved = initial_state(init, frames, cfg)
+        net = net.to(cfg.device)
+        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        sched = _schedule(opt, cfg.epochs * steps)
+        labels = [lab if e is None else e for lab, e in zip(labels, evolved)]
+        if any(e is not None for e in evolved):
+            started = 0  # the labels evolved already: on with the period
     if resume and ckpt_path.is_file():
         state = checkpoint.load(ckpt_path)
         saved = state.get("train_config", {})
@@ -286,6 +327,7 @@ def train_segmenter(
     seconds = time.perf_counter() - t0
     training = {
         "source": source,
+        "init": None if init is None else Path(init).name,
         "frames": len(frames),
         "targets": sum(len(f.points) for f in frames),
         "target_free_frames": sum(1 for f in frames if not f.points),
