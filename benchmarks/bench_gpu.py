@@ -44,9 +44,11 @@ def _agree(a, b) -> dict:
 
 
 def prelabel_fps(data: Path, out: Path, device: str, batch: int) -> float:
+    """Seconds of one run; the float graphs on every device, so CPU and GPU compare."""
     t0 = time.perf_counter()
     rc = cli(["prelabel", str(data), "--model", "models/rprnet.json", "--out", str(out),
-              "--device", device, "--batch", str(batch), "--no-track", "--quiet"])  # fmt: skip
+              "--device", device, "--batch", str(batch), "--no-track", "--quiet",
+              "--precision", "fp32"])  # fmt: skip
     if rc != 0:
         raise RuntimeError(f"prelabel --device {device} exited {rc}")
     return time.perf_counter() - t0
