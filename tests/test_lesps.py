@@ -404,7 +404,14 @@ def test_false_alarm_budget_on_target_free_frames_raises_the_threshold(tiny_mode
     meta = json.loads(record.read_text())
     assert meta["threshold"] == pytest.approx(max(before, t))
     assert meta["threshold_fit"]["false_alarm"]["frames"] == 4
+    assert meta["threshold_fit"]["rule"].count("raised to") == 1
     assert json.loads(run.stdout)["threshold"] == pytest.approx(max(before, t))
+    # raised again from the record's own: said once, what set the first threshold kept
+    again = _cli("eval-segmenter", "--model", record, "--dataset", root, "--split", "train",
+                 "--clutter", clutter, "--max-fa", budget * 1e6, "--json")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    meta = json.loads(record.read_text())
+    assert meta["threshold_fit"]["rule"].count("raised to") == 1
     # bad input: one line, the record untouched
     for bad in (("--clutter", tmp_path / "nowhere"), ("--clutter", clutter, "--max-fa", "-1")):
         failed = _cli("eval-segmenter", "--model", record, "--dataset", root, *bad)

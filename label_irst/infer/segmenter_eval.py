@@ -97,6 +97,8 @@ def fit_threshold(
     return best, {t: round(float(np.round(v, 2)), 2) for t, v in ious.items()}
 
 
+#: how a record's fitting rule says that the threshold was raised for a false-alarm budget
+RAISED = ", raised to "
 #: resolution of :func:`false_alarm_threshold` (thresholds are multiples of 1 / FA_BINS)
 FA_BINS = 10_000
 
@@ -166,16 +168,21 @@ def set_threshold(
     from label_irst.io.atomic import write_text_atomic
 
     record = dict(model.meta)
-    record["threshold"] = threshold
     fit: dict = {}
     if fitted is not None:
         fit["rule"] = "best IoU with the model's own training labels on its training frames"
         fit["iou_by_threshold"] = {f"{t:g}": v for t, v in fitted.items()}
+    else:  # a threshold raised from the record's own: what set that one stays said
+        previous = record.get("threshold_fit")
+        fit = {k: v for k, v in previous.items() if k != "false_alarm"} if isinstance(
+            previous, dict
+        ) else {}  # fmt: skip
+        rule = str(fit.get("rule", f"the record's threshold ({record.get('threshold')})"))
+        fit["rule"] = rule.split(RAISED)[0]
     if false_alarm is not None:
         fit["false_alarm"] = false_alarm
-        fit["rule"] = (
-            f"{fit['rule']}, raised to " if fitted is not None else ""
-        ) + "the lowest threshold with Fa within the budget on target-free frames"
+        fit["rule"] = f"{fit['rule']}{RAISED}the lowest with Fa within budget on clutter"
+    record["threshold"] = threshold
     record["threshold_fit"] = fit
     write_text_atomic(model.path, json.dumps(record, indent=1))
     model.meta = record
