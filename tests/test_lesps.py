@@ -101,6 +101,15 @@ def _cli(*args):
     )
 
 
+def _copy_model(out, dest):
+    """Copy the files of the trained model at stem ``out`` into ``dest`` (a record to change)."""
+    import shutil
+
+    for f in out.parent.glob(f"{out.name}.*"):
+        if f.is_file():
+            shutil.copy(f, dest / f.name)
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """A 2-epoch LESPS run on 6 synthetic frames, stopped after 1 epoch and resumed."""
@@ -311,9 +320,7 @@ def test_fit_threshold_picks_the_best_agreement_with_the_training_labels(tiny_mo
 
     root, out, _ = tiny_model
     copy = tmp_path / "seg"
-    for f in out.parent.glob(f"{out.name}.*"):
-        if f.is_file():
-            shutil.copy(f, tmp_path / f.name)
+    _copy_model(out, tmp_path)
     best, ious = fit_threshold(load_segmenter(copy.with_suffix(".json")), root)
     assert best in THRESHOLD_GRID and ious[best] == max(ious.values())
     run = _cli("eval-segmenter", "--model", copy.with_suffix(".json"), "--dataset", root,
@@ -336,16 +343,13 @@ def test_fit_threshold_picks_the_best_agreement_with_the_training_labels(tiny_mo
 def test_an_ensemble_threshold_is_fitted_against_every_members_training_labels(
     tiny_model, tmp_path
 ):
-    import shutil
 
     from label_irst.infer.segmenter import load_segmenter
     from label_irst.infer.segmenter_ensemble import write_ensemble
     from label_irst.infer.segmenter_eval import fit_threshold
 
     root, out, _ = tiny_model
-    for f in out.parent.glob(f"{out.name}.*"):
-        if f.is_file():
-            shutil.copy(f, tmp_path / f.name)
+    _copy_model(out, tmp_path)
     single = tmp_path / "seg.json"
     twin = tmp_path / "twin.json"  # the same network and labels under another record
     twin.write_text(json.dumps({**json.loads(single.read_text()), "threshold": 0.7}))
@@ -365,7 +369,6 @@ def test_an_ensemble_threshold_is_fitted_against_every_members_training_labels(
 
 
 def test_false_alarm_budget_on_target_free_frames_raises_the_threshold(tiny_model, tmp_path):
-    import shutil
 
     from label_irst.infer.segmenter import load_segmenter
     from label_irst.infer.segmenter_eval import FA_BINS, false_alarm_threshold
@@ -373,9 +376,7 @@ def test_false_alarm_budget_on_target_free_frames_raises_the_threshold(tiny_mode
     from label_irst.job import Job
 
     root, out, _ = tiny_model
-    for f in out.parent.glob(f"{out.name}.*"):
-        if f.is_file():
-            shutil.copy(f, tmp_path / f.name)
+    _copy_model(out, tmp_path)
     record = tmp_path / "seg.json"
     clutter = tmp_path / "clutter"
     clutter.mkdir()
@@ -420,16 +421,13 @@ def test_false_alarm_budget_on_target_free_frames_raises_the_threshold(tiny_mode
 
 
 def test_init_starts_from_a_trained_segmenter_and_its_evolved_labels(tiny_model, tmp_path):
-    import shutil
 
     from label_irst.infer import segmenter_labels
     from label_irst.train.segmenter_data import dataset_frames
     from label_irst.train.segmenter_trainer import SegmenterTrainConfig, initial_state
 
     root, out, _ = tiny_model
-    for f in out.parent.glob(f"{out.name}.*"):
-        if f.is_file():
-            shutil.copy(f, tmp_path / f.name)
+    _copy_model(out, tmp_path)
     record = tmp_path / "seg.json"
     frames = dataset_frames(root, "train")
     cfg = SegmenterTrainConfig(epochs=1, batch=3, crop=16, widths=(4, 8))

@@ -174,9 +174,8 @@ def set_threshold(
         fit["iou_by_threshold"] = {f"{t:g}": v for t, v in fitted.items()}
     else:  # a threshold raised from the record's own: what set that one stays said
         previous = record.get("threshold_fit")
-        fit = {k: v for k, v in previous.items() if k != "false_alarm"} if isinstance(
-            previous, dict
-        ) else {}  # fmt: skip
+        fit = dict(previous) if isinstance(previous, dict) else {}
+        fit.pop("false_alarm", None)
         rule = str(fit.get("rule", f"the record's threshold ({record.get('threshold')})"))
         fit["rule"] = rule.split(RAISED)[0]
     if false_alarm is not None:
