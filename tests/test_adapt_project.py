@@ -203,6 +203,10 @@ def test_adaptation_notes_say_the_shift_and_a_budget_spent_before_training():
     assert adaptation_notes({"adopted": False, "score_shift": 0.0, "steps": 450}) == []
     notes = adaptation_notes({"adopted": False, "steps": 0, "stopped_by_budget": True})
     assert len(notes) == 1 and "budget ran out before the first training step" in notes[0]
+    kept = {"adopted": True, "score_shift": 0.0, "int8": {"kept": True}}
+    assert adaptation_notes(kept) == ["int8 copy for the CPU kept"]
+    short = adaptation_notes({**kept, "int8": {"kept": False}})
+    assert short == ["its int8 copy fell short on the held-back frames: the float model runs"]
 
 
 def test_a_budget_spent_before_the_first_step_is_said(tmp_path, capsys):

@@ -199,3 +199,73 @@ def test_eval_loop_refuses_bad_settings_in_one_line(root, tmp_path, capsys, flag
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("label-irst: ")
     assert not out.exists()
+
+
+def _copy_model(folder: Path) -> Path:
+    folder.mkdir()
+    for name in ("rprnet.json", "rprnet.encoder.onnx", "rprnet.head.onnx"):
+        shutil.copy(MODELS / name, folder / name)
+    record = json.loads((folder / "rprnet.json").read_text())
+    record.pop("cpu_variant", None)
+    record["training"] = {"held_back": {"adopted": True}}
+    (folder / "rprnet.json").write_text(json.dumps(record))
+    return folder / "rprnet.json"
+
+
+def _held_sampler(root):
+    from label_irst.train.adapt import labels
+
+    item = _items(root)[0]  # the first 3 frames of the first sequence, with their targets
+    return TripletSampler([item.sequence], {item.sequence.name: labels(item, item.reviewed)}, 32)
+
+
+@pytest.mark.parametrize("current_pd", [0.0, 100.0])
+def test_an_adopted_models_int8_copy_is_named_only_if_it_passes_the_adoption_rule(
+    root, tmp_path, current_pd
+):
+    from label_irst.infer.session import load_model
+    from label_irst.train.adapt import score_frames
+    from label_irst.train.adapt_int8 import int8_copy
+    from label_irst.train.operating_point import HeldBackScores
+
+    meta = _copy_model(tmp_path / "m")
+    sampler = _held_sampler(root)
+    cfg = AdaptConfig(false_per_frame=100.0)  # every detection allowed: Pd is the recall
+    # a current model that found nothing (the copy beats it) or everything (it cannot)
+    current = HeldBackScores(1, 1, [(0.9, True)] if current_pd else [])
+    check = int8_copy(
+        meta, sampler, lambda p: score_frames(p, sampler, [(48, 64)], cfg), current,
+        float_false=100.0, threshold=0.5, false_per_frame=cfg.false_per_frame,
+    )  # fmt: skip
+    record = json.loads(meta.read_text())
+    assert record["training"]["held_back"]["int8"]["kept"] == check.kept
+    copy = tmp_path / "m" / "rprnet-int8.json"
+    if current_pd:
+        assert not check.kept and "cpu_variant" not in record
+        assert not list((tmp_path / "m").glob("rprnet-int8*"))
+        assert load_model(meta, "cpu").path == meta  # the float model runs
+    else:
+        assert check.kept and check.pd > 0 and record["cpu_variant"] == copy.name
+        copied = json.loads(copy.read_text())
+        assert copied["precision"] == "int8" and "cpu_variant" not in copied
+        assert copied["int8_calibration"]["triplets"] == 6  # every frame of the sequence
+        model = load_model(meta, "cpu")
+        assert model.path == copy and model.named == meta
+        assert load_model(meta, "cpu", precision="fp32").path == meta
+
+
+def test_an_int8_copy_that_adds_false_detections_is_not_kept(root, tmp_path):
+    from label_irst.train.adapt import score_frames
+    from label_irst.train.adapt_int8 import int8_copy
+    from label_irst.train.operating_point import HeldBackScores
+
+    meta = _copy_model(tmp_path / "m")
+    sampler = _held_sampler(root)
+    cfg = AdaptConfig(false_per_frame=100.0)
+    # the float model made no false detection at a threshold where the copy makes some
+    check = int8_copy(
+        meta, sampler, lambda p: score_frames(p, sampler, [(48, 64)], cfg), HeldBackScores(1, 1),
+        float_false=0.0, threshold=0.06, false_per_frame=cfg.false_per_frame,
+    )  # fmt: skip
+    assert check.false_per_frame > 0.1 and not check.kept
+    assert "cpu_variant" not in json.loads(meta.read_text())

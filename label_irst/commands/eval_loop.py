@@ -68,6 +68,15 @@ def register(sub) -> None:
         metavar="F",
         help="after adoption, shift the new model's scores up to the current model's false detections per frame on the held-back frames, at most this many (default 0.3; 0: no shift)",
     )
+    p.add_argument(
+        "--precision",
+        default="fp32",
+        choices=["fp32", "auto"],
+        help="fp32 (default): both models in float, like for like; auto: as prelabel runs them "
+        "on the CPU (each record's int8 cpu_variant where it names one: the shipped model's, "
+        "and the adapted model's own copy where it was kept)",
+    )
+    p.add_argument("--no-int8", action="store_true", help="give the adopted model no int8 copy")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -120,6 +129,7 @@ def run(args) -> int:
         seed=args.seed,
         held_back_limit=max(args.held_back_frames, 1),
         false_per_frame_cap=args.false_per_frame_cap,
+        int8=not args.no_int8,
     )
     quiet = args.quiet
     with ProgressJob("eval-loop", quiet=args.quiet) as job:
@@ -135,6 +145,7 @@ def run(args) -> int:
             job,
             log=(lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr)),
             match_rule=args.match,
+            precision=args.precision,
         )
     if not report:
         raise LabelIrstError("cancelled")

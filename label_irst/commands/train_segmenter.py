@@ -36,6 +36,13 @@ def register(sub) -> None:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=128, help="training crop side (multiple of 8)")
+    p.add_argument(
+        "--augment",
+        default="geometric",
+        choices=["geometric", "strong"],
+        help="geometric: flips and quarter turns; strong: also scale (0.75-1.33), blur, noise "
+        "and contrast, for clutter and sensors the training set does not show",
+    )
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--period", type=int, default=5, help="f: epochs between label updates")
     p.add_argument("--t-loss", type=float, default=10.0, help="start evolving below this loss")
@@ -119,7 +126,7 @@ def run(args) -> int:
     cfg = SegmenterTrainConfig(
         supervision=args.supervision, epochs=args.epochs, batch=args.batch, crop=args.crop,
         lr=args.lr, seed=args.seed, threads=args.threads, device=args.device, split=args.split,
-        evolution=evolution, alpha=args.alpha,
+        evolution=evolution, alpha=args.alpha, augment=args.augment,
     )  # fmt: skip
 
     def progress(done, total, record):

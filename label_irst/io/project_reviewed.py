@@ -94,11 +94,18 @@ def last_adaptation(summary: dict, reviewed: int) -> str:
 
 def adaptation_notes(summary: dict) -> list[str]:
     """What an adaptation's summary adds to its one-line outcome: the score shift of an adopted
-    model, and a budget that ran out before the first training step."""
+    model, whether its int8 copy was kept, and a budget that ran out before the first training step."""
     notes = []
     shift = summary.get("score_shift") or 0.0
     if summary.get("adopted") and shift:
         notes.append(f"scores shifted {shift:+.2f} to the held-back false-detection rate")
+    int8 = summary.get("int8")
+    if summary.get("adopted") and isinstance(int8, dict):
+        notes.append(
+            "int8 copy for the CPU kept"
+            if int8.get("kept")
+            else "its int8 copy fell short on the held-back frames: the float model runs"
+        )
     if summary.get("steps") == 0 and summary.get("stopped_by_budget"):
         notes.append(
             "the budget ran out before the first training step (a busy machine?): give the "

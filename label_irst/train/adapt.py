@@ -73,6 +73,9 @@ class AdaptConfig:
     #: 0: no shift)
     false_per_frame_cap: float = 0.3
     distance: float = 3.0
+    #: give an adopted model an int8 copy for the CPU, checked on the held-back frames
+    #: (:mod:`label_irst.train.adapt_int8`)
+    int8: bool = True
     threads: int = 2
     device: str = "cpu"
     seed: int = 0
@@ -119,6 +122,8 @@ class AdaptResult:
     #: the adapted model's metadata record (written whether adopted or not), None if cancelled
     model: Path | None = None
     history: list[dict] = field(default_factory=list)
+    #: the int8 copy's held-back figures and whether it was kept (None: no copy was made)
+    int8: dict | None = None
 
     def summary(self) -> dict:
         out = asdict(self)
@@ -186,48 +191,74 @@ def _sampler(items, stems_per_seq, crop, hard_bias=0.0):
     return TripletSampler(seqs, targets, crop, hard_bias=hard_bias), kept
 
 
+class TorchPredictor:
+    """The training model as :func:`score_frames` reads it: numpy heatmap (after the sigmoid),
+    offsets and radius of one frame from three encoded frames."""
+
+    def __init__(self, model, device):
+        self.model, self.device = model, device
+
+    def encode(self, frame: np.ndarray):
+        return self.model.encoder(torch.from_numpy(frame)[None, None].to(self.device))
+
+    def head(self, prev, curr, nxt):
+        heat, off, rad = self.model.head(prev, curr, nxt)
+        return (
+            torch.sigmoid(heat)[0, 0].cpu().numpy(),
+            off[0].cpu().numpy(),
+            rad[0, 0].cpu().numpy(),
+        )
+
+
 @torch.no_grad()
 def held_back_scores(
     model, sampler: TripletSampler | None, shapes, cfg: AdaptConfig, device
 ) -> HeldBackScores:
-    """The model's detections on the sampler's frames, scored for
-    :meth:`~label_irst.train.operating_point.HeldBackScores.pd_at` (Pd at
-    ``cfg.false_per_frame`` false detections per frame) and the operating point.
-
-    Each frame's detections (score ≥ SWEEP_THRESHOLD) are matched best score first, each to the
-    nearest free target within ``cfg.distance`` px, so that a detection's status does not change
-    with the threshold. At most ``cfg.held_back_limit`` frames are read, evenly spread; each
-    frame is encoded once (neighbouring triplets share it)."""
+    """The torch model's detections on the sampler's frames (:func:`score_frames`)."""
     if sampler is None or not sampler.index:
         return HeldBackScores()
     was_training = model.training
     model.eval()
+    try:
+        return score_frames(TorchPredictor(model, device), sampler, shapes, cfg)
+    finally:
+        if was_training:
+            model.train()
+
+
+def score_frames(predictor, sampler: TripletSampler | None, shapes, cfg: AdaptConfig):
+    """A model's detections on the sampler's frames, scored for
+    :meth:`~label_irst.train.operating_point.HeldBackScores.pd_at` (Pd at
+    ``cfg.false_per_frame`` false detections per frame) and the operating point.
+
+    ``predictor`` has ``encode(frame)`` and ``head(prev, curr, next)`` -> (heatmap, offsets,
+    radius) as numpy arrays (:class:`TorchPredictor`; :class:`label_irst.train.adapt_int8.
+    OnnxPredictor` for exported graphs). Each frame's detections (score ≥ SWEEP_THRESHOLD) are
+    matched best score first, each to the nearest free target within ``cfg.distance`` px, so
+    that a detection's status does not change with the threshold. At most
+    ``cfg.held_back_limit`` frames are read, evenly spread; each frame is encoded once
+    (neighbouring triplets share it)."""
+    if sampler is None or not sampler.index:
+        return HeldBackScores()
     index = sampler.index
     if cfg.held_back_limit and len(index) > cfg.held_back_limit:
         picks = np.linspace(0, len(index) - 1, cfg.held_back_limit).round().astype(int)
         index = [index[int(k)] for k in picks]
     scored: list[tuple[float, bool]] = []
     total = 0
-    feats: dict[tuple[int, int], torch.Tensor] = {}
+    feats: dict[tuple[int, int], object] = {}
 
-    def feature(s: int, t: int) -> torch.Tensor:
+    def feature(s: int, t: int):
         t = min(max(t, 0), sampler.lengths[s] - 1)
         if (s, t) not in feats:
-            frame = np.asarray(sampler.frames[s][t], np.float32)
-            feats[(s, t)] = model.encoder(torch.from_numpy(frame)[None, None].to(device))
+            feats[(s, t)] = predictor.encode(np.asarray(sampler.frames[s][t], np.float32))
         return feats[(s, t)]
 
     for s, t in index:
-        heat, off, rad = model.head(feature(s, t - 1), feature(s, t), feature(s, t + 1))
+        heat, off, rad = predictor.head(feature(s, t - 1), feature(s, t), feature(s, t + 1))
         for key in [k for k in feats if k[0] != s or k[1] < t - 1]:
             del feats[key]
-        dets = decode(
-            torch.sigmoid(heat)[0, 0].cpu().numpy(),
-            off[0].cpu().numpy(),
-            rad[0, 0].cpu().numpy(),
-            SWEEP_THRESHOLD,
-            shapes[s],
-        )
+        dets = decode(heat, off, rad, SWEEP_THRESHOLD, shapes[s])
         truth = [(x, y) for x, y, _ in sampler.targets[s][t]]
         total += len(truth)
         free = list(range(len(truth)))
@@ -240,8 +271,6 @@ def held_back_scores(
             if best is not None:
                 free.remove(best)
             scored.append((float(d.score), best is not None))
-    if was_training:
-        model.train()
     return HeldBackScores(len(index), total, scored)
 
 
@@ -347,8 +376,9 @@ def adapt(
     rng = np.random.default_rng([cfg.seed, start_epoch])
     model.train()
     steps_done = start_epoch * cfg.steps
-    # the new model's held-back score costs about what the current one's did; export ~10 s
-    stop_at = deadline - eval_seconds - 10.0
+    # the new model's held-back score costs about what the current one's did; export ~10 s;
+    # the int8 copy: calibration ~5 s and its own held-back score (faster than torch's)
+    stop_at = deadline - eval_seconds - 10.0 - (eval_seconds + 10.0 if cfg.int8 else 0.0)
     for epoch in range(start_epoch, cfg.epochs):
         if now() >= stop_at:
             result.stopped_by_budget = True
@@ -436,6 +466,23 @@ def adapt(
         f"adapt: held-back Pd {result.current_pd:.1f} → {result.new_pd:.1f} % "
         f"({'adopted' if result.adopted else 'not adopted'}), {result.seconds:.0f} s"
     )
+    if result.adopted and cfg.int8 and not job.cancelled:
+        from label_irst.train.adapt_int8 import int8_copy
+
+        threshold = record_threshold(init)
+        check = int8_copy(
+            result.model, sampler, lambda p: score_frames(p, held, held_shapes, cfg), current,
+            result.held_back_false[2], threshold, cfg.false_per_frame, cfg.threads,
+        )  # fmt: skip
+        result.int8 = check.record()
+        log(
+            f"adapt: int8 copy {'kept' if check.kept else 'not kept'}: held-back Pd "
+            f"{check.pd:.1f} % at {cfg.false_per_frame:g} false per frame, "
+            f"{check.false_per_frame:.2f} false per frame at {threshold:g} ({check.seconds:.0f} s)"
+        )
+    if result.int8 is not None:
+        result.seconds, result.paused_seconds = now() - t0, job.paused_seconds
+        result.cpu_seconds = time.process_time() - c0
     return result
 
 

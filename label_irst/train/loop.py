@@ -41,13 +41,15 @@ def reviewed_items(seqs: list[LoopSequence]) -> list[ReviewedSequence]:
     return items
 
 
-def _prelabel(seqs: list[LoopSequence], model_path: Path, out: Path, device: str, job: Job):
+def _prelabel(
+    seqs: list[LoopSequence], model_path: Path, out: Path, device: str, job: Job, precision: str
+):
     from label_irst.infer.decode import DEFAULT_THRESHOLD
     from label_irst.infer.prelabel import prelabel_sequences
     from label_irst.infer.session import load_model
     from label_irst.infer.tracks import DEFAULT_TRACKING
 
-    model = load_model(model_path, device, 1, precision="fp32")  # like for like: both in float
+    model = load_model(model_path, device, 1, precision=precision)
     threshold = float(model.meta.get("threshold", DEFAULT_THRESHOLD))
     windows = [w for w in (s.remaining() for s in seqs) if w is not None]
     return prelabel_sequences(windows, model, out, threshold, DEFAULT_TRACKING, job)
@@ -65,10 +67,13 @@ def eval_loop(
     job: Job | None = None,
     log=print,
     match_rule: str = "point",
+    precision: str = "fp32",
 ) -> dict:
     """Run the protocol (``match_rule`` ``box``: a detection inside a target's labelled box
     also finds it, :mod:`label_irst.infer.matching`); returns {"before", "after", "adapt_seconds", "adopted", "held_back",
-    "reviewed_frames", "remaining_frames", "by_distance"}. ``out`` keeps the remaining frames'
+    "reviewed_frames", "remaining_frames", "by_distance"}. ``precision`` ``fp32`` (default) runs
+    both models in float, like for like; ``auto`` runs them as ``prelabel`` does on the CPU
+    (each record's int8 copy where it names one). ``out`` keeps the remaining frames'
     predictions of the adapted loop in prelabel's layout (``out/annotations/<seq>.json``), the
     current model's in ``out/before/``, the adapted model in ``out/model/``; a re-run resumes
     them."""
@@ -85,7 +90,7 @@ def eval_loop(
             f"eval-loop: {sum(s.reviewed for s in seqs)} reviewed frames, "
             f"{sum(len(s.remaining_stems) for s in seqs)} remaining, {len(seqs)} sequences"
         )
-        _prelabel(seqs, model, keep / "before", device, job)
+        _prelabel(seqs, model, keep / "before", device, job, precision)
         before, before_bins = score(seqs, keep / "before", distance, match_rule)
         if job.cancelled:
             return {}
@@ -95,7 +100,7 @@ def eval_loop(
         if result.cancelled:
             return {}
         after_model = result.model if result.adopted else model
-        _prelabel(seqs, after_model, keep, device, job)
+        _prelabel(seqs, after_model, keep, device, job, precision)
         after, after_bins = score(seqs, keep, distance, match_rule)
     by_distance = [
         {"bin": b["bin"], "before": b, "after": a} for b, a in zip(before_bins, after_bins)
@@ -118,6 +123,8 @@ def eval_loop(
             "false_per_frame_at_threshold": list(result.held_back_false),
         },
         "score_shift": result.score_shift,
+        "int8": result.int8,
+        "precision": precision,
         "training_frames": result.training_frames,
         "steps": result.steps,
         "reviewed_frames": sum(s.reviewed for s in seqs),

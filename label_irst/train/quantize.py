@@ -54,13 +54,20 @@ def quantize_int8(
     ``data`` is one dataset root or several: ``count`` triplets of each root's ``split`` are
     pooled, so the activation ranges cover every kind of frame the copy will see (real video,
     still images, synthetic sequences); ranges set on one kind clip the others."""
+    roots = [data] if isinstance(data, (str, Path)) else list(data)
+    triplets = [t for root in roots for t in calibration_triplets(root, split, count)]
+    calibration = {"data": [Path(root).name for root in roots], "split": split}
+    return quantize_triplets(meta, triplets, calibration)
+
+
+def quantize_triplets(meta: str | Path, triplets: list[np.ndarray], calibration: dict) -> Path:
+    """Write ``<stem>-int8.json`` and its two graphs beside ``meta``, calibrated on ``triplets``
+    (normalised, padded (3, H, W) arrays); ``calibration`` describes them in the record."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     meta = Path(meta)
     record = json.loads(meta.read_text())
     model = load_model(meta, "cpu", threads=1, precision="fp32")  # quantise the float graphs
-    roots = [data] if isinstance(data, (str, Path)) else list(data)
-    triplets = [t for root in roots for t in calibration_triplets(root, split, count)]
     frames = [{"frame": t[k][None, None].astype(np.float32)} for t in triplets for k in range(3)]
     head_feeds = []
     for t in triplets:
@@ -75,11 +82,7 @@ def quantize_int8(
         "encoder": f"{stem}.encoder.onnx",
         "head": f"{stem}.head.onnx",
         "precision": "int8",
-        "int8_calibration": {
-            "data": [Path(root).name for root in roots],
-            "split": split,
-            "triplets": len(triplets),
-        },
+        "int8_calibration": {**calibration, "triplets": len(triplets)},
     }
     stem_conv = _first_conv(meta.parent / record["encoder"])
     for role, feeds, exclude in (("encoder", frames, [stem_conv]), ("head", head_feeds, [])):

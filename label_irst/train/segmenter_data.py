@@ -12,7 +12,8 @@ Sources:
 
 Training crops (:func:`draw_crop`) are ``crop`` x ``crop`` windows of the standardised frame
 (:func:`label_irst.infer.preprocess.normalise`); most hold a target, the others are anywhere,
-all flipped and rotated by a multiple of 90 degrees.
+all flipped and rotated by a multiple of 90 degrees. ``augment="strong"`` adds what a new sensor
+changes (:func:`photometric`): the scale of the scene, blur, noise and contrast.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from label_irst.core.geometry import components
@@ -141,11 +143,39 @@ def project_frames(path: str | Path, warn=None) -> list[TrainFrame]:
     return list(frames.values())
 
 
+AUGMENTS = ("geometric", "strong")
+SCALES = (0.75, 1.33)  # zoom range of a strong crop (scene scale of another optic)
+
+
+def photometric(xi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Blur, noise and contrast of another sensor on a standardised crop (``augment="strong"``).
+
+    Each is applied with probability 1/3: a Gaussian blur of sigma 0.3-1.0 px (optics, focus),
+    additive white noise of 0-0.1 frame standard deviations (NETD), and a gain of 0.8-1.25 with an
+    offset of +-0.2 (the frame's standardisation on other clutter)."""
+    xi = xi.astype(np.float32, copy=True)
+    if rng.random() < 1 / 3:
+        xi = cv2.GaussianBlur(xi, (0, 0), float(rng.uniform(0.3, 1.0)))
+    if rng.random() < 1 / 3:
+        xi += rng.normal(0.0, rng.uniform(0.0, 0.1), xi.shape).astype(np.float32)
+    if rng.random() < 1 / 3:
+        xi = xi * np.float32(rng.uniform(0.8, 1.25)) + np.float32(rng.uniform(-0.2, 0.2))
+    return xi
+
+
 def draw_crop(
     image: np.ndarray, label: np.ndarray, points, crop: int, rng: np.random.Generator,
-    target_share: float = 0.8,
+    target_share: float = 0.8, augment: str = "geometric",
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """One augmented (image, label) crop; the frame is edge-padded when smaller than ``crop``."""
+    """One augmented (image, label) crop; the frame is edge-padded when smaller than ``crop``.
+
+    With ``augment="strong"`` half the crops are a window of ``crop / s`` px resized to ``crop``
+    (s drawn log-uniformly from :data:`SCALES`; labels by nearest neighbour), and every crop
+    goes through :func:`photometric`."""
+    out = crop
+    if augment == "strong" and rng.random() < 0.5:
+        s = float(np.exp(rng.uniform(np.log(SCALES[0]), np.log(SCALES[1]))))
+        crop = max(8, int(round(out / s)))
     h, w = image.shape
     if h < crop or w < crop:
         ph, pw = max(crop - h, 0), max(crop - w, 0)
@@ -165,4 +195,9 @@ def draw_crop(
     xi, yi = np.rot90(xi, k), np.rot90(yi, k)
     if rng.random() < 0.5:
         xi, yi = xi[:, ::-1], yi[:, ::-1]
+    if crop != out:
+        xi = cv2.resize(np.ascontiguousarray(xi), (out, out), interpolation=cv2.INTER_LINEAR)
+        yi = cv2.resize(np.ascontiguousarray(yi), (out, out), interpolation=cv2.INTER_NEAREST)
+    if augment == "strong":
+        xi = photometric(xi, rng)
     return np.ascontiguousarray(xi), np.ascontiguousarray(yi)

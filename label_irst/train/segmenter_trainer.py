@@ -61,6 +61,7 @@ class SegmenterTrainConfig:
     batch: int = 8
     crop: int = 128
     crops_per_frame: int = 1
+    augment: str = "geometric"  # or "strong": :func:`label_irst.train.segmenter_data.draw_crop`
     lr: float = 1e-3
     widths: tuple = (8, 16, 32, 64)
     alpha: float = 0.75
@@ -282,7 +283,7 @@ def train_segmenter(
                 break
             pairs = [
                 draw_crop(frames[crops[j][0]].image, labels[crops[j][0]],
-                          frames[crops[j][0]].points, cfg.crop, rng)
+                          frames[crops[j][0]].points, cfg.crop, rng, augment=cfg.augment)
                 for j in idx
             ]  # fmt: skip
             x = torch.from_numpy(np.stack([p[0] for p in pairs])[:, None]).to(cfg.device)
