@@ -450,3 +450,23 @@ def test_init_starts_from_a_trained_segmenter_and_its_evolved_labels(tiny_model,
     missing = _cli("train-segmenter", root, "--split", "train", "--out", tmp_path / "ft3",
                    "--init", tmp_path / "none.json", "--epochs", "1")  # fmt: skip
     assert missing.returncode != 0 and "no such model file" in missing.stderr
+
+
+def test_strong_augmentation_keeps_the_target_under_its_label():
+    from label_irst.train.segmenter_data import draw_crop
+
+    rng = np.random.default_rng(1)
+    image = blob((96, 120), 60, 40, 1.5, 4.0) + np.float32(0.01)
+    label = (image > 2.0).astype(np.float32)  # the blob's core
+    zoomed = 0
+    for _ in range(40):
+        xi, yi = draw_crop(image, label, [(60, 40)], 64, rng, target_share=1.0, augment="strong")
+        assert xi.shape == yi.shape == (64, 64) and xi.dtype == np.float32
+        assert set(np.unique(yi)) <= {0.0, 1.0}  # labels resized by nearest neighbour
+        # the label still marks the brightest place of the (blurred, noisy) crop
+        assert yi.sum() > 0 and yi[np.unravel_index(np.argmax(xi), xi.shape)] == 1.0
+        zoomed += int(yi.sum()) != int(label.sum())
+    assert zoomed > 5  # about half the crops are rescaled
+    plain = [draw_crop(image, label, [(60, 40)], 64, rng, target_share=1.0)[1].sum()
+             for _ in range(10)]  # fmt: skip
+    assert set(plain) == {label.sum()}  # geometric only: the label keeps its pixels
