@@ -10,6 +10,8 @@ graphs beside the float model; the metadata record says ``"precision": "int8"``.
 from __future__ import annotations
 
 import json
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +88,7 @@ def quantize_triplets(meta: str | Path, triplets: list[np.ndarray], calibration:
     }
     stem_conv = _first_conv(meta.parent / record["encoder"])
     for role, feeds, exclude in (("encoder", frames, [stem_conv]), ("head", head_feeds, [])):
-        with atomic_path(meta.parent / new[role], suffix=".onnx") as tmp:
+        with atomic_path(meta.parent / new[role], suffix=".onnx") as tmp, _no_advice():
             quantize_static(
                 str(meta.parent / record[role]),
                 str(tmp),
@@ -100,6 +102,25 @@ def quantize_triplets(meta: str | Path, triplets: list[np.ndarray], calibration:
     out = meta.parent / f"{stem}.json"
     write_text_atomic(out, json.dumps(new, indent=1))
     return out
+
+
+class _Advice(logging.Filter):
+    """onnxruntime's quantiser advises model pre-processing on the root logger at every call;
+    the copies made here are measured without it (benchmarks/bench_int8_fidelity.py), and in
+    the loop's log the advice is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
+@contextmanager
+def _no_advice():
+    root, advice = logging.getLogger(), _Advice()
+    root.addFilter(advice)
+    try:
+        yield
+    finally:
+        root.removeFilter(advice)
 
 
 def _first_conv(path: Path) -> str:
