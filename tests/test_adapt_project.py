@@ -207,6 +207,8 @@ def test_adaptation_notes_say_the_shift_and_a_budget_spent_before_training():
     assert adaptation_notes(kept) == ["int8 copy for the CPU kept"]
     short = adaptation_notes({**kept, "int8": {"kept": False}})
     assert short == ["its int8 copy fell short on the held-back frames: the float model runs"]
+    failed = adaptation_notes({**kept, "int8": {"kept": False, "error": "ValueError: x"}})
+    assert failed == ["no int8 copy could be made: the float model runs"]
 
 
 def test_a_budget_spent_before_the_first_step_is_said(tmp_path, capsys):

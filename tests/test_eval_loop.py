@@ -269,3 +269,29 @@ def test_an_int8_copy_that_adds_false_detections_is_not_kept(root, tmp_path):
     )  # fmt: skip
     assert check.false_per_frame > 0.1 and not check.kept
     assert "cpu_variant" not in json.loads(meta.read_text())
+
+
+def test_an_int8_copy_that_cannot_be_made_leaves_the_adopted_model_as_it_was(
+    root, tmp_path, monkeypatch
+):
+    import label_irst.train.adapt_int8 as adapt_int8
+    from label_irst.infer.session import load_model
+    from label_irst.train.operating_point import HeldBackScores
+
+    meta = _copy_model(tmp_path / "m")
+
+    def broken(meta, triplets, calibration):
+        meta.with_name("rprnet-int8.encoder.onnx").write_bytes(b"half a graph")
+        raise ValueError("quantisation failed\nwith a long trace")
+
+    monkeypatch.setattr(adapt_int8, "quantize_triplets", broken)
+    check = adapt_int8.int8_copy(
+        meta, _held_sampler(root), lambda p: HeldBackScores(), HeldBackScores(1, 1),
+        float_false=1.0, threshold=0.5, false_per_frame=1.0,
+    )  # fmt: skip
+    assert not check.kept and check.error == "ValueError: quantisation failed"
+    record = json.loads(meta.read_text())
+    assert "cpu_variant" not in record
+    assert record["training"]["held_back"]["int8"]["error"] == "ValueError: quantisation failed"
+    assert not list((tmp_path / "m").glob("rprnet-int8*"))  # the half-made copy is gone
+    assert load_model(meta, "cpu").path == meta

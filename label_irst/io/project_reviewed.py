@@ -101,11 +101,12 @@ def adaptation_notes(summary: dict) -> list[str]:
         notes.append(f"scores shifted {shift:+.2f} to the held-back false-detection rate")
     int8 = summary.get("int8")
     if summary.get("adopted") and isinstance(int8, dict):
-        notes.append(
-            "int8 copy for the CPU kept"
-            if int8.get("kept")
-            else "its int8 copy fell short on the held-back frames: the float model runs"
-        )
+        if int8.get("kept"):
+            notes.append("int8 copy for the CPU kept")
+        elif int8.get("error"):
+            notes.append("no int8 copy could be made: the float model runs")
+        else:
+            notes.append("its int8 copy fell short on the held-back frames: the float model runs")
     if summary.get("steps") == 0 and summary.get("stopped_by_budget"):
         notes.append(
             "the budget ran out before the first training step (a busy machine?): give the "

@@ -479,11 +479,15 @@ def adapt(
             result.held_back_false[2], threshold, cfg.false_per_frame, cfg.threads,
         )  # fmt: skip
         result.int8 = check.record()
-        log(
-            f"adapt: int8 copy {'kept' if check.kept else 'not kept'}: held-back Pd "
-            f"{check.pd:.1f} % at {cfg.false_per_frame:g} false per frame, "
-            f"{check.false_per_frame:.2f} false per frame at {threshold:g} ({check.seconds:.0f} s)"
-        )
+        if check.error:
+            log(f"adapt: no int8 copy ({check.error}); the float model runs")
+        else:
+            log(
+                f"adapt: int8 copy {'kept' if check.kept else 'not kept'}: held-back Pd "
+                f"{check.pd:.1f} % at {cfg.false_per_frame:g} false per frame, "
+                f"{check.false_per_frame:.2f} false per frame at {threshold:g} "
+                f"({check.seconds:.0f} s)"
+            )
     if result.int8 is not None:
         result.seconds, result.paused_seconds = now() - t0, job.paused_seconds
         result.cpu_seconds = time.process_time() - c0

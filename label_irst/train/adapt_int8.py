@@ -11,7 +11,8 @@ scores move a little, so the copy is checked on the same held-back frames before
 it is kept (as the record's ``cpu_variant``) only if it passes the adoption rule itself (Pd at
 the fixed false rate beats the current model's) and makes at most :data:`FALSE_SLACK` more false
 detections per frame at the record's threshold than the float model. Otherwise its files are
-removed and the float model runs. Its figures go into the record either way. The copy takes no
+removed and the float model runs; so it does when the copy cannot be made at all (the error goes
+into the record and the log: a failed copy never costs the adopted model). Its figures go into the record either way. The copy takes no
 training time: :func:`label_irst.train.adapt.adapt` makes it only where the budget has room
 left after the export (about half the held-back score's time and 15 s).
 """
@@ -61,16 +62,21 @@ class Int8Check:
     pd: float
     false_per_frame: float
     seconds: float
+    #: why no copy could be made (one line), else None
+    error: str | None = None
 
     def record(self) -> dict:
         pd = self.pd if np.isfinite(self.pd) else None
         fpf = self.false_per_frame if np.isfinite(self.false_per_frame) else None
-        return {
+        out = {
             "kept": self.kept,
             "pd_new": pd,
             "false_per_frame_at_threshold": fpf,
             "seconds": round(self.seconds, 1),
         }
+        if self.error:
+            out["error"] = self.error
+        return out
 
 
 def calibration_set(sampler, count: int = CALIBRATION_TRIPLETS) -> list[np.ndarray]:
@@ -100,21 +106,33 @@ def int8_copy(
     passes (module docstring); ``float_false``: the float model's held-back false detections per
     frame at ``threshold``."""
     t0 = time.perf_counter()
-    copy = quantize_triplets(
-        meta, calibration_set(sampler), {"data": ["reviewed frames"], "split": "adaptation"}
-    )
-    scores = score(OnnxPredictor(load_model(copy, "cpu", threads=threads, precision="fp32")))
+    try:
+        copy = quantize_triplets(
+            meta, calibration_set(sampler), {"data": ["reviewed frames"], "split": "adaptation"}
+        )
+        scores = score(OnnxPredictor(load_model(copy, "cpu", threads=threads, precision="fp32")))
+    except Exception as exc:  # noqa: BLE001 - a copy that cannot be made must not cost the model
+        remove_copy(meta)
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        check = Int8Check(False, float("nan"), float("nan"), time.perf_counter() - t0, error)
+        _record(meta, check, None)
+        return check
     pd = scores.pd_at(false_per_frame)
     fpf = scores.false_per_frame(threshold)
     base = current.pd_at(false_per_frame)
     passes = np.isfinite(pd) and (not np.isfinite(base) or pd > base)
     kept = bool(passes and fpf <= float_false + FALSE_SLACK + 1e-9)
     check = Int8Check(kept, pd, fpf, time.perf_counter() - t0)
+    if not kept:
+        remove_copy(meta)
+    _record(meta, check, copy if kept else None)
+    return check
+
+
+def _record(meta: Path, check: Int8Check, copy: Path | None) -> None:
+    """The copy's figures into the adopted record, and its name as ``cpu_variant`` if kept."""
     record = read_json(meta)
     record.setdefault("training", {}).setdefault("held_back", {})["int8"] = check.record()
-    if kept:
+    if copy is not None:
         record["cpu_variant"] = copy.name
-    else:
-        remove_copy(meta)
     write_text_atomic(meta, json.dumps(record, indent=1))
-    return check
