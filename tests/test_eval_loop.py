@@ -295,3 +295,31 @@ def test_an_int8_copy_that_cannot_be_made_leaves_the_adopted_model_as_it_was(
     assert record["training"]["held_back"]["int8"]["error"] == "ValueError: quantisation failed"
     assert not list((tmp_path / "m").glob("rprnet-int8*"))  # the half-made copy is gone
     assert load_model(meta, "cpu").path == meta
+
+
+def test_eval_loop_says_whether_the_adopted_models_int8_copy_was_kept(root, capsys, monkeypatch):
+    import label_irst.train.loop as loop
+
+    side = {"pd": 90.0, "false_per_frame": 0.2, "fa": 1e-5, "tracks": 3,
+            "keys_per_target_frame": 0.1}  # fmt: skip
+    report = {
+        "before": side, "after": side, "adapt_seconds": 12.0, "adopted": True,
+        "held_back": {"pd_current": 50.0, "pd_new": 80.0, "frames": 4}, "by_distance": [],
+        "int8": {"kept": True, "pd_new": 75.0},
+    }  # fmt: skip
+    seen = {}
+
+    def fake(*args, **kwargs):
+        seen.update(kwargs, cfg=next(a for a in args if isinstance(a, AdaptConfig)))
+        return report
+
+    monkeypatch.setattr(loop, "eval_loop", fake)
+    assert main(["eval-loop", str(root), "--precision", "auto", "--quiet"]) == 0
+    assert seen["precision"] == "auto"
+    assert "int8 copy kept (held-back Pd 75.0; runs with --precision auto)" in " ".join(
+        capsys.readouterr().out.split()
+    )
+    report["int8"] = {"kept": False, "pd_new": None, "error": "ValueError: x"}
+    assert main(["eval-loop", str(root), "--no-int8", "--quiet"]) == 0
+    assert "int8 copy ValueError: x (held-back Pd -;" in " ".join(capsys.readouterr().out.split())
+    assert seen["precision"] == "fp32" and seen["cfg"].int8 is False

@@ -163,6 +163,11 @@ def run(args) -> int:
         f"{'held-back Pd':>22} {held['pd_current']:>10.1f} {held['pd_new']:>10.1f}"
         f"  ({'adopted' if report['adopted'] else 'not adopted'}, {held['frames']} frames)"
     )
+    int8 = report.get("int8")
+    if int8:
+        state = "kept" if int8["kept"] else int8.get("error") or "not kept"
+        pd = "-" if int8["pd_new"] is None else f"{int8['pd_new']:.1f}"
+        print(f"{'int8 copy':>22} {state} (held-back Pd {pd}; runs with --precision auto)")
     for row in report["by_distance"]:
         b, a = row["before"], row["after"]
         print(
