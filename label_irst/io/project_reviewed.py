@@ -94,7 +94,8 @@ def last_adaptation(summary: dict, reviewed: int) -> str:
 
 def adaptation_notes(summary: dict) -> list[str]:
     """What an adaptation's summary adds to its one-line outcome: the score shift of an adopted
-    model, whether its int8 copy was kept, and a budget that ran out before the first training step."""
+    model, whether its int8 copy was kept, and a budget that ran out before the first training
+    step."""
     notes = []
     shift = summary.get("score_shift") or 0.0
     if summary.get("adopted") and shift:

@@ -215,8 +215,6 @@ def held_back_scores(
     model, sampler: TripletSampler | None, shapes, cfg: AdaptConfig, device
 ) -> HeldBackScores:
     """The torch model's detections on the sampler's frames (:func:`score_frames`)."""
-    if sampler is None or not sampler.index:
-        return HeldBackScores()
     was_training = model.training
     model.eval()
     try:
@@ -473,7 +471,6 @@ def adapt(
     elif wanted:
         from label_irst.train.adapt_int8 import int8_copy
 
-        threshold = record_threshold(init)
         check = int8_copy(
             result.model, sampler, lambda p: score_frames(p, held, held_shapes, cfg), current,
             result.held_back_false[2], threshold, cfg.false_per_frame, cfg.threads,

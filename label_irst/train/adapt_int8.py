@@ -11,10 +11,11 @@ scores move a little, so the copy is checked on the same held-back frames before
 it is kept (as the record's ``cpu_variant``) only if it passes the adoption rule itself (Pd at
 the fixed false rate beats the current model's) and makes at most :data:`FALSE_SLACK` more false
 detections per frame at the record's threshold than the float model. Otherwise its files are
-removed and the float model runs; so it does when the copy cannot be made at all (the error goes
-into the record and the log: a failed copy never costs the adopted model). Its figures go into the record either way. The copy takes no
-training time: :func:`label_irst.train.adapt.adapt` makes it only where the budget has room
-left after the export (about half the held-back score's time and 15 s).
+removed and the float model runs; so it does when the copy cannot be made at all (the error
+goes into the record and the log: a failed copy never costs the adopted model). Its figures go
+into the record either way. The copy takes no training time: :func:`label_irst.train.adapt.
+adapt` makes it only where the budget has room left after the export (about half the held-back
+score's time and 15 s).
 """
 
 from __future__ import annotations

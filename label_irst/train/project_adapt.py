@@ -28,7 +28,6 @@ from label_irst.io.project_reviewed import (
 from label_irst.io.project_settings import ProjectSettings
 from label_irst.job import Job
 from label_irst.train.adapt import AdaptConfig, ReviewedSequence, adapt, torch_weights
-from label_irst.train.adapt_int8 import remove_copy
 
 SHIPPED = SHIPPED_DETECTOR
 LAST_KEY = LAST_ADAPTATION_KEY
@@ -95,8 +94,9 @@ def _was_adopted(meta: Path) -> bool:
 
 
 def prune_unadopted(folder: Path, keep: list[Path]) -> list[Path]:
-    """Delete the models of earlier adaptations that were not adopted (record, both graphs,
-    torch weights and any int8 copy), keeping every adopted one, every model in ``keep`` (the project's detector,
+    """Delete the models of earlier adaptations that were not adopted (record, both graphs and
+    torch weights; only an adopted model gets an int8 copy), keeping every adopted one, every
+    model in ``keep`` (the project's detector,
     the adaptation just made) and the latest version. Each adaptation writes about 12 MB, and
     a loop that adapts every K reviewed frames would otherwise fill the folder with models no
     one runs. Returns the records removed."""
@@ -108,7 +108,6 @@ def prune_unadopted(folder: Path, keep: list[Path]) -> list[Path]:
     for n, meta in sorted(versions.items()):
         if meta.resolve() in kept or _was_adopted(meta):
             continue
-        remove_copy(meta)
         for suffix in (".encoder.onnx", ".head.onnx", ".pt", ".json"):  # the record last
             meta.with_name(f"rprnet-{n}{suffix}").unlink(missing_ok=True)
         removed.append(meta)

@@ -143,7 +143,6 @@ def project_frames(path: str | Path, warn=None) -> list[TrainFrame]:
     return list(frames.values())
 
 
-AUGMENTS = ("geometric", "strong")
 SCALES = (0.75, 1.33)  # zoom range of a strong crop (scene scale of another optic)
 
 
