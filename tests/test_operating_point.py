@@ -12,7 +12,9 @@ from label_irst.train.operating_point import (
     MAX_SHIFT,
     MIN_FRAMES,
     HeldBackScores,
+    allowed_false,
     logit,
+    poisson_upper,
     score_shift,
     shift_heatmap,
 )
@@ -44,9 +46,22 @@ def test_a_cautious_new_model_is_shifted_up_to_the_current_false_rate():
         (1 / (1 + math.exp(-(logit(sc) + b))), hit) for sc, hit in new.scored
     ])  # fmt: skip
     assert shifted.false_per_frame(0.5) == pytest.approx(0.2)
-    # the cap wins over the current model's rate
-    capped = score_shift(current, new, 0.5, cap=0.1, floor=FLOOR)
-    assert 0 < capped < b
+
+
+def test_the_cap_bounds_the_upper_confidence_limit_not_the_held_back_rate():
+    # 100 frames; the current model makes 0.3 false detections per frame, the new one 0.02
+    current = scores(100, [0.9] * 30)
+    new = scores(100, [0.6, 0.55] + [0.45 - 0.01 * i for i in range(30)])
+    assert allowed_false(100, 0.15) == 9  # Garwood 90 %: 9 seen -> 14.2 <= 15 < 15.4 (10 seen)
+    assert poisson_upper(9) <= 15 < poisson_upper(10)
+    b = score_shift(current, new, 0.5, cap=0.15, floor=FLOOR)
+    assert b > 0
+    assert new.shifted(b).false_per_frame(0.5) == pytest.approx(0.09)  # within 0.15, with room
+    # a cap that not even zero false detections would meet with confidence: no shift
+    assert allowed_false(10, 0.1) == -1
+    assert (
+        score_shift(scores(MIN_FRAMES, [0.9] * 9), scores(MIN_FRAMES, [0.4]), 0.5, 0.1, FLOOR) == 0
+    )
 
 
 def test_no_shift_when_the_new_model_is_not_more_cautious_or_too_few_frames_were_held_back():

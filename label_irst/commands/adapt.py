@@ -36,7 +36,7 @@ def register(sub) -> None:
         type=float,
         default=None,
         metavar="F",
-        help="after adoption, shift the new model's scores up to the current model's false detections per frame on the held-back frames, at most this many (default 0.3; 0: no shift)",
+        help="after adoption, shift the new model's scores up to the current model's false detections per frame on the held-back frames, while the rate's 90 %% upper confidence limit stays within this many (default 0.3; 0: no shift)",
     )
     p.add_argument(
         "--no-record",

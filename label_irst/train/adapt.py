@@ -69,8 +69,8 @@ class AdaptConfig:
     held_back_limit: int = 120
     false_per_frame: float = 1.0
     #: shift an adopted model's scores back to the current model's false detections per frame
-    #: on the held-back frames, at most this many (:mod:`label_irst.train.operating_point`;
-    #: 0: no shift)
+    #: on the held-back frames, while that rate's upper confidence limit stays within this
+    #: many (:func:`label_irst.train.operating_point.allowed_false`; 0: no shift)
     false_per_frame_cap: float = 0.3
     distance: float = 3.0
     #: give an adopted model an int8 copy for the CPU, checked on the held-back frames

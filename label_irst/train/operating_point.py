@@ -8,7 +8,10 @@ detections per frame, which no monotone change of the scores alters; this module
 the adopted model's heatmap logits by ``b ≥ 0`` (the bias of the heatmap head's last
 convolution, so the exported graphs carry it and nothing downstream changes) so that on the
 held-back frames it makes as many false detections per frame at the threshold as the current
-model made, capped at ``cap``. The sigmoid of Eq. 16's heatmap is monotone, so
+model made, capped at ``cap``. The cap is a budget for frames not yet seen, so it bounds the
+one-sided upper confidence limit of the held-back rate (:func:`allowed_false`), not the rate
+itself: set on the point estimate, the unseen frames would exceed it about half the time. The
+sigmoid of Eq. 16's heatmap is monotone, so
 ``sigmoid(z + b) > t`` ⇔ ``sigmoid(z) > t'`` with ``b = logit(t) − logit(t')``: the shift is
 read off the sorted scores of the new model's false detections.
 """
@@ -22,6 +25,8 @@ from dataclasses import dataclass, field
 MIN_FRAMES = 20
 #: the largest shift, in logits
 MAX_SHIFT = 2.0
+#: the false-detection budget holds on unseen frames with this confidence (one-sided)
+CONFIDENCE = 0.9
 
 
 @dataclass
@@ -74,15 +79,35 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def poisson_upper(count: int, confidence: float = CONFIDENCE) -> float:
+    """The exact (Garwood) one-sided upper confidence limit of a Poisson mean, ``count`` seen."""
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(confidence, 2 * (count + 1)) / 2.0)
+
+
+def allowed_false(frames: int, cap: float, confidence: float = CONFIDENCE) -> int:
+    """The most false detections on ``frames`` held-back frames whose upper confidence limit
+    stays within ``cap`` per frame; -1 where even none leaves too wide a limit. False detections
+    of neighbouring frames are correlated (the same clutter), so the limit is, if anything, too
+    narrow: it errs on the side of fewer false detections."""
+    budget = cap * frames
+    count = -1
+    while poisson_upper(count + 1, confidence) <= budget:
+        count += 1
+    return count
+
+
 def score_shift(
     current: HeldBackScores, new: HeldBackScores, threshold: float, cap: float, floor: float
 ) -> float:
     """The logit shift ``b`` in [0, MAX_SHIFT] that brings the new model's false detections per
-    frame at ``threshold`` up to min(current model's, ``cap``); 0 where it already makes as many,
-    or where fewer than MIN_FRAMES frames were held back."""
+    frame at ``threshold`` up to the current model's, as long as their upper confidence limit
+    stays within ``cap`` (:func:`allowed_false`); 0 where it already makes as many, or where
+    fewer than MIN_FRAMES frames were held back."""
     if new.frames < MIN_FRAMES or current.frames < MIN_FRAMES:
         return 0.0
-    wanted = min(current.false_per_frame(threshold), cap)
+    wanted = min(current.false_per_frame(threshold), allowed_false(new.frames, cap) / new.frames)
     if not new.false_per_frame(threshold) < wanted:
         return 0.0
     lower = new.threshold_for(wanted, floor)
