@@ -17,6 +17,7 @@ from label_irst.train.operating_point import (
     poisson_upper,
     score_shift,
     shift_heatmap,
+    unshifted_note,
 )
 
 FLOOR = 0.05
@@ -86,3 +87,15 @@ def test_shift_heatmap_adds_to_the_logits_only():
         heat2, off2, rad2 = model(x)
     assert torch.allclose(heat2, heat + 0.75, atol=1e-5)
     assert torch.equal(off, off2) and torch.equal(rad, rad2)
+
+
+def test_the_note_says_why_a_more_cautious_model_was_not_shifted():
+    current = scores(40, [0.9] * 14)  # 0.35 per frame
+    new = scores(40, [0.8] * 8 + [0.3] * 10)  # 0.2 per frame: 8 > the 7 that 0.3 allows
+    assert score_shift(current, new, 0.5, 0.3, FLOOR) == 0.0
+    note = unshifted_note(current, new, 0.5, 0.3)
+    assert note is not None and "current 0.35, new 0.20" in note and "at most 7 on 40" in note
+    # shifted, or not more cautious: no note
+    assert unshifted_note(current, scores(40, [0.8] * 2 + [0.3] * 10), 0.5, 0.3) is None
+    assert unshifted_note(new, current, 0.5, 0.3) is None
+    assert unshifted_note(current, new, 0.5, 0.0) is None

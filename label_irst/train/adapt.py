@@ -43,7 +43,12 @@ from label_irst.train.data import TripletSampler
 from label_irst.train.losses import rpr_loss
 from label_irst.train.mining import mine
 from label_irst.train.model import RPRNet
-from label_irst.train.operating_point import HeldBackScores, score_shift, shift_heatmap
+from label_irst.train.operating_point import (
+    HeldBackScores,
+    score_shift,
+    shift_heatmap,
+    unshifted_note,
+)
 from label_irst.train.supervision import pseudo_targets
 from label_irst.train.trainer import WEIGHT_DECAY, TrainConfig, load_weights, lr_schedule
 
@@ -457,6 +462,8 @@ def adapt(
                 f"detections per frame at {threshold:g}: current {result.held_back_false[0]:.2f}, "
                 f"new {result.held_back_false[1]:.2f} -> {result.held_back_false[2]:.2f}"
             )
+        elif note := unshifted_note(current, new, threshold, cfg.false_per_frame_cap):
+            log(f"adapt: {note}")
     result.seconds, result.paused_seconds = now() - t0, job.paused_seconds
     result.cpu_seconds = time.process_time() - c0
     result.model = _export(model, out, stem, weights, init, cfg, result)

@@ -114,6 +114,27 @@ def score_shift(
     return float(min(max(logit(threshold) - logit(lower), 0.0), MAX_SHIFT))
 
 
+def unshifted_note(
+    current: HeldBackScores, new: HeldBackScores, threshold: float, cap: float
+) -> str | None:
+    """Why a new model with fewer held-back false detections than the current one at
+    ``threshold`` was not shifted up to it: the budget leaves no room; None where a shift was
+    made, was not wanted, or could not be measured."""
+    if cap <= 0 or min(new.frames, current.frames) < MIN_FRAMES:
+        return None
+    if not new.false_per_frame(threshold) < current.false_per_frame(threshold):
+        return None
+    if score_shift(current, new, threshold, cap, 0.0):
+        return None
+    allowed = max(allowed_false(new.frames, cap), 0)
+    return (
+        f"scores not shifted: held-back false detections per frame at {threshold:g}: current "
+        f"{current.false_per_frame(threshold):.2f}, new {new.false_per_frame(threshold):.2f}; at "
+        f"most {allowed} on {new.frames} frames keep {cap:g} per frame within the "
+        f"{100 * CONFIDENCE:.0f} % limit"
+    )
+
+
 def shift_heatmap(model, shift: float) -> None:
     """Add ``shift`` to the heatmap head's output bias (its logits), in place."""
     import torch
