@@ -35,6 +35,12 @@ def test_the_ensemble_map_is_the_mean_of_its_members_and_its_threshold_applies_t
     assert prob.shape == (4, 6) and np.allclose(prob, 0.55)
     assert ens.segment(image).all() and not ens.segment(image, 0.6).any()
 
+    weighted = SegmenterEnsemble(
+        [_Fixed(0.2), _Fixed(0.9)], {"threshold": 0.5, "weights": [0.6, 0.4]}, Path("e.json")
+    )
+    assert np.allclose(weighted.probabilities(image), 0.6 * 0.2 + 0.4 * 0.9)
+    assert not weighted.segment(image).any()  # 0.48: below the threshold the plain mean passes
+
 
 def _cli(*args):
     return subprocess.run(
@@ -87,19 +93,37 @@ def test_an_ensemble_record_runs_as_one_segmenter_and_as_a_detector(members, tmp
     assert files == {"both.json", a.name, b.name, "lesps-sirst.onnx", "segmenter-pamg-sirst.onnx"}
 
 
+def test_a_weighted_ensemble_is_written_normalised_and_runs_as_its_weighted_mean(members, tmp_path):
+    a, b = members
+    got = _cli("ensemble-segmenter", a, b, "--weights", "2,3", "--out", tmp_path / "w.json")
+    assert got.returncode == 0, got.stderr
+    record = json.loads((tmp_path / "w.json").read_text())
+    assert record["weights"] == [0.4, 0.6] and record["rule"].startswith("weighted mean")
+    image = _spot()
+    maps = [load_segmenter(m).probabilities(image) for m in (a, b)]
+    got_map = load_segmenter(tmp_path / "w.json").probabilities(image)
+    assert np.allclose(got_map, 0.4 * maps[0] + 0.6 * maps[1], atol=1e-6)
+    assert not np.allclose(got_map, (maps[0] + maps[1]) / 2, atol=1e-4)
+    for bad in ("1", "1,-1", "0,0", "a,b", "1,nan"):
+        got = _cli("ensemble-segmenter", a, b, "--weights", bad, "--out", tmp_path / "bad.json")
+        assert got.returncode == 2 and got.stderr.count("\n") == 1, (bad, got.stderr)
+        assert "--weights" in got.stderr
+    assert not (tmp_path / "bad.json").exists()
+
+
 def test_bad_ensembles_are_one_line(members, tmp_path):
     a, b = members
     cases = {
         "members": ([a.name], "bad members or threshold"),
         "missing": ([a.name, "gone.json"], "member gone.json is missing"),
+        "weights": ([a.name, b.name], "bad weights"),
     }
     for name, (listed, message) in cases.items():
         path = tmp_path / f"{name}.json"
-        path.write_text(
-            json.dumps(
-                {"format": "label-irst/segmenter-ensemble/1", "members": listed, "threshold": 0.5}
-            )
-        )
+        record = {"format": "label-irst/segmenter-ensemble/1", "members": listed, "threshold": 0.5}
+        if name == "weights":
+            record["weights"] = [1.0, "x"]
+        path.write_text(json.dumps(record))
         got = _cli("eval-segmenter", "--model", path, "--dataset", tmp_path)
         assert got.returncode == 2 and got.stderr.count("\n") == 1, got.stderr
         assert message in got.stderr
@@ -112,3 +136,14 @@ def test_bad_ensembles_are_one_line(members, tmp_path):
     got = _cli("ensemble-segmenter", a, MODELS / "rprnet.json", "--out", tmp_path / "x.json")
     assert got.returncode == 2 and "not a segmenter record" in got.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_shipped_false_alarm_record_weighs_the_shipped_members():
+    record = json.loads((MODELS / "segmenter-sirst-fa40.json").read_text())
+    assert record["weights"] == [0.6, 0.4] and 0.5 < record["threshold"] < 0.7
+    image = _spot(seed=3)
+    pamg, lesps = (load_segmenter(MODELS / m) for m in record["members"])
+    expected = 0.6 * pamg.probabilities(image) + 0.4 * lesps.probabilities(image)
+    ens = load_segmenter(MODELS / "segmenter-sirst-fa40.json")
+    assert np.allclose(ens.probabilities(image), expected, atol=1e-6)
+    assert ens.segment(image)[20, 30]  # the spot is found at the raised threshold

@@ -20,12 +20,26 @@ def register(sub) -> None:
         default=None,
         help="on the mean map (default: the mean of the members' thresholds)",
     )
+    p.add_argument(
+        "--weights",
+        default=None,
+        metavar="W1,W2,...",
+        help="a weighted mean: one non-negative weight per member, in their order (normalised)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from label_irst.errors import LabelIrstError
     from label_irst.infer.segmenter_ensemble import write_ensemble
 
-    out = write_ensemble(args.members, args.out, args.threshold)
+    weights = None
+    if args.weights is not None:
+        try:
+            weights = [float(w) for w in args.weights.split(",")]
+        except ValueError:
+            msg = f"--weights: not numbers separated by commas: {args.weights!r}"
+            raise LabelIrstError(msg) from None
+    out = write_ensemble(args.members, args.out, args.threshold, weights)
     print(out)
     return 0

@@ -9,7 +9,8 @@ and full supervision, 0.15 for fixed centroid labels, the paper's footnote 6).
 
 An ensemble record (format ``label-irst/segmenter-ensemble/1``, :class:`SegmenterEnsemble`;
 :mod:`label_irst.infer.segmenter_ensemble` writes one) names two or more such records and
-thresholds the mean of their maps; :func:`load_segmenter` opens either kind.
+thresholds the mean of their maps (weighted by its optional ``weights``, one non-negative number
+per member); :func:`load_segmenter` opens either kind.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ EXPECTED = (
 ENSEMBLE_FORMAT = "label-irst/segmenter-ensemble/1"
 EXPECTED_ENSEMBLE = (
     "expected a segmenter ensemble: <stem>.json (format label-irst/segmenter-ensemble/1) with "
-    "'members', two or more segmenter records beside it, and a 'threshold' between 0 and 1"
+    "'members', two or more segmenter records beside it, a 'threshold' between 0 and 1 and "
+    "optional 'weights', one non-negative number per member, not all 0"
 )
 
 
@@ -88,9 +90,13 @@ class SegmenterEnsemble(_Thresholded):
         return self.members[0].session
 
     def probabilities(self, image: np.ndarray) -> np.ndarray:
-        """The (H, W) mean of the members' target probability maps of one grey frame."""
+        """The (H, W) mean of the members' target probability maps of one grey frame, weighted
+        by the record's ``weights`` where it has them."""
         maps = [m.probabilities(image) for m in self.members]
-        return np.mean(maps, axis=0, dtype=np.float32)
+        weights = self.meta.get("weights")
+        if weights is None:
+            return np.mean(maps, axis=0, dtype=np.float32)
+        return np.average(np.stack(maps), axis=0, weights=weights).astype(np.float32)
 
     def files(self) -> list[Path]:
         """Every file that makes the model (for its digest): this record and the members'."""
@@ -136,6 +142,17 @@ def threshold_ok(meta: dict) -> bool:
         return False
 
 
+def weights_ok(weights, members: int) -> bool:
+    """Whether ``weights`` are one finite, non-negative number per member, not all 0."""
+    import math
+
+    if not isinstance(weights, list) or len(weights) != members:
+        return False
+    if not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
+        return False
+    return all(math.isfinite(w) and w >= 0 for w in weights) and sum(weights) > 0
+
+
 def load_segmenter(path: str | Path, device: str = "cpu", threads: int | None = 1):
     """Open a segmenter, or an ensemble of them (:mod:`label_irst.infer.segmenter_ensemble`),
     on ``device`` (cpu, auto or cuda; see :mod:`label_irst.infer.session`)."""
@@ -165,6 +182,8 @@ def member_paths(meta: dict, folder: Path, where: Path) -> list[Path]:
     names = meta.get("members")
     if not isinstance(names, list) or len(names) < 2 or not threshold_ok(meta):
         raise LabelIrstError(f"{where}: bad members or threshold; {EXPECTED_ENSEMBLE}")
+    if "weights" in meta and not weights_ok(meta["weights"], len(names)):
+        raise LabelIrstError(f"{where}: bad weights {meta['weights']!r}; {EXPECTED_ENSEMBLE}")
     paths = []
     for name in names:
         p = folder / str(name)

@@ -10,7 +10,8 @@ what both see (docs/benchmarks.md, "LESPS": on sirst-v1's test split IoU 64.3 ag
 A model is a metadata record ``<stem>.json`` (format ``label-irst/segmenter-ensemble/1``,
 read by :func:`label_irst.infer.segmenter.load_segmenter`):
 ``members``, the records of two or more segmenters (:mod:`label_irst.infer.segmenter`), named
-relative to this record's folder; ``threshold``, applied to the mean map. It runs wherever a
+relative to this record's folder; ``threshold``, applied to the mean map; optionally
+``weights``, one per member, for a weighted mean. It runs wherever a
 segmenter does (``prelabel --detector lesps``, ``eval-segmenter``); ``ensemble-segmenter``
 writes one.
 """
@@ -22,14 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from label_irst.errors import LabelIrstError
-from label_irst.infer.segmenter import ENSEMBLE_FORMAT, SegmenterEnsemble, resolve
+from label_irst.infer.segmenter import ENSEMBLE_FORMAT, SegmenterEnsemble, resolve, weights_ok
 
 __all__ = ["ENSEMBLE_FORMAT", "SegmenterEnsemble", "write_ensemble"]
 
 
-def write_ensemble(members: list[str | Path], out: str | Path, threshold: float | None = None):
+def write_ensemble(
+    members: list[str | Path], out: str | Path, threshold: float | None = None,
+    weights: list[float] | None = None,
+):  # fmt: skip
     """Write an ensemble record at ``out`` (``.json``) over ``members`` (segmenter records in
-    the same folder); the threshold defaults to the mean of the members'. Atomic."""
+    the same folder); the threshold defaults to the mean of the members'; ``weights`` (one per
+    member, normalised to sum 1) make the map a weighted mean. Atomic."""
     import json
 
     from label_irst.io.atomic import write_text_atomic
@@ -48,6 +53,14 @@ def write_ensemble(members: list[str | Path], out: str | Path, threshold: float 
         threshold = round(float(np.mean([float(m["threshold"]) for _, m in records])), 3)
     if not 0.0 < threshold < 1.0:
         raise LabelIrstError(f"--threshold must be between 0 and 1, got {threshold}")
+    if weights is not None:
+        weights = [float(w) for w in weights]
+        if not weights_ok(weights, len(records)):
+            raise LabelIrstError(
+                f"--weights must be one non-negative number per member ({len(records)}), "
+                f"not all 0; got {weights}"
+            )
+        weights = [round(w / sum(weights), 6) for w in weights]
     record = {
         "format": ENSEMBLE_FORMAT,
         "supervision": "+".join(str(m.get("supervision")) for _, m in records),
@@ -55,5 +68,8 @@ def write_ensemble(members: list[str | Path], out: str | Path, threshold: float 
         "threshold": threshold,
         "rule": "mean of the members' probability maps > threshold",
     }
+    if weights is not None:
+        record["weights"] = weights
+        record["rule"] = "weighted mean of the members' probability maps > threshold"
     write_text_atomic(out, json.dumps(record, indent=1))
     return out
