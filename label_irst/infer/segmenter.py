@@ -16,6 +16,7 @@ per member); :func:`load_segmenter` opens either kind.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,11 +93,8 @@ class SegmenterEnsemble(_Thresholded):
     def probabilities(self, image: np.ndarray) -> np.ndarray:
         """The (H, W) mean of the members' target probability maps of one grey frame, weighted
         by the record's ``weights`` where it has them."""
-        maps = [m.probabilities(image) for m in self.members]
-        weights = self.meta.get("weights")
-        if weights is None:
-            return np.mean(maps, axis=0, dtype=np.float32)
-        return np.average(np.stack(maps), axis=0, weights=weights).astype(np.float32)
+        maps = np.stack([m.probabilities(image) for m in self.members])
+        return np.average(maps, axis=0, weights=self.meta.get("weights")).astype(np.float32)
 
     def files(self) -> list[Path]:
         """Every file that makes the model (for its digest): this record and the members'."""
@@ -144,8 +142,6 @@ def threshold_ok(meta: dict) -> bool:
 
 def weights_ok(weights, members: int) -> bool:
     """Whether ``weights`` are one finite, non-negative number per member, not all 0."""
-    import math
-
     if not isinstance(weights, list) or len(weights) != members:
         return False
     if not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):

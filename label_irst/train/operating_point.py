@@ -124,9 +124,9 @@ def unshifted_note(
         return None
     if not new.false_per_frame(threshold) < current.false_per_frame(threshold):
         return None
-    if score_shift(current, new, threshold, cap, 0.0):
-        return None
     allowed = max(allowed_false(new.frames, cap), 0)
+    if new.false_per_frame(threshold) < allowed / new.frames:
+        return None  # there was room: score_shift shifted it
     return (
         f"scores not shifted: held-back false detections per frame at {threshold:g}: current "
         f"{current.false_per_frame(threshold):.2f}, new {new.false_per_frame(threshold):.2f}; at "
